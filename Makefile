@@ -1,0 +1,68 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step they depend on.
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install install-dev migrate demo chromium node lint format messages vendor lock benchmark
+
+run: demo
+	$(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log
+
+test: install-dev node chromium
+	$(BIN)/pytest
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/piccolo migrations forwards all
+
+demo: migrate
+	$(BIN)/python -m db.demo
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: node_modules/.installed
+
+# Browser tests use Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract translatable strings and merge them into the Swedish catalogue (translations are kept).
+messages: install-dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --ignore-dirs=".venv node_modules tests benchmarks" -o locale/messages.pot .
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete -i locale/messages.pot -d locale -l sv
+
+# Copy htmx from the pinned npm package into static/ (committed, so running needs no npm).
+vendor: node
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+# Re-pin every installed package after changing pyproject.toml.
+lock: install-dev
+	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt
+
+benchmark: install-dev
+	$(BIN)/python -m benchmarks.run

@@ -1,0 +1,124 @@
+"""The one settings object, read from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dev.sqlite3'}"
+MIN_SECRET_LENGTH = 32
+
+Mode = Literal["dev", "production"]
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the settings are unsafe or invalid for the chosen mode."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEV_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    # asyncpg pool size per process; 0 opens a connection per query (tests use 0: see tests/conftest.py).
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    # How often a process looks for catalogue changes made by other processes.
+    catalogue_refresh_seconds: float = 5.0
+    catalogue_page_size: int = 20
+    log_level: str = "INFO"
+    # Demo-data and simulators; production refuses to start with any of them on.
+    simulators: bool = True
+    municipality_name: str = "Marks kommun"
+    contact_phone: str = "0320-21 70 00"
+    contact_email: str = "kontaktcenter@mark.se"
+    default_retention_days_closed: int = 365
+    default_retention_days_draft: int = 90
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production or self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        mode = env.get("MODE", "dev").strip().lower()
+        if mode not in ("dev", "production"):
+            raise ConfigurationError(f"MODE must be 'dev' or 'production', not {mode!r}.")
+        production = mode == "production"
+        try:
+            return cls(
+                mode=mode,  # type: ignore[arg-type]
+                database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+                secret_key=env.get("SECRET_KEY") or DEV_SECRET_KEY,
+                base_url=(env.get("BASE_URL") or cls.base_url).rstrip("/"),
+                db_pool_min=int(env.get("DB_POOL_MIN", cls.db_pool_min)),
+                db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
+                catalogue_refresh_seconds=float(
+                    env.get("CATALOGUE_REFRESH_SECONDS", cls.catalogue_refresh_seconds)
+                ),
+                log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+                simulators=_flag(env.get("SIMULATORS"), default=not production),
+                municipality_name=env.get("MUNICIPALITY_NAME", cls.municipality_name),
+                contact_phone=env.get("CONTACT_PHONE", cls.contact_phone),
+                contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
+                default_retention_days_closed=int(
+                    env.get("RETENTION_DAYS_CLOSED", cls.default_retention_days_closed)
+                ),
+                default_retention_days_draft=int(
+                    env.get("RETENTION_DAYS_DRAFT", cls.default_retention_days_draft)
+                ),
+            )
+        except ValueError as error:
+            raise ConfigurationError(f"A numeric setting is not a number: {error}") from error
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    def problems(self) -> list[str]:
+        """Every reason these settings must not run; empty when they may."""
+        found: list[str] = []
+        if self.db_pool_min < 0 or self.db_pool_max < self.db_pool_min:
+            found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
+        if not self.is_production:
+            return found
+        if self.secret_key == DEV_SECRET_KEY:
+            found.append("SECRET_KEY: the built-in development secret must not be used in production.")
+        elif len(self.secret_key) < MIN_SECRET_LENGTH:
+            found.append(f"SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters long in production.")
+        if self.uses_sqlite:
+            found.append("DATABASE_URL: production needs PostgreSQL (postgresql://...), not SQLite.")
+        if self.simulators:
+            found.append("SIMULATORS: simulators and demo tools must be off in production (SIMULATORS=0).")
+        if not self.base_url.startswith("https://"):
+            found.append("BASE_URL: production must be served over https://.")
+        return found
+
+    def check(self) -> Settings:
+        found = self.problems()
+        if found:
+            raise ConfigurationError(
+                f"Refusing to start in {self.mode} mode:\n" + "\n".join(f"  - {p}" for p in found)
+            )
+        return self

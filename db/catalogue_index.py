@@ -1,0 +1,283 @@
+"""The citizen-facing catalogue as an immutable in-memory index, rebuilt when the catalogue changes.
+
+Every request for the start page, the catalogue, a search or an e-service page is answered from here without a
+database query. Processes notice changes made elsewhere through the catalogue's CacheStamp (checked at most every
+`refresh_seconds`), and rebuild at least every `MAX_AGE_SECONDS` so that popularity counts stay fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from db.catalogue import CATALOGUE_STAMP, Category, EService, OperatingNotice, RelatedDocument, stamp_version
+
+MAX_AGE_SECONDS = 600
+POPULAR_COUNT = 6
+MAX_QUERY_LENGTH = 200
+# Search weights: a word matched in the title outranks any number of keyword or summary matches.
+TITLE_WEIGHT, KEYWORD_WEIGHT, SUMMARY_WEIGHT = 1000, 30, 10
+# A query word found inside a longer word (Swedish compounds: "tillstånd" in "serveringstillstånd") counts less.
+INFIX_FACTOR, MIN_INFIX_LENGTH = 0.5, 4
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_WORD = re.compile(r"[^\W_]+")
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}"})
+
+
+def normalise(text: str) -> str:
+    """Case- and diacritic-insensitive form for matching: 'Ändring' and 'ANDRING' both become 'andring'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
+
+
+def swedish_sort_key(text: str) -> str:
+    """Orders å, ä, ö after z as the Swedish alphabet does."""
+    return normalise(text.casefold().translate(_SWEDISH_ORDER))
+
+
+def render_markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text)) if text.strip() else Markup("")
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    id: int
+    slug: str
+    name: str
+    description: str
+    service_count: int
+
+    @property
+    def url(self) -> str:
+        return f"/e-tjanster?kategori={self.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    title: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class EServiceView:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    description_html: Markup
+    before_you_start_html: Markup
+    processing_time: str
+    category: CategoryView
+    contact_name: str
+    contact_title: str
+    contact_email: str
+    contact_phone: str
+    requires_login: bool
+    requires_signing: bool
+    allows_drafts: bool
+    allows_supplement: bool
+    allows_messages: bool
+    allows_coapplicants: bool
+    retention_days_closed: int | None
+    retention_days_draft: int | None
+    documents: tuple[DocumentView, ...]
+    start_count: int
+
+    @property
+    def url(self) -> str:
+        return f"/e-tjanster/{self.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    title: str
+    body: str
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+class CatalogueIndex:
+    def __init__(
+        self,
+        version: int,
+        categories: Iterable[CategoryView],
+        services: Iterable[EServiceView],
+        keywords: dict[int, str],
+        notices: Iterable[NoticeView],
+    ) -> None:
+        self.version = version
+        self.built_at = time.monotonic()
+        self.services = tuple(sorted(services, key=lambda s: swedish_sort_key(s.title)))
+        self.categories = tuple(categories)
+        self.notices = tuple(notices)
+        self._category_by_slug = {c.slug: c for c in self.categories}
+        self._service_by_slug = {s.slug: s for s in self.services}
+        self.popular = tuple(sorted(self.services, key=lambda s: -s.start_count)[:POPULAR_COUNT])
+        # postings[word] = {service position: best weight of a field containing the word}
+        postings: dict[str, dict[int, int]] = defaultdict(dict)
+        for position, service in enumerate(self.services):
+            for weight, text in (
+                (SUMMARY_WEIGHT, service.summary),
+                (KEYWORD_WEIGHT, keywords.get(service.id, "")),
+                (TITLE_WEIGHT, service.title),
+            ):
+                for word in words(text):
+                    if postings[word].get(position, 0) < weight:
+                        postings[word][position] = weight
+        self._words = sorted(postings)
+        self._postings = dict(postings)
+        # Per index, so a replaced index takes its cached results with it.
+        self._search = functools.lru_cache(maxsize=1024)(self._search_uncached)
+
+    def category(self, slug: str) -> CategoryView | None:
+        return self._category_by_slug.get(slug)
+
+    def service(self, slug: str) -> EServiceView | None:
+        return self._service_by_slug.get(slug)
+
+    def active_notices(self, at: datetime) -> list[NoticeView]:
+        return [n for n in self.notices if n.starts_at <= at and (n.ends_at is None or at < n.ends_at)]
+
+    def search(self, query: str, category_slug: str | None = None) -> tuple[EServiceView, ...]:
+        """Services matching every word of `query` (by word prefix, or inside a word), best first."""
+        terms = tuple(dict.fromkeys(words(query[:MAX_QUERY_LENGTH])))
+        return self._search(terms, category_slug or None)
+
+    def _search_uncached(self, terms: tuple[str, ...], category_slug: str | None) -> tuple[EServiceView, ...]:
+        if terms:
+            scores = self._score(terms)
+            positions = sorted(scores, key=lambda p: (-scores[p], p))
+        else:
+            positions = range(len(self.services))
+        found = (self.services[p] for p in positions)
+        if category_slug is not None:
+            found = (s for s in found if s.category.slug == category_slug)
+        return tuple(found)
+
+    def _score(self, terms: tuple[str, ...]) -> dict[int, float]:
+        scores: dict[int, float] | None = None
+        for term in terms:
+            term_scores: dict[int, float] = {}
+            for word, factor in self._matching_words(term):
+                for position, weight in self._postings[word].items():
+                    if term_scores.get(position, 0) < weight * factor:
+                        term_scores[position] = weight * factor
+            if scores is None:
+                scores = term_scores
+            else:
+                scores = {p: s + term_scores[p] for p, s in scores.items() if p in term_scores}
+            if not scores:
+                return {}
+        return scores or {}
+
+    def _matching_words(self, term: str) -> Iterable[tuple[str, float]]:
+        start = bisect.bisect_left(self._words, term)
+        end = start
+        while end < len(self._words) and self._words[end].startswith(term):
+            yield self._words[end], 1.0
+            end += 1
+        if len(term) >= MIN_INFIX_LENGTH:
+            for word in self._words:
+                if term in word and not word.startswith(term):
+                    yield word, INFIX_FACTOR
+
+
+async def load_index(version: int) -> CatalogueIndex:
+    category_rows = await Category.select().order_by(Category.sort_order).order_by(Category.name)
+    service_rows = await EService.select().where(EService.published == True)  # noqa: E712
+    document_rows = await RelatedDocument.raw(
+        "SELECT e_service, title, filename, content_type, length(content) AS size "
+        "FROM related_document ORDER BY sort_order, title"
+    )
+    notice_rows = await OperatingNotice.select().order_by(OperatingNotice.starts_at, ascending=False)
+
+    counts: dict[int, int] = defaultdict(int)
+    for row in service_rows:
+        counts[row["category"]] += 1
+    categories = {
+        row["id"]: CategoryView(row["id"], row["slug"], row["name"], row["description"], counts[row["id"]])
+        for row in category_rows
+    }
+    documents: dict[int, list[DocumentView]] = defaultdict(list)
+    for row in document_rows:
+        documents[row["e_service"]].append(
+            DocumentView(row["title"], row["filename"], row["content_type"], int(row["size"]))
+        )
+    services = [
+        EServiceView(
+            id=row["id"],
+            slug=row["slug"],
+            title=row["title"],
+            summary=row["summary"],
+            description_html=render_markdown(row["description"]),
+            before_you_start_html=render_markdown(row["before_you_start"]),
+            processing_time=row["processing_time"],
+            category=categories[row["category"]],
+            contact_name=row["contact_name"],
+            contact_title=row["contact_title"],
+            contact_email=row["contact_email"],
+            contact_phone=row["contact_phone"],
+            requires_login=row["requires_login"],
+            requires_signing=row["requires_signing"],
+            allows_drafts=row["allows_drafts"],
+            allows_supplement=row["allows_supplement"],
+            allows_messages=row["allows_messages"],
+            allows_coapplicants=row["allows_coapplicants"],
+            retention_days_closed=row["retention_days_closed"],
+            retention_days_draft=row["retention_days_draft"],
+            documents=tuple(documents[row["id"]]),
+            start_count=row["start_count"],
+        )
+        for row in service_rows
+    ]
+    notices = [NoticeView(r["title"], r["body"], r["starts_at"], r["ends_at"]) for r in notice_rows]
+    keywords = {row["id"]: row["keywords"].replace(",", " ") for row in service_rows}
+    return CatalogueIndex(version, categories.values(), services, keywords, notices)
+
+
+class CatalogueCache:
+    """Holds the current index for one process; `get()` is cheap except when a refresh is due."""
+
+    def __init__(self, refresh_seconds: float) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._index: CatalogueIndex | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> CatalogueIndex:
+        index = self._index
+        if index is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
+            return index
+        async with self._lock:
+            index = self._index
+            if index is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
+                return index
+            version = await stamp_version(CATALOGUE_STAMP)
+            stale = index is None or index.version != version
+            if stale or time.monotonic() - index.built_at > MAX_AGE_SECONDS:
+                index = self._index = await load_index(version)
+            self._checked_at = time.monotonic()
+            return index
+
+    def invalidate(self) -> None:
+        """Forget the index, so this process reloads on its next request (after its own writes)."""
+        self._checked_at = 0.0
+        self._index = None

@@ -1,0 +1,112 @@
+"""The start page, the e-service catalogue with search, e-service pages and their related forms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.response import Template
+
+from core import clock
+from db.catalogue import RelatedDocument
+from db.catalogue_index import MAX_QUERY_LENGTH, CatalogueIndex
+from web.htmx import VARY, wants_fragment
+from web.pagination import Page, parse_page_number
+
+
+async def _catalogue(request: Request) -> CatalogueIndex:
+    return await request.app.state.catalogue.get()
+
+
+def catalogue_url(query: str = "", category: str = "", page: int = 1) -> str:
+    params = [("q", query), ("kategori", category), ("sida", str(page) if page > 1 else "")]
+    encoded = urlencode([(name, value) for name, value in params if value])
+    return f"/e-tjanster?{encoded}" if encoded else "/e-tjanster"
+
+
+@get("/", name="start")
+async def start_page(request: Request) -> Template:
+    catalogue = await _catalogue(request)
+    return Template(
+        "catalogue/start.html",
+        context={
+            "categories": catalogue.categories,
+            "popular": catalogue.popular,
+            "notices": catalogue.active_notices(clock.now()),
+        },
+    )
+
+
+@get("/e-tjanster", name="catalogue")
+async def catalogue_page(
+    request: Request,
+    search_text: Annotated[str, Parameter(query="q")] = "",
+    category_slug: Annotated[str, Parameter(query="kategori")] = "",
+    page_number: Annotated[str, Parameter(query="sida")] = "1",
+) -> Template:
+    catalogue = await _catalogue(request)
+    query = search_text.strip()[:MAX_QUERY_LENGTH]
+    category = catalogue.category(category_slug) if category_slug else None
+    results = catalogue.search(query, category.slug if category else None)
+    page = Page.of(results, parse_page_number(page_number), request.app.state.settings.catalogue_page_size)
+    context = {
+        "query": query,
+        "category": category,
+        "unknown_category": bool(category_slug) and category is None,
+        "categories": catalogue.categories,
+        "page": page,
+        "page_url": lambda number: catalogue_url(query, category.slug if category else "", number),
+    }
+    if wants_fragment(request):
+        url = catalogue_url(query, category.slug if category else "", page.number)
+        # A page link replaces the list it sits in: move focus to the new list's heading. Typing keeps focus.
+        from_page_link = request.headers.get("HX-Trigger", "").startswith("page-link")
+        context.update(fragment=True, focus_results=from_page_link)
+        return Template("catalogue/_results.html", context=context, headers={**VARY, "HX-Push-Url": url})
+    return Template("catalogue/catalogue.html", context=context, headers=VARY)
+
+
+async def _published_service(request: Request, slug: str):
+    service = (await _catalogue(request)).service(slug)
+    if service is None:
+        raise NotFoundException()
+    return service
+
+
+@get("/e-tjanster/{slug:str}", name="e_service")
+async def e_service_page(request: Request, slug: str) -> Template:
+    return Template("catalogue/e_service.html", context={"service": await _published_service(request, slug)})
+
+
+@get("/e-tjanster/{slug:str}/blanketter/{filename:str}", name="related_document")
+async def related_document(request: Request, slug: str, filename: str) -> Response:
+    service = await _published_service(request, slug)
+    if not any(document.filename == filename for document in service.documents):
+        raise NotFoundException()
+    row = (
+        await RelatedDocument.select(RelatedDocument.content, RelatedDocument.content_type)
+        .where((RelatedDocument.e_service == service.id) & (RelatedDocument.filename == filename))
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    return Response(
+        content=bytes(row["content"]),
+        media_type=row["content_type"],
+        headers={
+            # Filenames are ASCII slugs (checked when stored); filename* is there for any client that prefers it.
+            "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "public, max-age=3600",
+        },
+    )
+
+
+@get("/e-tjanster/{slug:str}/starta", name="start_application")
+async def start_application(request: Request, slug: str) -> Template:
+    return Template("catalogue/start_pending.html", context={"service": await _published_service(request, slug)})
+
+
+route_handlers = [start_page, catalogue_page, e_service_page, related_document, start_application]

@@ -1,0 +1,59 @@
+"""One place turns exceptions into Swedish error pages (or fragments for htmx) with the right status."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from core.i18n import gettext as _
+from web.htmx import wants_fragment
+
+log = logging.getLogger("eplatform.errors")
+
+
+def _render(request: Request, status_code: int, error_ref: str | None = None, detail: str | None = None) -> Response:
+    """Render now, not after the handler returns, so a failing error page can still fall back to plain text."""
+    context = {"request": request, "status_code": status_code, "error_ref": error_ref, "detail": detail}
+    headers = {}
+    template_name = "errors/error.html"
+    if wants_fragment(request):
+        # htmx swaps error responses too (see responseHandling in base.html): show them in the page's error region.
+        template_name = "errors/_htmx_error.html"
+        headers = {"HX-Retarget": "#htmx-error", "HX-Reswap": "innerHTML"}
+    html = request.app.template_engine.get_template(template_name).render(**context)
+    return Response(content=html, status_code=status_code, media_type=MediaType.HTML, headers=headers)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return internal_error_handler(request, exc)
+    detail = getattr(exc, "user_message", None)
+    response = _render(request, exc.status_code, detail=detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    error_ref = secrets.token_hex(4).upper()
+    log.error(
+        "unhandled_exception",
+        exc_info=exc,
+        extra={"error_ref": error_ref, "method": request.method, "path": request.url.path},
+    )
+    try:
+        return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, error_ref=error_ref)
+    except Exception:  # the error page itself failed: answer in plain text rather than not at all
+        log.exception("error_page_failed", extra={"error_ref": error_ref})
+        return Response(
+            content=_("A technical error occurred. Error reference: %(ref)s") % {"ref": error_ref},
+            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+            media_type=MediaType.TEXT,
+        )
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_exception_handler, Exception: internal_error_handler}

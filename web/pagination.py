@@ -1,0 +1,54 @@
+"""Pages of a long list. Page numbers come from the URL (`?sida=`), so they are parsed leniently."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def parse_page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first item on this page (0 when the list is empty)."""
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.number * self.size, self.total)
+
+    @classmethod
+    def of(cls, sequence: Sequence[T], number: int, size: int) -> Page[T]:
+        """The requested page of `sequence`, clamped to the pages that exist."""
+        count = max(1, math.ceil(len(sequence) / size))
+        number = min(max(1, number), count)
+        start = (number - 1) * size
+        return cls(sequence[start : start + size], number, size, len(sequence))
