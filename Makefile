@@ -54,7 +54,7 @@ format: install-dev
 # Extract translatable strings and merge them into the Swedish catalogue (translations are kept).
 messages: install-dev
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --ignore-dirs=".venv node_modules tests benchmarks" -o locale/messages.pot .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete -i locale/messages.pot -d locale -l sv
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i locale/messages.pot -d locale -l sv
 
 # Copy htmx from the pinned npm package into static/ (committed, so running needs no npm).
 vendor: node

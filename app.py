@@ -39,12 +39,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             exclude=["/static/", "/healthz"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
+        ),
         before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start_database],
         on_shutdown=[engine.stop],
-        state=State({"settings": settings, "assets": assets, "catalogue": CatalogueCache(settings.catalogue_refresh_seconds)}),
+        state=State(
+            {"settings": settings, "assets": assets, "catalogue": CatalogueCache(settings.catalogue_refresh_seconds)}
+        ),
         openapi_config=None,
         logging_config=None,
         debug=False,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"
+DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"  # noqa: S105 - production refuses it
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dev.sqlite3'}"
 MIN_SECRET_LENGTH = 32
 
@@ -75,20 +75,14 @@ class Settings:
                 base_url=(env.get("BASE_URL") or cls.base_url).rstrip("/"),
                 db_pool_min=int(env.get("DB_POOL_MIN", cls.db_pool_min)),
                 db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
-                catalogue_refresh_seconds=float(
-                    env.get("CATALOGUE_REFRESH_SECONDS", cls.catalogue_refresh_seconds)
-                ),
+                catalogue_refresh_seconds=float(env.get("CATALOGUE_REFRESH_SECONDS", cls.catalogue_refresh_seconds)),
                 log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
                 simulators=_flag(env.get("SIMULATORS"), default=not production),
                 municipality_name=env.get("MUNICIPALITY_NAME", cls.municipality_name),
                 contact_phone=env.get("CONTACT_PHONE", cls.contact_phone),
                 contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
-                default_retention_days_closed=int(
-                    env.get("RETENTION_DAYS_CLOSED", cls.default_retention_days_closed)
-                ),
-                default_retention_days_draft=int(
-                    env.get("RETENTION_DAYS_DRAFT", cls.default_retention_days_draft)
-                ),
+                default_retention_days_closed=int(env.get("RETENTION_DAYS_CLOSED", cls.default_retention_days_closed)),
+                default_retention_days_draft=int(env.get("RETENTION_DAYS_DRAFT", cls.default_retention_days_draft)),
             )
         except ValueError as error:
             raise ConfigurationError(f"A numeric setting is not a number: {error}") from error
@@ -118,7 +112,5 @@ class Settings:
     def check(self) -> Settings:
         found = self.problems()
         if found:
-            raise ConfigurationError(
-                f"Refusing to start in {self.mode} mode:\n" + "\n".join(f"  - {p}" for p in found)
-            )
+            raise ConfigurationError(f"Refusing to start in {self.mode} mode:\n" + "\n".join(f"  - {p}" for p in found))
         return self

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,14 @@ def current_engine() -> Engine:
     if engine is None:
         raise RuntimeError("piccolo_conf.py defines no DB engine")
     return engine
+
+
+def write_transaction():
+    """A transaction for read-then-write work. SQLite needs IMMEDIATE, or concurrent writers fail with "locked"."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
 
 
 async def start(pool_min: int, pool_max: int) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from core import clock
@@ -43,9 +43,9 @@ async def start_page(request: Request) -> Template:
 @get("/e-tjanster", name="catalogue")
 async def catalogue_page(
     request: Request,
-    search_text: Annotated[str, Parameter(query="q")] = "",
-    category_slug: Annotated[str, Parameter(query="kategori")] = "",
-    page_number: Annotated[str, Parameter(query="sida")] = "1",
+    search_text: Annotated[str, QueryParameter(name="q")] = "",
+    category_slug: Annotated[str, QueryParameter(name="kategori")] = "",
+    page_number: Annotated[str, QueryParameter(name="sida")] = "1",
 ) -> Template:
     catalogue = await _catalogue(request)
     query = search_text.strip()[:MAX_QUERY_LENGTH]
@@ -77,12 +77,12 @@ async def _published_service(request: Request, slug: str):
 
 
 @get("/e-tjanster/{slug:str}", name="e_service")
-async def e_service_page(request: Request, slug: str) -> Template:
+async def e_service_page(request: Request, slug: FromPath[str]) -> Template:
     return Template("catalogue/e_service.html", context={"service": await _published_service(request, slug)})
 
 
 @get("/e-tjanster/{slug:str}/blanketter/{filename:str}", name="related_document")
-async def related_document(request: Request, slug: str, filename: str) -> Response:
+async def related_document(request: Request, slug: FromPath[str], filename: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
     if not any(document.filename == filename for document in service.documents):
         raise NotFoundException()
@@ -105,7 +105,7 @@ async def related_document(request: Request, slug: str, filename: str) -> Respon
 
 
 @get("/e-tjanster/{slug:str}/starta", name="start_application")
-async def start_application(request: Request, slug: str) -> Template:
+async def start_application(request: Request, slug: FromPath[str]) -> Template:
     return Template("catalogue/start_pending.html", context={"service": await _published_service(request, slug)})
 
 

@@ -20,7 +20,8 @@ async def healthz() -> Response:
         log.warning("healthz_database_unavailable", extra={"error": type(error).__name__})
         return Response(
             {"status": "unavailable", "database": "unavailable"},
-            status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Cache-Control": "no-store"}
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Cache-Control": "no-store"},
         )
     return Response({"status": "ok", "database": "ok"}, status_code=HTTP_200_OK, headers={"Cache-Control": "no-store"})
 

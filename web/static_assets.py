@@ -14,6 +14,7 @@ from pathlib import Path
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -71,7 +72,7 @@ class StaticAssets:
 
 
 @get("/static/{name:path}", name="static", include_in_schema=False, opt={"exclude_from_csrf": True})
-async def serve_static(request: Request, name: str) -> Response:
+async def serve_static(request: Request, name: FromPath[str]) -> Response:
     assets: StaticAssets = request.app.state.assets
     return assets.response(
         name.lstrip("/"),

@@ -1,0 +1,135 @@
+"""Browser-test plumbing: the app in a real uvicorn process, Debian's Chromium for Playwright, axe-core checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+AXE_SOURCE = (PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def run_async(function, *args, **kwargs):
+    """Run an async function to completion from a sync browser test.
+
+    Playwright's sync API keeps an event loop running in the main thread, so async setup code (factories, demo
+    data) runs in a thread with its own loop. The test process uses no connection pool, so any loop will do.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(function(*args, **kwargs))
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen, log_path: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(env: dict[str, str], log_path: Path) -> LiveServer:
+    """uvicorn on a socket we bound ourselves (port 0), so no other process can take the port first."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--fd", str(listener.fileno())],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        pass_fds=[listener.fileno()],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    listener.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return LiveServer(url, process, log_path)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"uvicorn did not answer within 30 s:\n{log_path.read_text()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    server = start_server(
+        {"MODE": "dev", "CATALOGUE_REFRESH_SECONDS": "0", "DB_POOL_MIN": "1", "DB_POOL_MAX": "4"},
+        tmp_path_factory.mktemp("server") / "uvicorn.log",
+    )
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def axe_violations(page, tags: list[str] = WCAG_TAGS) -> list[dict]:
+    page.evaluate(AXE_SOURCE)
+    return page.evaluate(
+        "options => axe.run(document, options).then(result => result.violations)",
+        {"runOnly": {"type": "tag", "values": tags}},
+    )
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    summary = [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in violations]
+    assert violations == [], f"axe-core found violations on {page.url}:\n" + "\n".join(summary)
+
+
+def assert_no_horizontal_scroll(page) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls horizontally by {overflow}px"

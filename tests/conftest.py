@@ -1,0 +1,93 @@
+"""Test-wide fixtures: one throwaway database per session, the app, an HTTP client, a clean slate per test.
+
+DATABASE_URL chooses the engine (SQLite unless it names PostgreSQL); `.ci/run` runs the suite once for each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from tests import database
+
+BASE_DATABASE_URL = os.environ.get("DATABASE_URL") or ""
+TEST_DATABASE_URL = database.create_throwaway(BASE_DATABASE_URL)
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL  # before piccolo_conf is imported anywhere
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from core.settings import Settings  # noqa: E402
+
+pytest_plugins = ["tests.browser"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    result = database.migrate(TEST_DATABASE_URL)
+    if result.returncode != 0:
+        raise pytest.UsageError(f"Migrations failed on {TEST_DATABASE_URL}:\n{result.stdout}\n{result.stderr}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for the rest
+    of the session, and async tests cannot run after it has started."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    database.drop_throwaway(TEST_DATABASE_URL, BASE_DATABASE_URL)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    engine = "PostgreSQL" if database.is_postgres(TEST_DATABASE_URL) else "SQLite"
+    return f"database: {engine} ({TEST_DATABASE_URL})"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    # No pool: the app under test and the test's own queries share the event loop but not connections.
+    return Settings(database_url=TEST_DATABASE_URL, db_pool_min=0, db_pool_max=0, catalogue_refresh_seconds=0)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings):
+    from app import create_app
+
+    application = create_app(settings)
+    # The lifespan is entered and left in one task of its own (anyio requires it; fixture setup and teardown
+    # run in different tasks).
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with application.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await started.wait()
+    yield application
+    stopping.set()
+    await lifespan
+
+
+@pytest.fixture
+async def db(app):
+    """Every test that touches the database starts and ends with empty tables."""
+    from tests.factories import clear_database
+
+    yield
+    await clear_database()
+    app.state.catalogue.invalidate()
+
+
+@pytest.fixture
+async def client(app, db):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_client:
+        yield http_client
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    """Overrides pytest-base-url's fixture (a conftest fixture wins over a plugin's)."""
+    return live_server.url

@@ -1,0 +1,64 @@
+"""Settings from the environment, and production's refusal to start with unsafe ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.settings import DEV_SECRET_KEY, ConfigurationError, Settings
+
+SAFE_PRODUCTION = {
+    "MODE": "production",
+    "SECRET_KEY": "k" * 48,
+    "DATABASE_URL": "postgresql://eplatform@db.internal/eplatform",
+    "BASE_URL": "https://e-tjanster.mark.se",
+}
+
+
+def test_dev_defaults_run_on_sqlite_with_simulators():
+    settings = Settings.from_env({})
+    assert settings.mode == "dev" and settings.uses_sqlite and settings.simulators
+    assert settings.check() is settings
+
+
+def test_environment_variables_are_read():
+    settings = Settings.from_env({**SAFE_PRODUCTION, "DB_POOL_MAX": "20", "CONTACT_PHONE": "010-123 45 67"})
+    assert settings.is_production and settings.db_pool_max == 20 and settings.contact_phone == "010-123 45 67"
+    assert settings.simulators is False  # off by default in production
+    assert settings.check() is settings
+
+
+@pytest.mark.parametrize(
+    ("override", "named_setting"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DATABASE_URL": "sqlite:///var/prod.sqlite3"}, "DATABASE_URL"),
+        ({"SIMULATORS": "1"}, "SIMULATORS"),
+        ({"BASE_URL": "http://e-tjanster.mark.se"}, "BASE_URL"),
+    ],
+)
+def test_production_refuses_unsafe_settings_and_names_them(override, named_setting):
+    settings = Settings.from_env({**SAFE_PRODUCTION, **override})
+    with pytest.raises(ConfigurationError, match=named_setting):
+        settings.check()
+
+
+def test_every_problem_is_reported_at_once():
+    settings = Settings.from_env({"MODE": "production", "SIMULATORS": "1"})
+    problems = "\n".join(settings.problems())
+    for name in ("SECRET_KEY", "DATABASE_URL", "SIMULATORS", "BASE_URL"):
+        assert name in problems
+
+
+def test_the_app_factory_refuses_to_build_an_unsafe_production_app():
+    from app import create_app
+
+    with pytest.raises(ConfigurationError, match="SIMULATORS"):
+        create_app(Settings.from_env({**SAFE_PRODUCTION, "SIMULATORS": "yes"}))
+
+
+@pytest.mark.parametrize("env", [{"MODE": "staging"}, {"DB_POOL_MAX": "many"}])
+def test_malformed_values_are_refused_with_a_message(env):
+    with pytest.raises(ConfigurationError):
+        Settings.from_env(env)

@@ -1,0 +1,67 @@
+"""A throwaway database for one test session, on the engine DATABASE_URL names (SQLite by default).
+
+Imported by conftest.py before anything imports piccolo_conf, because Piccolo reads DATABASE_URL once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PICCOLO = str(Path(sys.executable).parent / "piccolo")
+
+
+def is_postgres(url: str) -> bool:
+    return urlparse(url).scheme in ("postgres", "postgresql")
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def create_throwaway(base_url: str) -> str:
+    if is_postgres(base_url):
+        name = f"eplatform_test_{os.getpid()}_{secrets.token_hex(3)}"
+        asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+        return _with_database(base_url, name)
+    directory = Path(tempfile.mkdtemp(prefix="eplatform-test-"))
+    return f"sqlite:///{directory / 'test.sqlite3'}"
+
+
+def drop_throwaway(url: str, base_url: str) -> None:
+    if is_postgres(url):
+        name = urlparse(url).path.lstrip("/")
+        asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = Path(url.removeprefix("sqlite:///"))
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink()
+        path.parent.rmdir()
+
+
+def migrate(url: str, *args: str) -> subprocess.CompletedProcess:
+    """Run Piccolo's real migration command against `url`."""
+    return subprocess.run(
+        [PICCOLO, "migrations", *(args or ("forwards", "all"))],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
