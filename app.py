@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz"],
+            exclude=["/static/", "/healthz", "/livez"],
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"

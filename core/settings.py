@@ -39,6 +39,8 @@ class Settings:
     catalogue_refresh_seconds: float = 5.0
     catalogue_page_size: int = 20
     log_level: str = "INFO"
+    # Re-read changed templates on every render (dev convenience; costs a stat() per template).
+    template_reload: bool = True
     # Demo-data and simulators; production refuses to start with any of them on.
     simulators: bool = True
     municipality_name: str = "Marks kommun"
@@ -77,6 +79,7 @@ class Settings:
                 db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
                 catalogue_refresh_seconds=float(env.get("CATALOGUE_REFRESH_SECONDS", cls.catalogue_refresh_seconds)),
                 log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+                template_reload=_flag(env.get("TEMPLATE_RELOAD"), default=not production),
                 simulators=_flag(env.get("SIMULATORS"), default=not production),
                 municipality_name=env.get("MUNICIPALITY_NAME", cls.municipality_name),
                 contact_phone=env.get("CONTACT_PHONE", cls.contact_phone),

@@ -13,8 +13,8 @@ import functools
 import re
 import time
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from markupsafe import Markup
 from db.catalogue import CATALOGUE_STAMP, Category, EService, OperatingNotice, RelatedDocument, stamp_version
 
 MAX_AGE_SECONDS = 600
+RENDERED_CACHE_SIZE = 1024
 POPULAR_COUNT = 6
 MAX_QUERY_LENGTH = 200
 # Search weights: a word matched in the title outranks any number of keyword or summary matches.
@@ -147,12 +148,24 @@ class CatalogueIndex:
         self._postings = dict(postings)
         # Per index, so a replaced index takes its cached results with it.
         self._search = functools.lru_cache(maxsize=1024)(self._search_uncached)
+        self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
 
     def category(self, slug: str) -> CategoryView | None:
         return self._category_by_slug.get(slug)
 
     def service(self, slug: str) -> EServiceView | None:
         return self._service_by_slug.get(slug)
+
+    def rendered(self, key: Hashable, render: Callable[[], Markup]) -> Markup:
+        """HTML rendered from this index alone (a result list), remembered for the index's lifetime."""
+        html = self._rendered.get(key)
+        if html is None:
+            html = self._rendered[key] = render()
+            if len(self._rendered) > RENDERED_CACHE_SIZE:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        return html
 
     def active_notices(self, at: datetime) -> list[NoticeView]:
         return [n for n in self.notices if n.starts_at <= at and (n.ends_at is None or at < n.ends_at)]

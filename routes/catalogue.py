@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from core import clock
+from core.i18n import current_locale
 from db.catalogue import RelatedDocument
 from db.catalogue_index import MAX_QUERY_LENGTH, CatalogueIndex
 from web.htmx import VARY, wants_fragment
 from web.pagination import Page, parse_page_number
+from web.templating import render_fragment
 
 
 async def _catalogue(request: Request) -> CatalogueIndex:
@@ -46,27 +48,38 @@ async def catalogue_page(
     search_text: Annotated[str, QueryParameter(name="q")] = "",
     category_slug: Annotated[str, QueryParameter(name="kategori")] = "",
     page_number: Annotated[str, QueryParameter(name="sida")] = "1",
-) -> Template:
+) -> Response:
     catalogue = await _catalogue(request)
     query = search_text.strip()[:MAX_QUERY_LENGTH]
     category = catalogue.category(category_slug) if category_slug else None
-    results = catalogue.search(query, category.slug if category else None)
+    slug = category.slug if category else ""
+    results = catalogue.search(query, slug)
     page = Page.of(results, parse_page_number(page_number), request.app.state.settings.catalogue_page_size)
+    fragment = wants_fragment(request)
+    # A page link replaces the list it sits in, so focus moves to the new list's heading; typing keeps focus.
+    focus_results = fragment and request.headers.get("HX-Trigger", "").startswith("page-link")
     context = {
         "query": query,
         "category": category,
         "unknown_category": bool(category_slug) and category is None,
         "categories": catalogue.categories,
         "page": page,
-        "page_url": lambda number: catalogue_url(query, category.slug if category else "", number),
+        "page_url": lambda number: catalogue_url(query, slug, number),
+        "fragment": fragment,
+        "focus_results": focus_results,
     }
-    if wants_fragment(request):
-        url = catalogue_url(query, category.slug if category else "", page.number)
-        # A page link replaces the list it sits in: move focus to the new list's heading. Typing keeps focus.
-        from_page_link = request.headers.get("HX-Trigger", "").startswith("page-link")
-        context.update(fragment=True, focus_results=from_page_link)
-        return Template("catalogue/_results.html", context=context, headers={**VARY, "HX-Push-Url": url})
-    return Template("catalogue/catalogue.html", context=context, headers=VARY)
+    # The result list depends only on these and the index, so it is rendered once per index and reused.
+    cache_key = (current_locale(), query, slug, context["unknown_category"], page.number, fragment, focus_results)
+    results_html = catalogue.rendered(
+        cache_key,
+        lambda: render_fragment(
+            request, "catalogue/_results.html", {**context, "settings": request.app.state.settings}
+        ),
+    )
+    if fragment:
+        headers = {**VARY, "HX-Push-Url": catalogue_url(query, slug, page.number)}
+        return Response(results_html, media_type=MediaType.HTML, headers=headers)
+    return Template("catalogue/catalogue.html", context={**context, "results_html": results_html}, headers=VARY)
 
 
 async def _published_service(request: Request, slug: str):

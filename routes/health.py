@@ -12,6 +12,12 @@ log = logging.getLogger(__name__)
 DATABASE_TIMEOUT_SECONDS = 3
 
 
+@get("/livez", name="livez", opt={"exclude_from_csrf": True}, include_in_schema=False, media_type="text/plain")
+async def livez() -> str:
+    """The process answers; nothing else is checked. Also the hello-world baseline of benchmarks/."""
+    return "ok"
+
+
 @get("/healthz", name="healthz", opt={"exclude_from_csrf": True}, include_in_schema=False)
 async def healthz() -> Response:
     try:
@@ -26,4 +32,4 @@ async def healthz() -> Response:
     return Response({"status": "ok", "database": "ok"}, status_code=HTTP_200_OK, headers={"Cache-Control": "no-store"})
 
 
-route_handlers = [healthz]
+route_handlers = [livez, healthz]

@@ -62,15 +62,18 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(env: dict[str, str], log_path: Path) -> LiveServer:
+def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, ...] = ()) -> LiveServer:
     """uvicorn on a socket we bound ourselves (port 0), so no other process can take the port first."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn treats an inherited fd as a Unix socket and does not set TCP_NODELAY on connections; accepted
+    # sockets inherit it from the listener (without it, Nagle's algorithm adds ~40 ms per response).
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--fd", str(listener.fileno())],
+        [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--fd", str(listener.fileno()), *uvicorn_args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **env},
         pass_fds=[listener.fileno()],

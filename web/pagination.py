@@ -45,6 +45,20 @@ class Page(Generic[T]):
     def last_index(self) -> int:
         return min(self.number * self.size, self.total)
 
+    def window(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last and `around` either side of this one; None marks a gap."""
+        wanted = {1, self.count, *range(self.number - around, self.number + around + 1)}
+        numbers = sorted(n for n in wanted if 1 <= n <= self.count)
+        shown: list[int | None] = []
+        for number in numbers:
+            previous = shown[-1] if shown else None
+            if previous is not None and number - previous == 2:
+                shown.append(previous + 1)  # a gap of one page: show the page, not an ellipsis
+            elif previous is not None and number - previous > 2:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
     @classmethod
     def of(cls, sequence: Sequence[T], number: int, size: int) -> Page[T]:
         """The requested page of `sequence`, clamped to the pages that exist."""

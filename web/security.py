@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from core.settings import Settings
@@ -34,16 +33,15 @@ def security_headers_hook(settings: Settings):
     ]
     if settings.is_production:
         headers.append(("strict-transport-security", "max-age=63072000; includeSubDomains"))
+    # Pages may carry a CSRF cookie or personal data: never in a shared cache unless a handler says otherwise.
+    headers.append(("cache-control", "private, no-cache"))
+    encoded = [(name.encode(), value.encode()) for name, value in headers]
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        response_headers = MutableScopeHeaders.from_message(message)
-        for name, value in headers:
-            if name not in response_headers:
-                response_headers.add(name, value)
-        if "cache-control" not in response_headers:
-            # Pages may carry a CSRF cookie or personal data: never in a shared cache.
-            response_headers.add("cache-control", "private, no-cache")
+        response_headers = message.setdefault("headers", [])
+        present = {name.lower() for name, _ in response_headers}
+        response_headers.extend(header for header in encoded if header[0] not in present)
 
     return add_security_headers

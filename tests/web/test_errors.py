@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 from litestar import get
+from litestar.exceptions import PermissionDeniedException
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -31,12 +32,18 @@ async def crash() -> None:
     raise RuntimeError("boom for the test")
 
 
+@get("/test-forbidden", include_in_schema=False)
+async def forbidden() -> None:
+    raise PermissionDeniedException()
+
+
 @pytest.fixture
 async def crashing_client(settings, db):
     from app import create_app
 
     application = create_app(settings)
     application.register(crash)
+    application.register(forbidden)
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
@@ -63,3 +70,10 @@ async def test_crash_during_htmx_request_answers_with_a_fragment_for_the_error_r
     assert response.headers["HX-Retarget"] == "#htmx-error"
     assert "<html" not in response.text
     assert 'role="alert"' in response.text
+
+
+async def test_forbidden_page_is_swedish_and_in_the_layout(crashing_client):
+    response = await crashing_client.get("/test-forbidden")
+    assert response.status_code == 403
+    assert "Du har inte behörighet till sidan" in response.text
+    assert '<html lang="sv">' in response.text

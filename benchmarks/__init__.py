@@ -1,0 +1,1 @@
+"""Reproducible load and page-weight measurements (not timed tests): `make benchmark`."""
