@@ -268,3 +268,21 @@ async def test_forms_of_unknown_files_or_unpublished_services_are_not_found(clie
     assert (await client.get("/e-tjanster/dold/blanketter/dold.pdf")).status_code == 404
     assert (await client.get("/e-tjanster/synlig/blanketter/dold.pdf")).status_code == 404
     assert (await client.get("/e-tjanster/synlig/blanketter/..%2F..%2Fetc%2Fpasswd")).status_code == 404
+
+
+async def test_start_page_shows_current_operating_notices_only(client):
+    from datetime import timedelta
+
+    from core import clock
+    from db.catalogue import OperatingNotice, bump_version
+
+    now = clock.now()
+    await OperatingNotice.insert(
+        OperatingNotice(title="Planerat underhåll i natt", body="E-tjänsterna är stängda 22–23.", starts_at=now),
+        OperatingNotice(title="Gammalt avbrott", body="Över.", starts_at=now - timedelta(days=2), ends_at=now),
+        OperatingNotice(title="Kommande arbete", body="Senare.", starts_at=now + timedelta(days=1)),
+    )
+    await bump_version()
+    text = main_text((await client.get("/")).text)
+    assert "Driftinformation" in text and "Planerat underhåll i natt" in text
+    assert "Gammalt avbrott" not in text and "Kommande arbete" not in text
