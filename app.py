@@ -2,54 +2,104 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
+import logging
+
+import httpx
+from litestar import Litestar, asgi
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.types import Receive, Scope, Send
 
 from core.logging import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from db import engine
 from db.catalogue_index import CatalogueCache
-from routes import all_route_handlers
+from integrations.bankid import BankIdClient
+from integrations.bankid.simulator import BankIdSimulator, simulator_api
+from integrations.population_register import NoRegister
+from integrations.population_register.fixture import FixtureRegister
+from routes import all_route_handlers, dev_route_handlers
+from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
 from web.templating import build_environment, template_config
+
+log = logging.getLogger(__name__)
+BANKID_SIMULATOR_PATH = "/_dev/bankid/rp/v6.0"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = (settings or Settings.from_env()).check()
     configure_logging(settings.log_level)
     assets = StaticAssets(PROJECT_ROOT / "static")
+    state = State(
+        {
+            "settings": settings,
+            "assets": assets,
+            "catalogue": CatalogueCache(settings.catalogue_refresh_seconds),
+            "register": FixtureRegister() if settings.simulators else NoRegister(),
+        }
+    )
+    route_handlers = all_route_handlers()
+    if settings.simulators:
+        state.bankid_simulator = BankIdSimulator()
+        state.bankid_simulator_api = simulator_api(state.bankid_simulator)
+        route_handlers += [*dev_route_handlers(), _mount(BANKID_SIMULATOR_PATH, state.bankid_simulator_api)]
 
-    async def start_database() -> None:
+    async def start_services() -> None:
         await engine.start(settings.db_pool_min, settings.db_pool_max)
+        state.bankid = _bankid_client(settings, state)
+
+    async def stop_services() -> None:
+        await state.bankid.aclose()
+        await engine.stop()
 
     return Litestar(
-        route_handlers=all_route_handlers(),
+        route_handlers=route_handlers,
         template_config=template_config(build_environment(settings, assets)),
         plugins=[HTMXPlugin()],
+        middleware=[DefineMiddleware(SessionMiddleware, settings=settings)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="__Host-csrf" if settings.secure_cookies else "csrf",
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz", "/livez"],
+            exclude=["/static/", "/healthz", "/livez", BANKID_SIMULATOR_PATH],
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
         ),
         before_send=[security_headers_hook(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[start_database],
-        on_shutdown=[engine.stop],
-        state=State(
-            {"settings": settings, "assets": assets, "catalogue": CatalogueCache(settings.catalogue_refresh_seconds)}
-        ),
+        on_startup=[start_services],
+        on_shutdown=[stop_services],
+        state=state,
         openapi_config=None,
         logging_config=None,
         debug=False,
     )
+
+
+def _bankid_client(settings: Settings, state: State) -> BankIdClient:
+    if settings.uses_bankid_simulator:
+        # The simulator speaks BankID's HTTP protocol; in process, so dev needs no network or certificates.
+        transport = httpx.ASGITransport(app=state.bankid_simulator_api)
+        return BankIdClient("http://bankid-simulator/", transport=transport)
+    return BankIdClient(
+        settings.bankid_url,
+        client_cert=(settings.bankid_client_cert, settings.bankid_client_key),
+        ca_cert=settings.bankid_ca_cert,
+    )
+
+
+def _mount(path: str, application):
+    @asgi(path, is_mount=True, copy_scope=True, name="bankid_simulator_api")
+    async def mounted(scope: Scope, receive: Receive, send: Send) -> None:
+        await application(scope, receive, send)
+
+    return mounted

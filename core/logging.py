@@ -30,3 +30,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request with its URL at INFO: only our own, deliberate log lines belong in the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

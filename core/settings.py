@@ -48,6 +48,18 @@ class Settings:
     contact_email: str = "kontaktcenter@mark.se"
     default_retention_days_closed: int = 365
     default_retention_days_draft: int = 90
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    # A warning offers to stay logged in this many seconds before the idle timeout.
+    session_warning_seconds: int = 120
+    # BankID login starts allowed per client IP address within `login_rate_window_minutes`.
+    login_rate_limit: int = 20
+    login_rate_window_minutes: int = 10
+    # BankID RP API v6.0. Empty URL with SIMULATORS on: the built-in simulator, in process.
+    bankid_url: str = ""
+    bankid_client_cert: str = ""
+    bankid_client_key: str = ""
+    bankid_ca_cert: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +98,13 @@ class Settings:
                 contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
                 default_retention_days_closed=int(env.get("RETENTION_DAYS_CLOSED", cls.default_retention_days_closed)),
                 default_retention_days_draft=int(env.get("RETENTION_DAYS_DRAFT", cls.default_retention_days_draft)),
+                session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
+                session_max_hours=int(env.get("SESSION_MAX_HOURS", cls.session_max_hours)),
+                login_rate_limit=int(env.get("LOGIN_RATE_LIMIT", cls.login_rate_limit)),
+                bankid_url=env.get("BANKID_URL", ""),
+                bankid_client_cert=env.get("BANKID_CLIENT_CERT", ""),
+                bankid_client_key=env.get("BANKID_CLIENT_KEY", ""),
+                bankid_ca_cert=env.get("BANKID_CA_CERT", ""),
             )
         except ValueError as error:
             raise ConfigurationError(f"A numeric setting is not a number: {error}") from error
@@ -110,7 +129,22 @@ class Settings:
             found.append("SIMULATORS: simulators and demo tools must be off in production (SIMULATORS=0).")
         if not self.base_url.startswith("https://"):
             found.append("BASE_URL: production must be served over https://.")
+        if not self.bankid_url.startswith("https://"):
+            found.append(
+                "BANKID_URL: production needs BankID's https:// address (https://appapi2.bankid.com/rp/v6.0/)."
+            )
+        for name, value in (
+            ("BANKID_CLIENT_CERT", self.bankid_client_cert),
+            ("BANKID_CLIENT_KEY", self.bankid_client_key),
+            ("BANKID_CA_CERT", self.bankid_ca_cert),
+        ):
+            if not value:
+                found.append(f"{name}: production needs the path to this file (mutual TLS with BankID).")
         return found
+
+    @property
+    def uses_bankid_simulator(self) -> bool:
+        return self.simulators and not self.bankid_url
 
     def check(self) -> Settings:
         found = self.problems()

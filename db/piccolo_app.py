@@ -4,12 +4,28 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from db.accounts import StaffMember, UserAccount
+from db.audit import AuditEntry
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
+from db.jobs import JobLease
+from db.sessions import LoginAttempt, UserSession
 
 APP_CONFIG = AppConfig(
     app_name="eplatform",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Category, EService, RelatedDocument, OperatingNotice, CacheStamp],
+    table_classes=[
+        Category,
+        EService,
+        RelatedDocument,
+        OperatingNotice,
+        CacheStamp,
+        UserAccount,
+        StaffMember,
+        UserSession,
+        LoginAttempt,
+        AuditEntry,
+        JobLease,
+    ],
     migration_dependencies=[],
     commands=[],
 )

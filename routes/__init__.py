@@ -1,8 +1,21 @@
 """HTTP handlers, one module per area. Each module exports `route_handlers`."""
 
-from routes import catalogue, health, pages
+from routes import auth, catalogue, dev, health, my_pages, pages, staff
 from web.static_assets import serve_static
 
 
 def all_route_handlers() -> list:
-    return [*catalogue.route_handlers, *pages.route_handlers, *health.route_handlers, serve_static]
+    return [
+        *catalogue.route_handlers,
+        *pages.route_handlers,
+        *health.route_handlers,
+        *auth.route_handlers,
+        *my_pages.route_handlers,
+        *staff.route_handlers,
+        serve_static,
+    ]
+
+
+def dev_route_handlers() -> list:
+    """Only mounted when SIMULATORS is on; production refuses to start with it."""
+    return list(dev.route_handlers)

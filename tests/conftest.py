@@ -72,12 +72,13 @@ async def app(settings: Settings):
 
 @pytest.fixture
 async def db(app):
-    """Every test that touches the database starts and ends with empty tables."""
+    """Every test that touches the database starts and ends with empty tables (and no BankID orders)."""
     from tests.factories import clear_database
 
     yield
     await clear_database()
     app.state.catalogue.invalidate()
+    app.state.bankid_simulator.reset()
 
 
 @pytest.fixture

@@ -7,25 +7,45 @@ import secrets
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.i18n import gettext as _
+from web.auth import LoginRequired, login_url
 from web.htmx import wants_fragment
+from web.templating import render_fragment
 
 log = logging.getLogger("eplatform.errors")
 
 
+class UserFacingError(HTTPException):
+    """An error whose Swedish explanation the user should read (shown under the error page's heading)."""
+
+    def __init__(self, status_code: int, user_message: str) -> None:
+        super().__init__(status_code=status_code, detail=user_message)
+        self.user_message = user_message
+
+
 def _render(request: Request, status_code: int, error_ref: str | None = None, detail: str | None = None) -> Response:
     """Render now, not after the handler returns, so a failing error page can still fall back to plain text."""
-    context = {"request": request, "status_code": status_code, "error_ref": error_ref, "detail": detail}
+    context = {"status_code": status_code, "error_ref": error_ref, "detail": detail}
     headers = {}
     template_name = "errors/error.html"
     if wants_fragment(request):
         # htmx swaps error responses too (see responseHandling in base.html): show them in the page's error region.
         template_name = "errors/_htmx_error.html"
         headers = {"HX-Retarget": "#htmx-error", "HX-Reswap": "innerHTML"}
-    html = request.app.template_engine.get_template(template_name).render(**context)
+    html = render_fragment(request, template_name, context)
     return Response(content=html, status_code=status_code, media_type=MediaType.HTML, headers=headers)
+
+
+def login_required_handler(request: Request, exc: LoginRequired) -> Response:
+    """Anonymous users are sent to log in and brought back afterwards (htmx follows with a full redirect)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = login_url(target)
+    if wants_fragment(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(url, status_code=HTTP_303_SEE_OTHER)
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -56,4 +76,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
         )
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_exception_handler, Exception: internal_error_handler}
+EXCEPTION_HANDLERS = {
+    LoginRequired: login_required_handler,
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}

@@ -6,9 +6,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup, escape
 
-from core import i18n
+from core import clock, i18n
 from core.settings import PROJECT_ROOT, Settings
 from web.static_assets import StaticAssets
 
@@ -30,7 +32,7 @@ def build_environment(settings: Settings, assets: StaticAssets) -> Environment:
     env.globals.update(
         _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext, pgettext=_template_pgettext
     )
-    env.globals.update(static=assets.url, settings=settings, current_locale=i18n.current_locale)
+    env.globals.update(static=assets.url, settings=settings, current_locale=i18n.current_locale, now=clock.now)
     env.filters.update(
         date=i18n.format_date,
         datetime=i18n.format_datetime,
@@ -77,6 +79,14 @@ def template_config(environment: Environment) -> TemplateConfig:
 
 
 def render_fragment(request: Request, template_name: str, context: dict) -> Markup:
-    """Render a fragment to HTML now (to cache it, or to place it inside a page as ready-made markup)."""
+    """Render a template to HTML now (to cache it, to place it in a page, or outside a handler's response), with the
+    same `request` and `csrf_input` a Template response would give it."""
+    context = {"request": request, "csrf_input": csrf_input(request), **context}
     html = request.app.template_engine.get_template(template_name).render(**context)
     return Markup(html)  # noqa: S704 - autoescaped template output
+
+
+def csrf_input(request: Request) -> Markup:
+    token = ScopeState.from_scope(request.scope).csrf_token
+    token = "" if token is Empty else token
+    return Markup(f'<input type="hidden" name="_csrf_token" value="{escape(token)}">')  # noqa: S704 - escaped

@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 
 from core.settings import Settings
 from db.demo.catalogue import load_catalogue
+from db.demo.staff import load_staff
 
 Loader = Callable[..., Awaitable[dict[str, int]]]
 
-LOADERS: tuple[tuple[str, Loader], ...] = (("catalogue", load_catalogue),)
+LOADERS: tuple[tuple[str, Loader], ...] = (("catalogue", load_catalogue), ("staff", load_staff))
 
 
 class DemoDataRefused(RuntimeError):

@@ -11,6 +11,10 @@ SAFE_PRODUCTION = {
     "SECRET_KEY": "k" * 48,
     "DATABASE_URL": "postgresql://eplatform@db.internal/eplatform",
     "BASE_URL": "https://e-tjanster.mark.se",
+    "BANKID_URL": "https://appapi2.bankid.com/rp/v6.0/",
+    "BANKID_CLIENT_CERT": "/etc/eplatform/bankid-rp.crt",
+    "BANKID_CLIENT_KEY": "/etc/eplatform/bankid-rp.key",
+    "BANKID_CA_CERT": "/etc/eplatform/bankid-root.crt",
 }
 
 
@@ -36,6 +40,9 @@ def test_environment_variables_are_read():
         ({"DATABASE_URL": "sqlite:///var/prod.sqlite3"}, "DATABASE_URL"),
         ({"SIMULATORS": "1"}, "SIMULATORS"),
         ({"BASE_URL": "http://e-tjanster.mark.se"}, "BASE_URL"),
+        ({"BANKID_URL": ""}, "BANKID_URL"),
+        ({"BANKID_CLIENT_CERT": ""}, "BANKID_CLIENT_CERT"),
+        ({"BANKID_CA_CERT": ""}, "BANKID_CA_CERT"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_names_them(override, named_setting):

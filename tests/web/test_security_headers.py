@@ -34,6 +34,10 @@ async def test_production_adds_hsts_and_secure_host_only_cookies(settings):
             database_url="postgresql://db.example/eplatform",
             simulators=False,
             base_url="https://e-tjanster.example.se",
+            bankid_url="https://appapi2.test.bankid.com/rp/v6.0/",
+            bankid_client_cert="rp.crt",
+            bankid_client_key="rp.key",
+            bankid_ca_cert="root.crt",
         )
     )
     transport = httpx.ASGITransport(app=production)

@@ -1,0 +1,1 @@
+"""Command-line tools for operators (`python -m cli.<tool>`): what is done on the server, not in the browser."""

@@ -1,0 +1,120 @@
+"""Accounts: residents (created at first login from BankID and the population register) and the staff register."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from piccolo.columns import Boolean, Date, Serial, Timestamptz, Varchar
+from piccolo.table import Table
+
+from integrations.population_register import PersonRecord, PopulationRegister
+
+STAFF_ROLES = ("officer", "admin")
+
+
+class UserAccount(Table, tablename="user_account"):
+    id = Serial(primary_key=True)
+    personal_number = Varchar(length=12, unique=True)
+    given_name = Varchar(length=100, default="")
+    surname = Varchar(length=100, default="")
+    # The registered address; always empty for a person with protected identity.
+    care_of = Varchar(length=100, default="")
+    street = Varchar(length=200, default="")
+    postal_code = Varchar(length=10, default="")
+    city = Varchar(length=100, default="")
+    protected_identity = Boolean(default=False)
+    in_register = Boolean(default=True, help_text="False when the population register does not know the person.")
+    register_fetched_at = Timestamptz(null=True, default=None)
+    register_changed_at = Date(null=True, default=None)
+    email = Varchar(length=254, default="")
+    phone = Varchar(length=20, default="", help_text="E.164, e.g. +46701234567")
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class StaffMember(Table, tablename="staff_member"):
+    """The staff register: who may log in to the staff views, in which role and unit."""
+
+    id = Serial(primary_key=True)
+    personal_number = Varchar(length=12, unique=True)
+    role = Varchar(length=20, default="officer")
+    unit = Varchar(length=120, default="")
+    created_at = Timestamptz()
+
+
+REGISTER_MAX_AGE = timedelta(hours=24)
+
+
+async def account_after_login(
+    personal_number: str, given_name: str, surname: str, register: PopulationRegister, now: datetime
+) -> tuple[UserAccount, bool]:
+    """The account of the person BankID has just identified: created on the first login, its register data
+    refreshed when older than 24 hours. Returns (account, created). Only this person is looked up."""
+    account = await UserAccount.objects().where(UserAccount.personal_number == personal_number).first()
+    created = account is None
+    if account is None:
+        account = UserAccount(personal_number=personal_number, created_at=now)
+    stale = account.register_fetched_at is None or now - account.register_fetched_at > REGISTER_MAX_AGE
+    if stale:
+        apply_register_record(account, await register.lookup(personal_number), now)
+    if not account.in_register or not (account.given_name or account.surname):
+        # The register does not know the person, or releases no name (protected identity): take BankID's, which it
+        # has just verified.
+        account.given_name, account.surname = given_name, surname
+    account.last_login_at = now
+    await account.save()
+    return account, created
+
+
+def apply_register_record(account: UserAccount, record: PersonRecord | None, now: datetime) -> None:
+    """Copy what the register says; a protected person keeps no address at all, whatever was stored before."""
+    account.register_fetched_at = now
+    account.in_register = record is not None
+    if record is None:
+        account.protected_identity = False
+        _clear_address(account)
+        return
+    if record.given_name or record.surname:
+        account.given_name, account.surname = record.given_name, record.surname
+    account.register_changed_at = record.changed_at
+    account.protected_identity = record.protected
+    if record.protected or record.address is None:
+        _clear_address(account)
+    else:
+        address = record.address
+        account.care_of, account.street = address.care_of, address.street
+        account.postal_code, account.city = address.postal_code, address.city
+
+
+def _clear_address(account: UserAccount) -> None:
+    account.care_of = account.street = account.postal_code = account.city = ""
+
+
+async def update_contact_details(user_id: int, email: str, phone: str) -> None:
+    await UserAccount.update({UserAccount.email: email, UserAccount.phone: phone}).where(UserAccount.id == user_id)
+
+
+async def account(user_id: int) -> UserAccount | None:
+    return await UserAccount.objects().where(UserAccount.id == user_id).first()
+
+
+async def staff_member(personal_number: str) -> StaffMember | None:
+    return await StaffMember.objects().where(StaffMember.personal_number == personal_number).first()
+
+
+async def add_staff(personal_number: str, role: str, unit: str, now: datetime) -> StaffMember:
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    member = await staff_member(personal_number) or StaffMember(personal_number=personal_number, created_at=now)
+    member.role, member.unit = role, unit
+    await member.save()
+    return member
+
+
+async def remove_staff(personal_number: str) -> bool:
+    removed = await StaffMember.delete().where(StaffMember.personal_number == personal_number).returning(StaffMember.id)
+    return bool(removed)
+
+
+async def all_staff() -> list[StaffMember]:
+    return await StaffMember.objects().order_by(StaffMember.unit).order_by(StaffMember.personal_number)

@@ -1,0 +1,1 @@
+"""The e-service form engine and the field validators every form on the platform shares."""

@@ -1,0 +1,23 @@
+"""Scheduled work. Each job is an async function taking the settings and returning counts (no personal data);
+`python -m jobs loop` runs due jobs under a database lease, `python -m jobs run NAME` runs one now."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.settings import Settings
+from jobs import session_cleanup
+
+JobFunction = Callable[[Settings], Awaitable[dict[str, int]]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: JobFunction
+    every: timedelta
+
+
+JOBS: dict[str, Job] = {job.name: job for job in (Job("session_cleanup", session_cleanup.run, timedelta(minutes=15)),)}

@@ -1,0 +1,121 @@
+"""Development tools under /_dev/ (dev mode only; production refuses to start with SIMULATORS on).
+
+/_dev/bankid plays the BankID app for the simulator: it lists orders in progress and lets you identify or sign as a
+test person, cancel as the user, let the order time out, or make the next API calls fail.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from core.i18n import gettext as _
+from core.identity_numbers import InvalidIdentityNumber, parse_personal_number
+from integrations.bankid.simulator import BankIdSimulator, OrderUnavailable
+from integrations.population_register.fixture import TEST_PERSONS
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+INJECTABLE_ERRORS = {
+    "alreadyInProgress": 400,
+    "requestTimeout": 408,
+    "tooManyRequests": 429,
+    "internalError": 500,
+    "maintenance": 503,
+}
+
+
+def _simulator(request: Request) -> BankIdSimulator:
+    return request.app.state.bankid_simulator
+
+
+@get("/_dev/bankid", name="dev_bankid")
+async def bankid_app(request: Request, message: Annotated[str, QueryParameter(name="meddelande")] = "") -> Template:
+    return Template(
+        "dev/bankid_app.html",
+        context={
+            "orders": sorted(_simulator(request).pending_orders(), key=lambda o: o.created_at, reverse=True),
+            "persons": TEST_PERSONS,
+            "errors": INJECTABLE_ERRORS,
+            "message": message,
+            "focus_order": None,
+        },
+    )
+
+
+@get("/_dev/bankid/app", name="dev_bankid_autostart")
+async def bankid_autostart(
+    request: Request, token: Annotated[str, QueryParameter(name="autostarttoken")] = ""
+) -> Template:
+    """Where the autostart link leads in dev: as if the BankID app on this device had opened."""
+    simulator = _simulator(request)
+    order = simulator.order_by_auto_start_token(token)
+    if order is not None:
+        simulator.open(order.order_ref)
+    return Template(
+        "dev/bankid_app.html",
+        context={
+            "orders": [order] if order else [],
+            "persons": TEST_PERSONS,
+            "errors": INJECTABLE_ERRORS,
+            "message": "" if order else _("No order in progress belongs to this link."),
+            "focus_order": order.order_ref if order else None,
+        },
+    )
+
+
+@post("/_dev/bankid/order/{order_ref:str}", name="dev_bankid_order")
+async def bankid_order_action(
+    request: Request, order_ref: FromPath[str], data: Annotated[dict[str, str], Form]
+) -> Response:
+    simulator = _simulator(request)
+    order = simulator.order(order_ref)
+    if order is None:
+        raise NotFoundException()
+    action = data.get("action")
+    if action == "approve":
+        typed = data.get("personal_number_typed", "").strip()
+        try:
+            number = parse_personal_number(typed or data.get("personal_number", "")).value
+        except InvalidIdentityNumber as error:
+            return _back_with(error.message)
+        person = next((p for p in TEST_PERSONS if p.personal_number == number), None)
+        given, surname = (person.given_name, person.surname) if person else ("Test", "Testsson")
+        try:
+            simulator.open(order_ref)
+            simulator.choose_person(order_ref, number, given, surname)
+            simulator.approve(order_ref)
+        except OrderUnavailable:
+            return _back_with(_("The order is no longer in progress."))
+        except ValueError:
+            return _back_with(_("Only the person named in the order may complete it."))
+    elif action in ("refuse", "expire"):
+        try:
+            simulator.refuse(order_ref) if action == "refuse" else simulator.expire(order_ref)
+        except OrderUnavailable:
+            return _back_with(_("The order is no longer in progress."))
+    if data.get("from_autostart"):
+        # The real app returns to the browser on its own; the simulator sends you back to the login.
+        return Redirect(order.return_url or "/logga-in/bankid/status", status_code=HTTP_303_SEE_OTHER)
+    return _back_with(_("Done."))
+
+
+@post("/_dev/bankid/fel", name="dev_bankid_error")
+async def bankid_inject_error(request: Request, data: Annotated[dict[str, str], Form]) -> Response:
+    code = data.get("error_code", "")
+    if code in INJECTABLE_ERRORS:
+        _simulator(request).inject_error(code, INJECTABLE_ERRORS[code], count=int(data.get("count") or 1))
+    return _back_with(_("The next call answers %(code)s.") % {"code": code})
+
+
+def _back_with(message: str) -> Redirect:
+    return Redirect(f"/_dev/bankid?{urlencode({'meddelande': message})}", status_code=HTTP_303_SEE_OTHER)
+
+
+route_handlers = [bankid_app, bankid_autostart, bankid_order_action, bankid_inject_error]

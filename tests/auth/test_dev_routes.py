@@ -1,0 +1,47 @@
+"""The simulators live under /_dev/ in dev mode only: in production those addresses do not exist."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.usefixtures("db")
+
+PRODUCTION = dict(
+    mode="production",
+    secret_key="p" * 48,
+    database_url="postgresql://db.example/eplatform",
+    simulators=False,
+    base_url="https://e-tjanster.example.se",
+    bankid_url="https://appapi2.test.bankid.com/rp/v6.0/",
+    bankid_client_cert="rp.crt",
+    bankid_client_key="rp.key",
+    bankid_ca_cert="root.crt",
+)
+
+
+async def test_simulator_pages_exist_in_dev(client):
+    assert (await client.get("/_dev/bankid")).status_code == 200
+    response = await client.post("/_dev/bankid/rp/v6.0/collect", json={"orderRef": "nope"})
+    assert response.status_code == 400 and response.json()["errorCode"] == "invalidParameters"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_dev/bankid"),
+        ("GET", "/_dev/bankid/app?autostarttoken=x"),
+        ("POST", "/_dev/bankid/rp/v6.0/auth"),
+        ("POST", "/_dev/bankid/rp/v6.0/collect"),
+        ("POST", "/_dev/bankid/fel"),
+    ],
+)
+async def test_simulator_addresses_do_not_exist_in_production(settings, method, path):
+    from app import create_app
+
+    production = create_app(settings.with_overrides(**PRODUCTION))
+    assert "bankid_simulator" not in production.state
+    transport = httpx.ASGITransport(app=production)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        response = await client.request(method, path, json={})
+    assert response.status_code == 404

@@ -1,0 +1,212 @@
+"""Who is asking: the session cookie, the current user, and the guards that say who may use a route.
+
+Sessions live in the database (any process can serve any request). The middleware reads the cookie, loads the session
+with its user in one query, ends it when idle or too old, and records activity at most once a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from core import clock
+from core.settings import Settings
+from db import sessions
+
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+NO_SESSION_PATHS = ("/static/", "/livez", "/healthz", "/_dev/bankid/rp/")
+# Requests that must not count as activity (the idle-timeout warning polls through them).
+PASSIVE_PATHS = ("/session/status",)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    id: int
+    session_id: int
+    personal_number: str
+    given_name: str
+    surname: str
+    protected_identity: bool
+    in_register: bool
+    staff_role: str
+    staff_unit: str
+    idle_deadline: datetime
+    flash: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.surname}".strip()
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.staff_role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.staff_role == "admin"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return "__Host-session" if settings.secure_cookies else "session"
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """HttpOnly, SameSite=Lax, Secure over https, and no Expires/Max-Age: it ends with the browser."""
+    return Cookie(
+        key=session_cookie_name(settings),
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def expired_cookie(settings: Settings, name: str | None = None, path: str = "/") -> Cookie:
+    return Cookie(
+        key=name or session_cookie_name(settings),
+        value="",
+        path=path,
+        max_age=0,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def client_key(request: Request) -> str:
+    """The client's IP address as a keyed hash: enough to rate-limit, useless to anyone reading the database."""
+    settings: Settings = request.app.state.settings
+    address = request.client.host if request.client else "unknown"
+    return hmac.new(settings.secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser | None:
+    return connection.scope.get("user")
+
+
+class SessionMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.cookie_name = session_cookie_name(settings).encode()
+        self.idle_timeout = timedelta(minutes=settings.session_idle_minutes)
+        self.clear_cookie = expired_cookie(settings).to_header(header="").encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(NO_SESSION_PATHS):
+            await self.app(scope, receive, send)
+            return
+        scope["user"] = None
+        token = self._token(scope)
+        if token is None:
+            await self.app(scope, receive, send)
+            return
+        user = await self._load(
+            token,
+            passive=scope["path"].startswith(PASSIVE_PATHS),
+            consume_flash=scope["method"] == "GET" and not _has_header(scope, b"hx-request"),
+        )
+        scope["user"] = user
+        await self.app(scope, receive, self._private_responses(send, clear_cookie=user is None))
+
+    def _token(self, scope: Scope) -> str | None:
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                for part in value.split(b";"):
+                    key, _, cookie_value = part.strip().partition(b"=")
+                    if key == self.cookie_name and cookie_value:
+                        return cookie_value.decode("latin-1")
+        return None
+
+    async def _load(self, token: str, passive: bool, consume_flash: bool) -> CurrentUser | None:
+        row = await sessions.find_session(token)
+        now = clock.now()
+        if row is None:
+            return None
+        if sessions.is_expired(row, now, self.idle_timeout):
+            await sessions.end_session(row["id"])
+            return None
+        last_seen = row["last_seen_at"]
+        if not passive and now - last_seen >= ACTIVITY_RESOLUTION:
+            await sessions.touch_session(row["id"], now)
+            last_seen = now
+        if consume_flash and row["flash"]:
+            await sessions.take_flash(row["id"])  # shown on this page, and only here
+        return CurrentUser(
+            id=row["user"],
+            session_id=row["id"],
+            personal_number=row["user.personal_number"],
+            given_name=row["user.given_name"],
+            surname=row["user.surname"],
+            protected_identity=row["user.protected_identity"],
+            in_register=row["user.in_register"],
+            staff_role=row["staff_role"],
+            staff_unit=row["staff_unit"],
+            idle_deadline=min(last_seen + self.idle_timeout, row["expires_at"]),
+            flash=row["flash"],
+        )
+
+    def _private_responses(self, send: Send, clear_cookie: bool) -> Send:
+        """Pages seen with a session are private: never stored by any cache. A dead session's cookie is removed."""
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                headers.append((b"cache-control", b"no-store"))
+                if clear_cookie:
+                    headers.append((b"set-cookie", self.clear_cookie))
+                message["headers"] = headers
+            await send(message)
+
+        return wrapped
+
+
+def _has_header(scope: Scope, name: bytes) -> bool:
+    return any(key == name for key, _ in scope["headers"])
+
+
+class LoginRequired(HTTPException):
+    """Raised by guards for anonymous users; answered with a redirect to the login page."""
+
+    status_code = 401
+
+
+def login_url(next_path: str) -> str:
+    return f"/logga-in?next={quote(next_path, safe='/')}"
+
+
+def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if current_user(connection) is None:
+        raise LoginRequired()
+
+
+def staff_required(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    login_required(connection, handler)
+    if not current_user(connection).is_staff:
+        raise PermissionDeniedException()
+
+
+def admin_required(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    login_required(connection, handler)
+    if not current_user(connection).is_admin:
+        raise PermissionDeniedException()
+
+
+def safe_next(target: str | None, default: str = "/mina-sidor") -> str:
+    """Only a local path may follow a login: '/x' yes; '//evil', 'https://evil', '/\\evil' no."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(char) < 32 for char in target):
+        return default
+    return target
