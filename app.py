@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state.bankid = _bankid_client(settings, state)
 
     async def stop_services() -> None:
-        await state.bankid.aclose()
+        if "bankid" in state:
+            await state.bankid.aclose()
         await engine.stop()
 
     return Litestar(

@@ -42,5 +42,20 @@ async def fill(count: int) -> int:
     return await EService.count().where(EService.published == True)  # noqa: E712
 
 
+async def logged_in_session() -> str:
+    """A resident (Erik Andersson, a test person) with a session; returns the session cookie's value."""
+    from datetime import timedelta
+
+    from db.accounts import account_after_login
+    from db.sessions import create_session
+    from integrations.population_register.fixture import FixtureRegister
+
+    account, _ = await account_after_login("198112189876", "Erik", "Andersson", FixtureRegister(), clock.now())
+    return await create_session(account.id, staff_role="", staff_unit="", now=clock.now(), max_age=timedelta(hours=8))
+
+
 if __name__ == "__main__":
-    print(asyncio.run(fill(int(sys.argv[1]))))
+    if sys.argv[1] == "session":
+        print(asyncio.run(logged_in_session()))
+    else:
+        print(asyncio.run(fill(int(sys.argv[1]))))

@@ -117,6 +117,8 @@ class Settings:
         found: list[str] = []
         if self.db_pool_min < 0 or self.db_pool_max < self.db_pool_min:
             found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
+        if not self.simulators and not self.is_production and not self.bankid_url:
+            found.append("BANKID_URL: with SIMULATORS off, BankID's address and certificates are needed.")
         if not self.is_production:
             return found
         if self.secret_key == DEV_SECRET_KEY:

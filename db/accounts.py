@@ -94,10 +94,6 @@ async def update_contact_details(user_id: int, email: str, phone: str) -> None:
     await UserAccount.update({UserAccount.email: email, UserAccount.phone: phone}).where(UserAccount.id == user_id)
 
 
-async def account(user_id: int) -> UserAccount | None:
-    return await UserAccount.objects().where(UserAccount.id == user_id).first()
-
-
 async def staff_member(personal_number: str) -> StaffMember | None:
     return await StaffMember.objects().where(StaffMember.personal_number == personal_number).first()
 

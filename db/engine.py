@@ -3,14 +3,45 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 log = logging.getLogger(__name__)
+
+
+class FastReadSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine opens a new connection, in a new thread, for every query (about 1.3 ms). Reads
+    outside a transaction use one long-lived connection per thread instead, run inline: in WAL mode a read never
+    waits for a writer, and a small read takes tens of microseconds. Writes and transactions are Piccolo's own."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._readers = threading.local()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
+            return self._reader().execute(query, args or []).fetchall()
+        return await super()._run_in_new_connection(query, args, query_type, table)
+
+    def _reader(self) -> sqlite3.Connection:
+        reader = getattr(self._readers, "connection", None)
+        if reader is None:
+            reader = sqlite3.connect(**self.connection_kwargs)
+            reader.row_factory = dict_factory
+            self._readers.connection = reader
+        return reader
+
+    async def ping(self) -> None:
+        """A fresh connection, so a missing or replaced database file is noticed."""
+        async with aiosqlite.connect(self.path) as connection:
+            await connection.execute("SELECT 1 FROM migration LIMIT 1")
 
 
 def sqlite_path(url: str) -> Path:
@@ -22,7 +53,7 @@ def engine_from_url(url: str) -> Engine:
     if scheme == "sqlite":
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(path), timeout=10)
+        return FastReadSQLiteEngine(path=str(path), timeout=10)
     if scheme in ("postgres", "postgresql"):
         return PostgresEngine(config={"dsn": url})
     raise ValueError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:/// or postgresql://)")
@@ -63,4 +94,8 @@ async def stop() -> None:
 
 async def ping() -> None:
     """Raise if the database cannot answer a query on our own schema."""
-    await current_engine().run_ddl("SELECT 1 FROM migration LIMIT 1")
+    engine = current_engine()
+    if isinstance(engine, FastReadSQLiteEngine):
+        await engine.ping()
+    else:
+        await engine.run_ddl("SELECT 1 FROM migration LIMIT 1")

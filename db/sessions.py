@@ -73,13 +73,18 @@ async def create_session(
     return token
 
 
+# Runs on every request of a logged-in user: plain SQL, since building Piccolo's joined select costs ~2 ms.
+_SESSION_QUERY = (
+    "SELECT s.id AS session_id, s.staff_role, s.staff_unit, s.last_seen_at, s.expires_at, s.flash, u.* "
+    'FROM user_session s JOIN user_account u ON u.id = s."user" WHERE s.token_hash = {}'
+)
+
+
 async def find_session(token: str) -> dict | None:
-    """The session with its user's columns (keys `user.<column>`), or None."""
-    return (
-        await UserSession.select(UserSession.all_columns(), UserSession.user.all_columns())
-        .where(UserSession.token_hash == hash_token(token))
-        .first()
-    )
+    """The session (session_id, staff_role, staff_unit, last_seen_at, expires_at, flash) with every column of its
+    user's account, or None."""
+    rows = await UserSession.raw(_SESSION_QUERY, hash_token(token))
+    return rows[0] if rows else None
 
 
 def is_expired(session: dict, now: datetime, idle_timeout: timedelta) -> bool:

@@ -25,14 +25,14 @@ async def overview(request: Request) -> Template:
 
 @get("/mina-sidor/uppgifter", name="my_details", guards=[login_required])
 async def details(request: Request, saved: Annotated[str, QueryParameter(name="sparat")] = "") -> Template:
-    account = await accounts.account(current_user(request).id)
-    values = {"email": account.email, "phone": display_phone(account.phone)}
+    account = current_user(request).account
+    values = {"email": account["email"], "phone": display_phone(account["phone"])}
     return Template("my_pages/details.html", context=_details_context(account, values, {}, saved=bool(saved)))
 
 
 @post("/mina-sidor/uppgifter", name="my_details_save", guards=[login_required])
 async def save_details(request: Request, data: Annotated[dict[str, str], Form]) -> Response:
-    account = await accounts.account(current_user(request).id)
+    account = current_user(request).account
     values = {"email": data.get("email", "").strip(), "phone": data.get("phone", "").strip()}
     errors: dict[str, str] = {}
     cleaned = {}
@@ -44,7 +44,7 @@ async def save_details(request: Request, data: Annotated[dict[str, str], Form]) 
     if errors:
         context = _details_context(account, values, errors, saved=False)
         return Template("my_pages/details.html", context=context, status_code=400)
-    await accounts.update_contact_details(account.id, cleaned["email"], cleaned["phone"])
+    await accounts.update_contact_details(account["id"], cleaned["email"], cleaned["phone"])
     return Redirect("/mina-sidor/uppgifter?sparat=1", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -136,3 +136,30 @@ def assert_accessible(page) -> None:
 def assert_no_horizontal_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls horizontally by {overflow}px"
+
+
+def act_in_simulator(browser, base_url: str, action: str, personal_number: str = "198112189876") -> None:
+    """Play the BankID app in a window of its own: act on the newest order as `personal_number`."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    app_page = context.new_page()
+    app_page.goto(f"{base_url}/_dev/bankid")
+    order = app_page.locator(".sim-order").first
+    if action in ("Identifiera", "Skriv under"):
+        order.get_by_label("Testperson").select_option(value=personal_number)
+    order.get_by_role("button", name=action).click()
+    expect(app_page.get_by_role("status")).to_contain_text("Klart")
+    context.close()
+
+
+def log_in_with_bankid(page, browser, base_url: str, personal_number: str, next_path: str = "/mina-sidor") -> None:
+    """Log `page` in through the QR flow, the simulator identifying `personal_number`."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/logga-in/bankid?next={next_path}")
+    page.get_by_role("button", name="Visa QR-kod").click()
+    act_in_simulator(browser, base_url, "Identifiera", personal_number)
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"), timeout=10_000)

@@ -7,23 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import assert_accessible, assert_no_horizontal_scroll
+from tests.browser import act_in_simulator, assert_accessible, assert_no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 ERIK = "198112189876"
-
-
-def act_in_simulator(browser: Browser, base_url: str, action: str, personal_number: str = ERIK) -> None:
-    """Open the simulator's BankID app page in its own window and act on the newest order."""
-    context = browser.new_context()
-    app_page = context.new_page()
-    app_page.goto(f"{base_url}/_dev/bankid")
-    order = app_page.locator(".sim-order").first
-    if action == "Identifiera":
-        order.get_by_label("Testperson").select_option(value=personal_number)
-    order.get_by_role("button", name=action).click()
-    expect(app_page.get_by_role("status")).to_contain_text("Klart")
-    context.close()
 
 
 def start_qr_login(page: Page, base_url: str, path: str = "/mina-sidor") -> None:

@@ -40,3 +40,14 @@ async def test_demo_forms_download_as_pdf(client, settings):
 async def test_demo_data_is_refused_in_production(settings):
     with pytest.raises(DemoDataRefused):
         await load_all(settings.with_overrides(mode="production"))
+
+
+async def test_all_demo_data_loads_idempotently_with_the_demo_staff(client, app, settings):
+    from tests.login import log_in
+
+    first = await load_all(settings)
+    assert first["staff"] == {"staff": 3, "created": 3}
+    second = await load_all(settings)
+    assert second["staff"]["created"] == 0 and second["catalogue"]["created"] == 0
+    finished = await log_in(client, app, "197606239866")  # Eva Karlsson, case officer
+    assert finished.headers["location"] == "/handlaggare"
