@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode, urlparse
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
@@ -16,12 +18,7 @@ from db import audit, sessions
 from integrations.bankid import BankIdError, error_message
 from integrations.bankid.qr import qr_svg
 from web import login
-from web.auth import (
-    current_user,
-    expired_cookie,
-    safe_next,
-    session_cookie,
-)
+from web.auth import current_user, expired_cookie, login_url, safe_next, session_cookie
 from web.errors import UserFacingError
 from web.htmx import wants_fragment
 
@@ -29,9 +26,7 @@ STATUS_URL = "/logga-in/bankid/status"
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def _attempt_cookie(request: Request, token: str):
-    from litestar.datastructures import Cookie
-
+def _attempt_cookie(request: Request, token: str) -> Cookie:
     settings = request.app.state.settings
     return Cookie(
         key=login.ATTEMPT_COOKIE,
@@ -150,7 +145,7 @@ async def bankid_cancel(request: Request) -> Response:
     if attempt is not None:
         next_path = attempt.next_url
         await login.cancel(request, attempt)
-    target = "/logga-in?avbruten=1" + (f"&next={next_path}" if next_path else "")
+    target = "/logga-in?" + urlencode({"avbruten": "1", **({"next": next_path} if next_path else {})})
     response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(expired_cookie(request.app.state.settings, login.ATTEMPT_COOKIE, login.ATTEMPT_COOKIE_PATH))
     return response
@@ -178,12 +173,15 @@ async def session_status(request: Request) -> Template:
     user = current_user(request)
     settings = request.app.state.settings
     remaining = (user.idle_deadline - clock.now()).total_seconds() if user else 0
+    # After the timeout, "log in again" brings the user back to the page they were on.
+    current_page = urlparse(request.headers.get("HX-Current-URL", "")).path
     return Template(
         "layout/_session_timeout.html",
         context={
             "remaining": max(0, int(remaining)),
             "warn": 0 < remaining <= settings.session_warning_seconds,
             "expired": user is None,
+            "login_again_url": login_url(safe_next(current_page)),
         },
     )
 

@@ -336,3 +336,31 @@ async def test_header_shows_logout_for_a_logged_in_user(client, app):
     page = await client.get("/")
     assert re.search(r'<form class="main-nav__logout" method="post" action="/logga-ut">', page.text)
     assert 'href="/logga-in"' not in page.text
+
+
+async def test_idle_warning_is_offered_before_the_timeout_without_counting_as_activity(client, app, settings):
+    await log_in(client, app, ERIK)
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/mina-sidor/uppgifter"}
+    early = await client.get("/session/status", headers=htmx)
+    assert "Du loggas snart ut" not in early.text and 'hx-trigger="load delay:' in early.text
+    almost = timedelta(minutes=settings.session_idle_minutes) - timedelta(seconds=60)
+    with clock.travel(almost):
+        warning = await client.get("/session/status", headers=htmx)
+        assert 'role="alertdialog"' in warning.text and "Du loggas snart ut" in warning.text
+        page = await client.get("/mina-sidor", headers={"HX-Request": "true"})  # htmx: a fragment, not a page
+        extended = await client.post("/session/forlang", headers={**htmx, "x-csrftoken": csrf_from(page.text)})
+        assert extended.status_code == 200 and "alertdialog" not in extended.text
+    with clock.travel(almost + timedelta(minutes=settings.session_idle_minutes - 1)):
+        assert (await client.get("/mina-sidor")).status_code == 200  # extended: still logged in
+
+
+async def test_polling_the_idle_warning_does_not_keep_the_session_alive(client, app, settings):
+    await log_in(client, app, ERIK)
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/mina-sidor/uppgifter"}
+    for minutes in range(5, settings.session_idle_minutes + 5, 5):
+        with clock.travel(timedelta(minutes=minutes)):
+            status = await client.get("/session/status", headers=htmx)
+    assert "Du har loggats ut" in status.text
+    assert 'href="/logga-in?next=/mina-sidor/uppgifter"' in status.text
+    with clock.travel(timedelta(minutes=settings.session_idle_minutes + 5)):
+        assert (await client.get("/mina-sidor")).status_code == 303
