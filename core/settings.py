@@ -48,6 +48,7 @@ class Settings:
     contact_email: str = "kontaktcenter@mark.se"
     default_retention_days_closed: int = 365
     default_retention_days_draft: int = 90
+    default_cosign_days: int = 14
     session_idle_minutes: int = 30
     session_max_hours: int = 8
     # A warning offers to stay logged in this many seconds before the idle timeout.

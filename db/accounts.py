@@ -94,6 +94,28 @@ async def update_contact_details(user_id: int, email: str, phone: str) -> None:
     await UserAccount.update({UserAccount.email: email, UserAccount.phone: phone}).where(UserAccount.id == user_id)
 
 
+async def account_by_id(user_id: int) -> UserAccount | None:
+    return await UserAccount.objects().where(UserAccount.id == user_id).first()
+
+
+async def any_protected(personal_numbers: list[str]) -> bool:
+    if not personal_numbers:
+        return False
+    return await UserAccount.exists().where(
+        UserAccount.personal_number.is_in(personal_numbers) & (UserAccount.protected_identity == True)  # noqa: E712
+    )
+
+
+async def emails_of(personal_numbers: list[str]) -> list[tuple[int, str]]:
+    """(user id, e-mail) of those who have an account with an e-mail address."""
+    if not personal_numbers:
+        return []
+    rows = await UserAccount.select(UserAccount.id, UserAccount.email).where(
+        UserAccount.personal_number.is_in(personal_numbers) & (UserAccount.email != "")
+    )
+    return [(row["id"], row["email"]) for row in rows]
+
+
 async def staff_member(personal_number: str) -> StaffMember | None:
     return await StaffMember.objects().where(StaffMember.personal_number == personal_number).first()
 

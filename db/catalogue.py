@@ -55,6 +55,7 @@ class EService(Table, tablename="e_service"):
     # None means the platform default (settings.default_retention_days_*).
     retention_days_closed = Integer(null=True, default=None)
     retention_days_draft = Integer(null=True, default=None)
+    cosign_days = Integer(null=True, default=None, help_text="Days co-applicants have to sign; None: the default.")
     published = Boolean(default=False, index=True)
     start_count = Integer(default=0, help_text="Applications started; ranks the popular e-services.")
     updated_at = Timestamptz()

@@ -100,6 +100,7 @@ class EServiceView:
     allows_coapplicants: bool
     retention_days_closed: int | None
     retention_days_draft: int | None
+    cosign_days: int | None
     documents: tuple[DocumentView, ...]
     start_count: int
 
@@ -132,6 +133,7 @@ class CatalogueIndex:
         self.notices = tuple(notices)
         self._category_by_slug = {c.slug: c for c in self.categories}
         self._service_by_slug = {s.slug: s for s in self.services}
+        self._service_by_id = {s.id: s for s in self.services}
         self.popular = tuple(sorted(self.services, key=lambda s: -s.start_count)[:POPULAR_COUNT])
         # postings[word] = {service position: best weight of a field containing the word}
         postings: dict[str, dict[int, int]] = defaultdict(dict)
@@ -166,6 +168,9 @@ class CatalogueIndex:
         else:
             self._rendered.move_to_end(key)
         return html
+
+    def service_by_id(self, service_id: int) -> EServiceView | None:
+        return self._service_by_id.get(service_id)
 
     def active_notices(self, at: datetime) -> list[NoticeView]:
         return [n for n in self.notices if n.starts_at <= at and (n.ends_at is None or at < n.ends_at)]
@@ -257,6 +262,7 @@ async def load_index(version: int) -> CatalogueIndex:
             allows_coapplicants=row["allows_coapplicants"],
             retention_days_closed=row["retention_days_closed"],
             retention_days_draft=row["retention_days_draft"],
+            cosign_days=row["cosign_days"],
             documents=tuple(documents[row["id"]]),
             start_count=row["start_count"],
         )

@@ -5,10 +5,21 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db.accounts import StaffMember, UserAccount
+from db.applications import (
+    Attachment,
+    CaseEvent,
+    CaseRecord,
+    CoApplicant,
+    Draft,
+    FormVersion,
+    Notification,
+    ReferenceCounter,
+    Signature,
+)
 from db.audit import AuditEntry
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
 from db.jobs import JobLease
-from db.sessions import LoginAttempt, UserSession
+from db.sessions import BankIdOrder, UserSession
 
 APP_CONFIG = AppConfig(
     app_name="eplatform",
@@ -22,9 +33,18 @@ APP_CONFIG = AppConfig(
         UserAccount,
         StaffMember,
         UserSession,
-        LoginAttempt,
+        BankIdOrder,
         AuditEntry,
         JobLease,
+        FormVersion,
+        Draft,
+        CaseRecord,
+        CaseEvent,
+        Attachment,
+        CoApplicant,
+        Signature,
+        ReferenceCounter,
+        Notification,
     ],
     migration_dependencies=[],
     commands=[],

@@ -26,11 +26,15 @@ class UserSession(Table, tablename="user_session"):
     flash = Varchar(length=500, default="", help_text="A one-time notice for the next page.")
 
 
-class LoginAttempt(Table, tablename="login_attempt"):
-    """A BankID login in progress, bound to the browser that started it by a cookie token (stored hashed)."""
+class BankIdOrder(Table, tablename="bankid_order"):
+    """A BankID order in progress (a login, or signing an application), bound to the browser that started it by a
+    cookie token (stored hashed)."""
 
     id = Serial(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=10, default="login", help_text="login | sign")
+    draft_public_id = Varchar(length=36, default="", help_text="Signing: the draft being signed.")
+    digest = Varchar(length=64, default="", help_text="Signing: what the signer is signing.")
     order_ref = Varchar(length=64)
     auto_start_token = Varchar(length=64, default="")
     qr_start_token = Varchar(length=64, default="")
@@ -95,6 +99,10 @@ async def touch_session(session_id: int, now: datetime) -> None:
     await UserSession.update({UserSession.last_seen_at: now}).where(UserSession.id == session_id)
 
 
+async def set_flash(session_id: int, message: str) -> None:
+    await UserSession.update({UserSession.flash: message[:500]}).where(UserSession.id == session_id)
+
+
 async def take_flash(session_id: int) -> None:
     await UserSession.update({UserSession.flash: ""}).where(UserSession.id == session_id)
 
@@ -122,16 +130,16 @@ async def delete_expired_sessions(now: datetime, idle_timeout: timedelta) -> int
 
 
 async def login_starts_since(client_key: str, since: datetime) -> int:
-    return await LoginAttempt.count().where(
-        (LoginAttempt.client_key == client_key) & (LoginAttempt.started_at >= since)
+    return await BankIdOrder.count().where(
+        (BankIdOrder.client_key == client_key) & (BankIdOrder.started_at >= since) & (BankIdOrder.purpose == "login")
     )
 
 
-async def login_attempt_for(token: str) -> LoginAttempt | None:
-    return await LoginAttempt.objects().where(LoginAttempt.token_hash == hash_token(token)).first()
+async def bankid_order_for(token: str) -> BankIdOrder | None:
+    return await BankIdOrder.objects().where(BankIdOrder.token_hash == hash_token(token)).first()
 
 
-async def delete_old_login_attempts(before: datetime) -> int:
-    """Attempts are kept for the rate-limit window, then removed (their BankID orders have long expired)."""
-    deleted = await LoginAttempt.delete().where(LoginAttempt.started_at < before).returning(LoginAttempt.id)
+async def delete_old_bankid_orders(before: datetime) -> int:
+    """Orders are kept for the rate-limit window, then removed (BankID has long forgotten them by then)."""
+    deleted = await BankIdOrder.delete().where(BankIdOrder.started_at < before).returning(BankIdOrder.id)
     return len(deleted)

@@ -44,6 +44,17 @@ def mobile_number(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_number(value: str) -> str:
+    """Any valid phone number, Swedish by default; returned in E.164 form."""
+    try:
+        number = phonenumbers.parse(value.strip(), "SE")
+    except phonenumbers.NumberParseException:
+        raise FieldError(_("Enter a phone number, like 0320-21 70 00 or 070-123 45 67")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise FieldError(_("Enter a phone number, like 0320-21 70 00 or 070-123 45 67"))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def display_phone(e164: str) -> str:
     """+46701234567 -> 070-123 45 67 (national form for Swedish numbers)."""
     if not e164:

@@ -1,6 +1,6 @@
 """HTTP handlers, one module per area. Each module exports `route_handlers`."""
 
-from routes import auth, catalogue, dev, health, my_pages, pages, staff
+from routes import applications, auth, catalogue, dev, health, my_pages, pages, signing, staff
 from web.static_assets import serve_static
 
 
@@ -10,6 +10,8 @@ def all_route_handlers() -> list:
         *pages.route_handlers,
         *health.route_handlers,
         *auth.route_handlers,
+        *applications.route_handlers,
+        *signing.route_handlers,
         *my_pages.route_handlers,
         *staff.route_handlers,
         serve_static,

@@ -6,7 +6,6 @@ from typing import Annotated
 from urllib.parse import urlencode, urlparse
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
@@ -16,31 +15,17 @@ from core import clock
 from core.i18n import gettext as _
 from db import audit, sessions
 from integrations.bankid import BankIdError, error_message
-from integrations.bankid.qr import qr_svg
-from web import login
+from web import bankid_flow, login
 from web.auth import current_user, expired_cookie, login_url, safe_next, session_cookie
+from web.bankid_pages import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
 from web.errors import UserFacingError
-from web.htmx import wants_fragment
 
 STATUS_URL = "/logga-in/bankid/status"
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def _attempt_cookie(request: Request, token: str) -> Cookie:
-    settings = request.app.state.settings
-    return Cookie(
-        key=login.ATTEMPT_COOKIE,
-        value=token,
-        path=login.ATTEMPT_COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
-
-
 async def _attempt(request: Request):
-    token = request.cookies.get(login.ATTEMPT_COOKIE)
-    return await sessions.login_attempt_for(token) if token else None
+    return await bankid_flow.order_for(request.cookies.get(login.ORDER_COOKIE), "login")
 
 
 @get("/logga-in", name="login")
@@ -76,7 +61,7 @@ async def bankid_start(request: Request, data: Annotated[dict[str, str], Form]) 
         context = {"next_path": next_path, "error": error_message(error)}
         return Template("auth/bankid.html", context=context, status_code=503)
     response = Redirect(STATUS_URL, status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(_attempt_cookie(request, token))
+    response.set_cookie(order_cookie(request.app.state.settings, login.ORDER_COOKIE, token, login.ORDER_COOKIE_PATH))
     return response
 
 
@@ -87,55 +72,37 @@ async def bankid_status(request: Request) -> Response:
         if current_user(request) is not None:
             return Redirect(safe_next(attempt.next_url if attempt else ""), status_code=HTTP_303_SEE_OTHER)
         return Redirect("/logga-in/bankid", status_code=HTTP_303_SEE_OTHER)
-    state = await login.poll(request, attempt)
+    state = await bankid_flow.poll(request, attempt)
     if state.status == "complete":
-        return _logged_in(request, state)
-    if wants_fragment(request):
-        if state.status != "pending":
-            # The end of the road: the full page shows what happened and how to try again.
-            return Response(content=b"", headers={"HX-Redirect": STATUS_URL})
-        if attempt.shown == _shown_key(attempt):
-            return Response(content=b"", status_code=204)  # nothing new: no swap, no repeated announcement
-        await _remember_shown(attempt)
-        return Template("auth/_bankid_status.html", context={"message": state.message})
-    await _remember_shown(attempt)
-    context = {
-        "attempt": attempt,
-        "state": state,
-        "qr": qr_svg(login.qr_for(attempt)) if state.status == "pending" and not attempt.same_device else "",
-        "autostart_url": login.autostart_url(request, attempt),
-    }
-    return Template("auth/bankid_status.html", context=context)
+        logged_in = await login.finish(request, attempt, state.completion) if state.completion else None
+        return _logged_in(request, logged_in, attempt.next_url)
+    page = BankIdPage(
+        title=_("Log in with BankID"),
+        failed_title=_("The login did not go through"),
+        status_url=STATUS_URL,
+        qr_url="/logga-in/bankid/qr",
+        cancel_url="/logga-in/bankid/avbryt",
+        retry_url="/logga-in/bankid",
+        choose_url="/logga-in/bankid" + (f"?{urlencode({'next': attempt.next_url})}" if attempt.next_url else ""),
+        retry_fields={"next": attempt.next_url, "enhet": "denna" if attempt.same_device else "annan"},
+    )
+    return await bankid_status_response(request, attempt, state, page)
 
 
-def _shown_key(attempt) -> str:
-    return f"{attempt.status}:{attempt.hint_code}"
-
-
-async def _remember_shown(attempt) -> None:
-    attempt.shown = _shown_key(attempt)
-    await attempt.save([type(attempt).shown])
-
-
-def _logged_in(request: Request, state: login.LoginState) -> Response:
-    target = safe_next(state.next_url)
+def _logged_in(request: Request, logged_in: login.LoggedIn | None, next_url: str) -> Response:
+    """Another poll may have claimed the completion a moment earlier: its response set the cookie; follow along."""
+    target = safe_next(logged_in.next_url if logged_in else next_url)
     settings = request.app.state.settings
-    if wants_fragment(request):
-        response: Response = Response(content=b"", headers={"HX-Redirect": target})
-    else:
-        response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
-    if state.session_token:
-        response.set_cookie(session_cookie(settings, state.session_token))
-    response.set_cookie(expired_cookie(settings, login.ATTEMPT_COOKIE, login.ATTEMPT_COOKIE_PATH))
+    response = finished_response(request, target)
+    if logged_in is not None:
+        response.set_cookie(session_cookie(settings, logged_in.session_token))
+    response.set_cookie(expired_cookie(settings, login.ORDER_COOKIE, login.ORDER_COOKIE_PATH))
     return response
 
 
 @get("/logga-in/bankid/qr", name="login_bankid_qr")
 async def bankid_qr(request: Request) -> Response:
-    attempt = await _attempt(request)
-    if attempt is None or attempt.status != "pending" or attempt.same_device:
-        return Response(content=b"", status_code=286)  # htmx: stop polling
-    return Template("auth/_bankid_qr.html", context={"qr": qr_svg(login.qr_for(attempt))})
+    return qr_response(await _attempt(request))
 
 
 @post("/logga-in/bankid/avbryt", name="login_bankid_cancel")
@@ -144,10 +111,10 @@ async def bankid_cancel(request: Request) -> Response:
     next_path = ""
     if attempt is not None:
         next_path = attempt.next_url
-        await login.cancel(request, attempt)
+        await bankid_flow.cancel(request, attempt)
     target = "/logga-in?" + urlencode({"avbruten": "1", **({"next": next_path} if next_path else {})})
     response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(expired_cookie(request.app.state.settings, login.ATTEMPT_COOKIE, login.ATTEMPT_COOKIE_PATH))
+    response.set_cookie(expired_cookie(request.app.state.settings, login.ORDER_COOKIE, login.ORDER_COOKIE_PATH))
     return response
 
 

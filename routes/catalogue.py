@@ -117,9 +117,4 @@ async def related_document(request: Request, slug: FromPath[str], filename: From
     )
 
 
-@get("/e-tjanster/{slug:str}/starta", name="start_application")
-async def start_application(request: Request, slug: FromPath[str]) -> Template:
-    return Template("catalogue/start_pending.html", context={"service": await _published_service(request, slug)})
-
-
-route_handlers = [start_page, catalogue_page, e_service_page, related_document, start_application]
+route_handlers = [start_page, catalogue_page, e_service_page, related_document]

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core.i18n import gettext as _
-from db import accounts
+from db import accounts, cases, drafts
 from forms.validators import FieldError, display_phone, email_address, mobile_number
 from web.auth import current_user, login_required
 
@@ -20,7 +20,22 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 @get("/mina-sidor", name="my_pages", guards=[login_required])
 async def overview(request: Request) -> Template:
-    return Template("my_pages/overview.html", context={"nav": "my_pages"})
+    user = current_user(request)
+    settings = request.app.state.settings
+    saved = [
+        {**draft, "deleted_on": drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)}
+        for draft in await drafts.drafts_of(user.id)
+    ]
+    return Template(
+        "my_pages/overview.html",
+        context={
+            "nav": "my_pages",
+            "to_sign": await cases.drafts_awaiting(user.personal_number),
+            "saved": saved,
+            "ongoing": await cases.cases_of(user.id, closed=False),
+            "closed": await cases.cases_of(user.id, closed=True),
+        },
+    )
 
 
 @get("/mina-sidor/uppgifter", name="my_details", guards=[login_required])

@@ -57,3 +57,41 @@ async def make_document(service: EService, **fields) -> RelatedDocument:
     await document.save()
     await bump_version()
     return document
+
+
+TEST_FORM = """
+steps:
+  - id: om_dig
+    title: Om dig
+    fields:
+      - {id: namn, type: text, label: Namn, required: true, max_length: 50}
+      - {id: antal, type: number, label: Antal, min: 1, max: 10, integer: true}
+      - id: typ
+        type: radio
+        label: Typ
+        required: true
+        options: [{value: a, label: Alfa}, {value: b, label: Beta}]
+      - {id: detalj, type: text, label: Detalj, required: true, show_if: {field: typ, equals: b}}
+  - id: bilagor
+    title: Bilagor
+    fields:
+      - {id: filer, type: file, label: Filer, accept: [pdf], max_files: 2, max_size_mb: 1}
+  - id: parter
+    title: Parter
+    fields:
+      - {id: medsokande, type: coapplicants, label: Medsökande, max_items: 2}
+"""
+
+
+async def make_form(service: EService, definition: str = TEST_FORM, version: int = 1):
+    from db.applications import FormVersion
+
+    form = FormVersion(e_service=service.id, version=version, definition=definition, created_at=clock.now())
+    await form.save()
+    return form
+
+
+async def make_service_with_form(definition: str = TEST_FORM, **fields) -> EService:
+    service = await make_service(**{"requires_login": True, "allows_drafts": True, **fields})
+    await make_form(service, definition)
+    return service

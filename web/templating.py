@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from core import clock, i18n
 from core.settings import PROJECT_ROOT, Settings
+from db.catalogue_index import render_markdown
 from web.static_assets import StaticAssets
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -39,6 +40,7 @@ def build_environment(settings: Settings, assets: StaticAssets) -> Environment:
         number=i18n.format_number,
         filesize=i18n.format_filesize,
         tel_href=i18n.tel_href,
+        markdown=render_markdown,
     )
     return env
 

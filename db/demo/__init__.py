@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable
 
 from core.settings import Settings
 from db.demo.catalogue import load_catalogue
+from db.demo.forms import load_forms
 from db.demo.staff import load_staff
 
 Loader = Callable[..., Awaitable[dict[str, int]]]
 
-LOADERS: tuple[tuple[str, Loader], ...] = (("catalogue", load_catalogue), ("staff", load_staff))
+LOADERS: tuple[tuple[str, Loader], ...] = (("catalogue", load_catalogue), ("forms", load_forms), ("staff", load_staff))
 
 
 class DemoDataRefused(RuntimeError):

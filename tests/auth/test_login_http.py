@@ -10,7 +10,7 @@ import pytest
 from core import clock
 from db.accounts import UserAccount
 from db.audit import AuditEntry
-from db.sessions import LoginAttempt, UserSession
+from db.sessions import BankIdOrder, UserSession
 from integrations.population_register import Address, PersonRecord
 from tests.login import approve, csrf_from, log_in, newest_order, start_login
 
@@ -273,7 +273,7 @@ async def test_qr_start_secret_never_reaches_the_browser(client, app):
     await start_login(client)
     page = await client.get("/logga-in/bankid/status")
     qr = await client.get("/logga-in/bankid/qr")
-    secret = (await LoginAttempt.select(LoginAttempt.qr_start_secret).first())["qr_start_secret"]
+    secret = (await BankIdOrder.select(BankIdOrder.qr_start_secret).first())["qr_start_secret"]
     assert len(secret) > 10
     assert secret not in page.text and secret not in qr.text
 

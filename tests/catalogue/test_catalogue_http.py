@@ -233,7 +233,7 @@ async def test_e_service_without_login_says_so(client):
     await make_service(slug="felanmalan", title="Felanmälan", requires_login=False, allows_drafts=False)
     text = main_text((await client.get("/e-tjanster/felanmalan")).text)
     assert "Ingen inloggning behövs" in text
-    assert "kvittot" in text
+    assert "kvittensen" in text
 
 
 async def test_markdown_in_descriptions_cannot_inject_html(client):

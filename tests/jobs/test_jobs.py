@@ -8,7 +8,7 @@ import pytest
 
 from core import clock
 from db import jobs as leases
-from db.sessions import LoginAttempt, UserSession
+from db.sessions import BankIdOrder, UserSession
 from jobs import JOBS
 from jobs.runner import run_due_jobs, run_job
 from tests.login import log_in, start_login
@@ -20,11 +20,11 @@ async def test_session_cleanup_removes_expired_sessions_and_old_login_attempts(c
     await log_in(client, app, "198112189876")
     client.cookies.clear()
     await start_login(client)
-    assert await UserSession.count() == 1 and await LoginAttempt.count() == 2
-    assert await run_job(JOBS["session_cleanup"], settings) == {"sessions_deleted": 0, "login_attempts_deleted": 0}
+    assert await UserSession.count() == 1 and await BankIdOrder.count() == 2
+    assert await run_job(JOBS["session_cleanup"], settings) == {"sessions_deleted": 0, "bankid_orders_deleted": 0}
     with clock.travel(timedelta(hours=1)):
         result = await run_job(JOBS["session_cleanup"], settings)
-    assert result == {"sessions_deleted": 1, "login_attempts_deleted": 2}
+    assert result == {"sessions_deleted": 1, "bankid_orders_deleted": 2}
 
 
 async def test_a_job_runs_on_one_process_at_a_time():

@@ -1,0 +1,419 @@
+"""Filling in an application: start, the steps, attachments, check answers, signing, co-signing, receipt.
+
+A draft's address (/ansokan/{id}/...) answers 404 to everyone but its owner (or, for e-services without login, the
+browser holding its cookie), so staff and other users cannot tell that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from core import clock
+from core.i18n import format_datetime
+from core.i18n import gettext as _
+from db import drafts, sessions
+from db.catalogue import EService
+from db.catalogue_index import EServiceView
+from forms import engine
+from forms.definition import Field
+from forms.fields import coapplicant_slots, input_id
+from forms.uploads import UploadRejected, check_upload
+from web.applications import (
+    ANONYMOUS_COOKIE,
+    Application,
+    application_for,
+    filenames_by_field,
+    prefilled_answers,
+    receipt_for,
+    receipt_pdf_for,
+    submit_application,
+)
+from web.auth import LoginRequired, current_user
+from web.bankid_pages import order_cookie
+from web.htmx import wants_fragment
+
+MAX_UPLOAD_BYTES = 60 * 1024 * 1024  # the largest field limit (50 MB) plus the rest of the form
+
+
+def _form_data(form: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[str, list[UploadFile]]]:
+    """Posted values by name (several for checkboxes) and uploaded files by field, from a multi-dict."""
+    values: dict[str, list[str]] = {}
+    files: dict[str, list[UploadFile]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if value.filename:
+                files.setdefault(name, []).append(value)
+        else:
+            values.setdefault(name, []).append(str(value))
+    return values, files
+
+
+async def _published_service(request: Request, slug: str) -> EServiceView:
+    service = (await request.app.state.catalogue.get()).service(slug)
+    if service is None:
+        raise NotFoundException()
+    return service
+
+
+@get("/e-tjanster/{slug:str}/starta", name="start_application")
+async def start_page(request: Request, slug: FromPath[str]) -> Response:
+    service = await _published_service(request, slug)
+    version = await drafts.latest_form_version(service.id)
+    if version is None:
+        return Template("catalogue/start_pending.html", context={"service": service})
+    user = current_user(request)
+    if service.requires_login and user is None:
+        raise LoginRequired()
+    existing = await drafts.open_draft(user.id, service.id) if user and service.allows_drafts else None
+    return Template("applications/start.html", context={"service": service, "existing": existing})
+
+
+@post("/e-tjanster/{slug:str}/starta", name="start_application_post", request_max_body_size=64 * 1024)
+async def start_application(request: Request, slug: FromPath[str]) -> Response:
+    service = await _published_service(request, slug)
+    version = await drafts.latest_form_version(service.id)
+    if version is None:
+        raise NotFoundException()
+    user = current_user(request)
+    if service.requires_login and user is None:
+        raise LoginRequired()
+    form = await request.form()
+    now = clock.now()
+    if user is not None:
+        existing = await drafts.open_draft(user.id, service.id)
+        if existing is not None:
+            if service.allows_drafts and form.get("action") != "new":
+                return Redirect(f"/ansokan/{existing.public_id}", status_code=HTTP_303_SEE_OTHER)
+            if existing.status == "draft":
+                await drafts.delete_draft(existing.id)
+    definition, _version = await drafts.definition_of(version.id)
+    token = "" if user else sessions.new_token()
+    draft = await drafts.create_draft(
+        owner_id=user.id if user else None,
+        anonymous_key=sessions.hash_token(token) if token else "",
+        e_service_id=service.id,
+        form_version_id=version.id,
+        answers=prefilled_answers(definition, user),
+        now=now,
+    )
+    await EService.update({EService.start_count: EService.start_count + 1}).where(EService.id == service.id)
+    response = Redirect(f"/ansokan/{draft.public_id}", status_code=HTTP_303_SEE_OTHER)
+    if token:
+        response.set_cookie(order_cookie(request.app.state.settings, ANONYMOUS_COOKIE, token, "/ansokan"))
+    return response
+
+
+@get("/ansokan/{draft_id:str}", name="application")
+async def resume(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id)
+    if app.draft.status == "awaiting_signatures":
+        return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
+    first = app.definition.visible_steps(app.answers)[0]
+    return Redirect(f"/ansokan/{draft_id}/steg/{first.id}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _step_context(app: Application, step, *, errors=None, upload_errors=None, revealed=(), return_to="") -> dict:
+    position, total = engine.step_position(app.definition, app.answers, step)
+    previous = engine.previous_step(app.definition, app.answers, step.id)
+    visible = app.definition.visible_fields(step, app.answers)
+    return {
+        "app": app,
+        "service": app.service,
+        "step": step,
+        "fields": step.fields,
+        "visible_ids": {f.id for f in visible},
+        "answers": app.answers,
+        "files": app.files,
+        "position": position,
+        "total": total,
+        "back_url": (
+            f"/ansokan/{app.public_id}/granska"
+            if return_to == "granska"
+            else f"/ansokan/{app.public_id}/steg/{previous.id}"
+            if previous
+            else f"/e-tjanster/{app.service.slug}/starta"
+        ),
+        "errors": errors or {},
+        "upload_errors": upload_errors or {},
+        "revealed": [app.definition.field(field_id) for field_id in revealed],
+        "return_to": return_to,
+        "input_id": input_id,
+        "coapplicant_slots": coapplicant_slots,
+        "can_save": app.can_save,
+    }
+
+
+def _visible_step(app: Application, step_id: str):
+    step = app.definition.step(step_id)
+    if step is None:
+        raise NotFoundException()
+    if step not in app.definition.visible_steps(app.answers):
+        return None
+    return step
+
+
+@get("/ansokan/{draft_id:str}/steg/{step_id:str}", name="application_step")
+async def step_page(
+    request: Request,
+    draft_id: FromPath[str],
+    step_id: FromPath[str],
+    return_to: Annotated[str, QueryParameter(name="tillbaka")] = "",
+) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    step = _visible_step(app, step_id)
+    if step is None:
+        return Redirect(f"/ansokan/{draft_id}", status_code=HTTP_303_SEE_OTHER)
+    return Template("applications/step.html", context=_step_context(app, step, return_to=_granska(return_to)))
+
+
+def _granska(value: str | None) -> str:
+    return "granska" if value == "granska" else ""
+
+
+@post(
+    "/ansokan/{draft_id:str}/steg/{step_id:str}",
+    name="application_step_post",
+    request_max_body_size=MAX_UPLOAD_BYTES,
+)
+async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    step = app.definition.step(step_id)
+    if step is None:
+        raise NotFoundException()
+    values, uploads = _form_data(await request.form())
+    action = (values.get("action") or ["continue"])[0]
+    return_to = _granska((values.get("return_to") or [""])[0])
+    upload_errors = await _attach(app, step, uploads)
+    shown = set((values.get("shown") or [""])[0].split(",")) if "shown" in values else None
+    outcome = engine.read_step(
+        app.definition,
+        step,
+        values,
+        app.answers,
+        app.context,
+        files=app.files,
+        shown=shown,
+        validate=action == "continue",
+    )
+    await app.save(outcome.answers)
+    if action == "save" and app.can_save:
+        await sessions.set_flash(current_user(request).session_id, _("Your application has been saved."))
+        return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
+    if action != "continue" or upload_errors or not outcome.complete:
+        errors = {**upload_errors, **outcome.errors}
+        context = _step_context(
+            app, step, errors=errors, upload_errors=upload_errors, revealed=outcome.revealed, return_to=return_to
+        )
+        return Template("applications/step.html", context=context, status_code=400 if errors else 200)
+    following = engine.next_step(app.definition, app.answers, step.id)
+    if return_to == "granska" or following is None:
+        return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(f"/ansokan/{draft_id}/steg/{following.id}", status_code=HTTP_303_SEE_OTHER)
+
+
+async def _attach(app: Application, step, uploads: dict[str, list[UploadFile]]) -> dict[str, str]:
+    """Check and store the files posted for the step's file fields; returns messages by input id."""
+    errors: dict[str, str] = {}
+    for f in step.fields:
+        if f.type != "file":
+            continue
+        for upload in uploads.get(f.id, []):
+            message = await _attach_one(app, f, upload)
+            if message:
+                errors[input_id(f)] = message
+    return errors
+
+
+async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | None:
+    data = await upload.read()
+    try:
+        checked = check_upload(data, upload.filename or "", f, already_attached=len(app.files.get(f.id, [])))
+    except UploadRejected as rejected:
+        return _("%(file)s: %(message)s") % {"file": upload.filename or _("The file"), "message": rejected.message}
+    await drafts.add_attachment(
+        app.draft.id,
+        f.id,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        content=data,
+        now=clock.now(),
+    )
+    app.files.setdefault(f.id, []).append({"filename": checked.filename})
+    await app.reload_files()
+    return None
+
+
+@post("/ansokan/{draft_id:str}/autospara", name="application_autosave", request_max_body_size=256 * 1024)
+async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
+    """While the user types: keep the answers, and show or hide the fields whose conditions changed."""
+    app = await application_for(request, draft_id, editable=True)
+    values, _uploads = _form_data(await request.form())
+    step = app.definition.step((values.get("step") or [""])[0])
+    if step is None:
+        raise NotFoundException()
+    before = {f.id for f in app.definition.visible_fields(step, app.answers)}
+    outcome = engine.read_step(
+        app.definition, step, values, app.answers, app.context, files=app.files, shown=None, validate=False
+    )
+    await app.save(outcome.answers)
+    after = {f.id for f in app.definition.visible_fields(step, app.answers)}
+    changed = [f for f in step.fields if (f.id in before) != (f.id in after)]
+    context = {
+        **_step_context(app, step),
+        "changed": changed,
+        "appeared": [f for f in changed if f.id in after],
+        "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save else "",
+    }
+    return Template("applications/_autosave.html", context=context)
+
+
+@post(
+    "/ansokan/{draft_id:str}/bilagor/{field_id:str}",
+    name="application_upload",
+    request_max_body_size=MAX_UPLOAD_BYTES,
+)
+async def upload(request: Request, draft_id: FromPath[str], field_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    try:
+        f = app.definition.field(field_id)
+    except KeyError:
+        raise NotFoundException() from None
+    if f.type != "file":
+        raise NotFoundException()
+    _values, uploads = _form_data(await request.form())
+    messages = [m for m in [await _attach_one(app, f, file) for file in uploads.get(f.id, [])] if m]
+    if not uploads.get(f.id):
+        messages.append(_("Choose a file to upload"))
+    if not wants_fragment(request):
+        step = next(step for step in app.definition.steps if f in step.fields)
+        context = _step_context(app, step, errors={input_id(f): " ".join(messages)} if messages else {})
+        return Template("applications/step.html", context=context, status_code=400 if messages else 200)
+    return Template(
+        "applications/_file_list.html",
+        context={
+            "app": app,
+            "field": f,
+            "attachments": app.files.get(f.id, []),
+            "message": " ".join(messages),
+            "uploaded": not messages,
+            "input_id": input_id,
+        },
+    )
+
+
+@post("/ansokan/{draft_id:str}/bilagor/{attachment_id:str}/ta-bort", name="application_remove_attachment")
+async def remove_attachment(request: Request, draft_id: FromPath[str], attachment_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    field_id = next(
+        (a["field_id"] for items in app.files.values() for a in items if str(a["public_id"]) == attachment_id), None
+    )
+    if field_id is None or not await drafts.remove_attachment(app.draft.id, attachment_id):
+        raise NotFoundException()
+    await app.reload_files()
+    f = app.definition.field(field_id)
+    if wants_fragment(request):
+        return Template(
+            "applications/_file_list.html",
+            context={
+                "app": app,
+                "field": f,
+                "attachments": app.files.get(f.id, []),
+                "message": "",
+                "removed": True,
+                "input_id": input_id,
+            },
+        )
+    step = next(step for step in app.definition.steps if f in step.fields)
+    return Redirect(f"/ansokan/{draft_id}/steg/{step.id}#{input_id(f)}", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/ansokan/{draft_id:str}/bilagor/{attachment_id:str}", name="application_attachment")
+async def attachment(request: Request, draft_id: FromPath[str], attachment_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    row = await drafts.attachment_content(app.draft.id, attachment_id)
+    if row is None:
+        raise NotFoundException()
+    return Response(
+        content=bytes(row["content"]),
+        media_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row['filename'])}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@get("/ansokan/{draft_id:str}/granska", name="application_check")
+async def check_page(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    return Template("applications/check.html", context=_check_context(app))
+
+
+def _check_context(app: Application, problems: dict | None = None) -> dict:
+    return {
+        "app": app,
+        "service": app.service,
+        "sections": engine.summarise(app.definition, app.answers, filenames_by_field(app.files)),
+        "problems": problems or {},
+        "back_url": f"/ansokan/{app.public_id}/steg/{app.definition.visible_steps(app.answers)[-1].id}",
+    }
+
+
+@post("/ansokan/{draft_id:str}/granska", name="application_check_post")
+async def check_post(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    problems = engine.check_all(app.definition, app.answers, app.context, app.files)
+    if problems:
+        return Template("applications/check.html", context=_check_context(app, problems), status_code=400)
+    if app.service.requires_signing:
+        return Redirect(f"/ansokan/{draft_id}/signera", status_code=HTTP_303_SEE_OTHER)
+    await submit_application(request, app)
+    return Redirect(f"/ansokan/{draft_id}/kvittens", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/ansokan/{draft_id:str}/kvittens", name="application_receipt")
+async def receipt(request: Request, draft_id: FromPath[str]) -> Template:
+    case, service, sections = await receipt_for(request, draft_id)
+    return Template("applications/receipt.html", context={"case": case, "service": service, "sections": sections})
+
+
+@get("/ansokan/{draft_id:str}/kvittens.pdf", name="application_receipt_pdf")
+async def receipt_pdf(request: Request, draft_id: FromPath[str]) -> Response:
+    case, pdf = await receipt_pdf_for(request, draft_id)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="kvitto-{case.reference}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+route_handlers = [
+    start_page,
+    start_application,
+    resume,
+    step_page,
+    step_post,
+    autosave,
+    upload,
+    remove_attachment,
+    attachment,
+    check_page,
+    check_post,
+    receipt,
+    receipt_pdf,
+]

@@ -1,0 +1,272 @@
+"""Signing an application with BankID: the applicant first, then each co-applicant; the last signature submits it.
+
+Every signature binds to the digest of the frozen application (answers, files, parties). If the application changes,
+the digest changes and earlier signatures no longer count.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from core import clock
+from core.i18n import gettext as _
+from db import cases, drafts
+from db.applications import Draft
+from forms import engine
+from integrations.bankid import BankIdError, error_message
+from web import bankid_flow
+from web.applications import (
+    Application,
+    application_for,
+    canonical,
+    coapplicant_numbers,
+    filenames_by_field,
+    submit_signed,
+)
+from web.auth import current_user, expired_cookie, login_required
+from web.bankid_pages import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+ORDER_COOKIE = "bankid_sign"
+ORDER_COOKIE_PATH = "/ansokan"
+
+
+def _role(app: Application) -> str:
+    return "applicant" if app.user and app.user.id == app.draft.owner else "coapplicant"
+
+
+async def _expire_if_late(app: Application) -> None:
+    if (
+        app.draft.status == "awaiting_signatures"
+        and app.draft.signing_deadline
+        and clock.now() > app.draft.signing_deadline
+    ):
+        await cases.return_to_applicant(app.draft.id, _("The time for your co-applicants to sign ran out."))
+        raise NotFoundException()
+
+
+@get("/ansokan/{draft_id:str}/signera", name="sign_page", guards=[login_required])
+async def sign_page(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    if engine.check_all(app.definition, app.answers, app.context, app.files):
+        return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
+    return Template("applications/sign.html", context=_sign_context(app, "applicant"))
+
+
+def _sign_context(app: Application, role: str, error: str = "") -> dict:
+    return {
+        "app": app,
+        "service": app.service,
+        "role": role,
+        "error": error,
+        "start_url": f"/ansokan/{app.public_id}/signera"
+        if role == "applicant"
+        else f"/ansokan/{app.public_id}/medsokande",
+        "sections": engine.summarise(app.definition, app.answers, filenames_by_field(app.files)),
+    }
+
+
+@post("/ansokan/{draft_id:str}/signera", name="sign_start", guards=[login_required])
+async def sign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
+    app = await application_for(request, draft_id, editable=True)
+    if engine.check_all(app.definition, app.answers, app.context, app.files):
+        return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
+    _answers, document = canonical(app, coapplicant_numbers(app))
+    return await _start_order(request, app, "applicant", engine.digest(document), data)
+
+
+@get("/ansokan/{draft_id:str}/medsokande", name="cosign_page", guards=[login_required])
+async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    await _expire_if_late(app)
+    if _role(app) == "applicant":
+        return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
+    context = {**_sign_context(app, "coapplicant"), "coapplicants": await drafts.coapplicants_of(app.draft.id)}
+    context["already_signed"] = any(
+        c["personal_number"] == app.user.personal_number and c["status"] == "signed" for c in context["coapplicants"]
+    )
+    return Template("applications/cosign.html", context=context)
+
+
+@post("/ansokan/{draft_id:str}/medsokande", name="cosign_start", guards=[login_required])
+async def cosign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    await _expire_if_late(app)
+    if _role(app) != "coapplicant":
+        raise PermissionDeniedException()
+    return await _start_order(request, app, "coapplicant", app.draft.digest, data)
+
+
+async def _start_order(request: Request, app: Application, role: str, digest: str, data: dict) -> Response:
+    user = current_user(request)
+    sections = engine.summarise(app.definition, app.answers, filenames_by_field(app.files))
+    try:
+        token = await bankid_flow.start_order(
+            request,
+            purpose="sign",
+            same_device=data.get("enhet") == "denna",
+            next_url="",
+            return_path=f"/ansokan/{app.public_id}/signera/status",
+            sign_text=engine.signing_text(request.app.state.settings.municipality_name, app.service.title, sections),
+            sign_payload=engine.signing_payload(digest, app.public_id, role),
+            personal_number=user.personal_number,
+            draft_public_id=app.public_id,
+            digest=digest,
+        )
+    except BankIdError as error:
+        template = "applications/sign.html" if role == "applicant" else "applications/cosign.html"
+        context = _sign_context(app, role, error_message(error))
+        context.setdefault("coapplicants", await drafts.coapplicants_of(app.draft.id))
+        return Template(template, context=context, status_code=503)
+    response = Redirect(f"/ansokan/{app.public_id}/signera/status", status_code=HTTP_303_SEE_OTHER)
+    response.set_cookie(order_cookie(request.app.state.settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))
+    return response
+
+
+async def _order(request: Request, draft_id: str):
+    order = await bankid_flow.order_for(request.cookies.get(ORDER_COOKIE), "sign")
+    return order if order is not None and order.draft_public_id == draft_id else None
+
+
+@get("/ansokan/{draft_id:str}/signera/status", name="sign_status", guards=[login_required])
+async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    role = _role(app)
+    order = await _order(request, draft_id)
+    if order is None or order.status in ("complete", "cancelled"):
+        return Redirect(_after_signing_url(app, role), status_code=HTTP_303_SEE_OTHER)
+    state = await bankid_flow.poll(request, order)
+    if state.status == "complete":
+        target = _after_signing_url(app, role)
+        if state.completion is not None:
+            target = await _signed(request, app, role, order, state.completion)
+        response = finished_response(request, target)
+        response.set_cookie(expired_cookie(request.app.state.settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
+        return response
+    page = BankIdPage(
+        title=_("Sign with BankID"),
+        failed_title=_("The signing did not go through"),
+        lead=_("You sign “%(title)s”.") % {"title": app.service.title},
+        status_url=f"/ansokan/{draft_id}/signera/status",
+        qr_url=f"/ansokan/{draft_id}/signera/qr",
+        cancel_url=f"/ansokan/{draft_id}/signera/avbryt",
+        retry_url=f"/ansokan/{draft_id}/signera" if role == "applicant" else f"/ansokan/{draft_id}/medsokande",
+        choose_url=f"/ansokan/{draft_id}/signera" if role == "applicant" else f"/ansokan/{draft_id}/medsokande",
+        retry_fields={"enhet": "denna" if order.same_device else "annan"},
+    )
+    return await bankid_status_response(request, order, state, page)
+
+
+def _after_signing_url(app: Application, role: str) -> str:
+    return f"/ansokan/{app.public_id}/vantar" if role == "applicant" else f"/ansokan/{app.public_id}/medsokande"
+
+
+async def _signed(request: Request, app: Application, role: str, order, completion) -> str:
+    """Record the signature if it signs what the application still is; submit when nobody else has to sign."""
+    user = current_user(request)
+    draft = await drafts.draft_by_public_id(app.public_id)
+    if draft is None:
+        return f"/ansokan/{app.public_id}/kvittens"
+    now = clock.now()
+    if role == "applicant":
+        _answers, document = canonical(app, coapplicant_numbers(app))
+        if engine.digest(document) != order.digest or completion.personal_number != user.personal_number:
+            return f"/ansokan/{app.public_id}/granska"  # changed meanwhile: check and sign again
+    elif draft.status != "awaiting_signatures" or draft.digest != order.digest:
+        return f"/ansokan/{app.public_id}/medsokande"
+    await cases.record_signature(
+        draft_id=draft.id,
+        signer_id=user.id,
+        personal_number=completion.personal_number,
+        role=role,
+        digest=order.digest,
+        order_ref=order.order_ref,
+        completion={
+            "name": completion.name,
+            "personal_number": completion.personal_number,
+            "signature": completion.signature,
+            "ocsp_response": completion.ocsp_response,
+            "bankid_issue_date": completion.bankid_issue_date,
+            "ip_address": completion.ip_address,
+        },
+        now=now,
+    )
+    if role == "applicant":
+        numbers = coapplicant_numbers(app)
+        if numbers:
+            await _ask_coapplicants(request, app, draft, numbers, order.digest)
+            return f"/ansokan/{app.public_id}/vantar"
+    elif any(c["status"] != "signed" for c in await drafts.coapplicants_of(draft.id)):
+        return f"/ansokan/{app.public_id}/medsokande"
+    await submit_signed(request, app, draft, order.digest)
+    return f"/ansokan/{app.public_id}/kvittens" if role == "applicant" else "/mina-sidor"
+
+
+async def _ask_coapplicants(request: Request, app: Application, draft: Draft, numbers: list[str], digest: str) -> None:
+    settings = request.app.state.settings
+    days = app.service.cosign_days or settings.default_cosign_days
+    await cases.start_cosigning(draft, digest, numbers, cases.signing_deadline(clock.now(), days))
+    await cases.notify_coapplicants(numbers, app.service.title, clock.now())
+
+
+@get("/ansokan/{draft_id:str}/signera/qr", name="sign_qr", guards=[login_required])
+async def sign_qr(request: Request, draft_id: FromPath[str]) -> Response:
+    return qr_response(await _order(request, draft_id))
+
+
+@post("/ansokan/{draft_id:str}/signera/avbryt", name="sign_cancel", guards=[login_required])
+async def sign_cancel(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    order = await _order(request, draft_id)
+    if order is not None:
+        await bankid_flow.cancel(request, order)
+    target = f"/ansokan/{draft_id}/granska" if _role(app) == "applicant" else f"/ansokan/{draft_id}/medsokande"
+    response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
+    response.set_cookie(expired_cookie(request.app.state.settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
+    return response
+
+
+@get("/ansokan/{draft_id:str}/vantar", name="awaiting_signatures", guards=[login_required])
+async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
+    app = await application_for(request, draft_id)
+    await _expire_if_late(app)
+    if app.draft.status != "awaiting_signatures":
+        return Redirect(f"/ansokan/{draft_id}", status_code=HTTP_303_SEE_OTHER)
+    return Template(
+        "applications/waiting.html",
+        context={"app": app, "service": app.service, "coapplicants": await drafts.coapplicants_of(app.draft.id)},
+    )
+
+
+@post("/ansokan/{draft_id:str}/medsokande/avboj", name="cosign_decline", guards=[login_required])
+async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
+    app = await application_for(request, draft_id, coapplicant_may_read=True)
+    if _role(app) != "coapplicant":
+        raise PermissionDeniedException()
+    reason = data.get("reason", "").strip()[:500]
+    message = _("A co-applicant declined to sign.") + (
+        " " + _("Their reason: %(reason)s") % {"reason": reason} if reason else ""
+    )
+    await cases.return_to_applicant(app.draft.id, message)
+    await cases.notify_applicant_of_decline(app.draft.owner, app.service.title, clock.now())
+    return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
+
+
+route_handlers = [
+    sign_page,
+    sign_start,
+    cosign_page,
+    cosign_start,
+    sign_status,
+    sign_qr,
+    sign_cancel,
+    waiting,
+    decline,
+]

@@ -1,0 +1,321 @@
+"""Filling in, saving, attaching, checking and submitting applications over HTTP (a browser without JavaScript)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+
+import pytest
+
+from core import clock
+from db.applications import Attachment, CaseEvent, CaseRecord, Draft, Notification
+from db.catalogue import EService
+from tests.applications.helpers import post_step, start
+from tests.factories import make_form, make_service_with_form
+from tests.login import csrf_from, log_in
+
+pytestmark = pytest.mark.usefixtures("db")
+ERIK = "198112189876"
+SARA = "199505199902"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def fill_all(client, draft_id: str) -> None:
+    assert (await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"})).status_code == 303
+    assert (await post_step(client, draft_id, "bilagor", {})).status_code == 303
+    assert (await post_step(client, draft_id, "parter", {})).status_code == 303
+
+
+async def submit(client, draft_id: str):
+    page = await client.get(f"/ansokan/{draft_id}/granska")
+    return await client.post(f"/ansokan/{draft_id}/granska", data={"_csrf_token": csrf_from(page.text)})
+
+
+async def test_an_e_service_needing_login_sends_anonymous_visitors_to_log_in(client):
+    service = await make_service_with_form(slug="bygga")
+    response = await client.get("/e-tjanster/bygga/starta")
+    assert response.status_code == 303 and response.headers["location"] == "/logga-in?next=/e-tjanster/bygga/starta"
+    assert service.id
+
+
+async def test_without_a_published_form_the_start_page_says_it_opens_soon(client, app):
+    from tests.factories import make_service
+
+    await make_service(slug="utan-formular")
+    response = await client.get("/e-tjanster/utan-formular/starta")
+    assert response.status_code == 200 and "Ansökan öppnar snart" in response.text
+
+
+async def test_anonymous_application_from_start_to_receipt(client):
+    await make_service_with_form(slug="felanmalan", title="Felanmälan", requires_login=False, allows_drafts=False)
+    draft_id = await start(client, "felanmalan")
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    assert "Steg 1 av 3" in step.text and "Spara och fortsätt senare" not in step.text
+    await fill_all(client, draft_id)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "Kontrollera dina svar" in check.text and "Erik" in check.text and "Alfa" in check.text
+    submitted = await submit(client, draft_id)
+    assert submitted.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+    receipt = await client.get(submitted.headers["location"])
+    reference = re.search(r"<strong>(\d{4}-\d{6})</strong>", receipt.text).group(1)
+    assert reference.startswith(str(clock.now().year))
+    assert "kvittensen är ditt enda bevis" in receipt.text
+    pdf = await client.get(f"/ansokan/{draft_id}/kvittens.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    case = await CaseRecord.objects().first()
+    assert case.reference == reference and case.applicant is None and case.received_at is not None
+    assert await Draft.count() == 0  # the draft is gone: the case is the incoming document now
+    client.cookies.clear()  # another browser
+    assert (await client.get(f"/ansokan/{draft_id}/kvittens")).status_code == 404
+
+
+async def test_missing_and_wrong_answers_are_explained_and_kept(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    response = await post_step(client, draft_id, "om_dig", {"namn": "E" * 60, "antal": "2,5"})
+    assert response.status_code == 400
+    assert "<title>Fel: Om dig" in response.text
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S).group(0)
+    assert "”Namn” får vara högst 50 tecken" in summary
+    assert "Ange ett heltal för ”Antal”" in summary
+    assert "Välj ett svar på ”Typ”" in summary
+    assert 'href="#typ-1"' in summary and 'href="#namn"' in summary
+    assert 'value="' + "E" * 60 + '"' in response.text and 'value="2,5"' in response.text
+    draft = await Draft.objects().first().output(load_json=True)
+    assert draft.answers["namn"] == "E" * 60  # saved as typed: nothing is lost
+
+
+async def test_a_field_revealed_by_an_answer_is_shown_before_it_is_required(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    revealed = await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "b"})
+    assert revealed.status_code == 200
+    assert "Dina svar har lett till fler frågor" in revealed.text and 'id="detalj"' in revealed.text
+    assert "error-summary" not in revealed.text
+    missing = await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "b"})
+    assert missing.status_code == 400 and "Fyll i ”Detalj”" in missing.text
+    done = await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "b", "detalj": "x"})
+    assert done.status_code == 303
+
+
+async def test_answers_to_hidden_questions_are_not_submitted(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "b", "detalj": "hemligt"})
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a", "detalj": "hemligt"})
+    await post_step(client, draft_id, "bilagor", {})
+    await post_step(client, draft_id, "parter", {})
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "hemligt" not in check.text
+    await submit(client, draft_id)
+    case = await CaseRecord.objects().output(load_json=True).first()
+    assert "detalj" not in case.answers and case.answers["typ"] == "a"
+
+
+async def test_save_and_continue_later_keeps_the_draft_on_my_pages(client, app, settings):
+    await make_service_with_form(slug="tjanst", title="Tjänsten")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    saved = await post_step(client, draft_id, "om_dig", {"namn": "Halvfärdig"}, action="save")
+    assert saved.status_code == 303 and saved.headers["location"] == "/mina-sidor"
+    overview = await client.get("/mina-sidor")
+    assert "Din ansökan har sparats" in overview.text
+    assert f'href="/ansokan/{draft_id}"' in overview.text and "Tjänsten" in overview.text
+    deleted_on = (clock.now() + timedelta(days=settings.default_retention_days_draft)).date()
+    assert str(deleted_on.day) in overview.text and "Raderas" in overview.text
+    client.cookies.clear()
+    await log_in(client, app, ERIK)  # come back another day
+    start_page = await client.get("/e-tjanster/tjanst/starta")
+    assert "Du har en sparad ansökan" in start_page.text
+    continued = await client.post(
+        "/e-tjanster/tjanst/starta", data={"_csrf_token": csrf_from(start_page.text)}, follow_redirects=True
+    )
+    assert 'value="Halvfärdig"' in continued.text
+
+
+async def test_starting_again_deletes_the_saved_draft(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    first = await start(client, "tjanst")
+    second = await start(client, "tjanst", action="new")
+    assert first != second and await Draft.count() == 1
+
+
+async def test_a_newer_form_version_does_not_break_an_open_draft(client, app):
+    service = await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await make_form(
+        service,
+        "steps:\n  - id: nytt\n    title: Nytt\n    fields:\n      - {id: x, type: text, label: X}\n",
+        version=2,
+    )
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    assert page.status_code == 200 and "Om dig" in page.text
+    await fill_all(client, draft_id)
+    await submit(client, draft_id)
+    assert (await CaseRecord.objects().first()) is not None
+
+
+@pytest.mark.parametrize("who", ["other citizen", "staff", "anonymous"])
+async def test_a_draft_is_not_found_by_anyone_but_its_owner(client, app, who):
+    from db.accounts import add_staff
+
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await post_step(client, draft_id, "om_dig", {"namn": "Privat"}, action="save")
+    await post_step(
+        client, draft_id, "bilagor", {}, files={"filer": ("a.pdf", PDF, "application/pdf")}, action="upload"
+    )
+    attachment = await Attachment.objects().first()
+    client.cookies.clear()
+    if who == "other citizen":
+        await log_in(client, app, SARA)
+    elif who == "staff":
+        await add_staff("197606239866", "admin", "Kommunledningskontoret", clock.now())
+        await log_in(client, app, "197606239866")
+    paths = [
+        f"/ansokan/{draft_id}",
+        f"/ansokan/{draft_id}/steg/om_dig",
+        f"/ansokan/{draft_id}/granska",
+        f"/ansokan/{draft_id}/bilagor/{attachment.public_id}",
+        f"/ansokan/{draft_id}/kvittens",
+        f"/ansokan/{draft_id}/signera",
+        f"/ansokan/{draft_id}/vantar",
+        f"/ansokan/{draft_id}/medsokande",
+    ]
+    for path in paths:
+        response = await client.get(path)
+        expected = 303 if who == "anonymous" and path.split("/")[-1] in ("signera", "vantar", "medsokande") else 404
+        assert response.status_code == expected, path
+        assert "Privat" not in response.text
+    await client.get("/")  # a CSRF cookie, so the posts are refused for who they are, not for a missing token
+    csrf = {"x-csrftoken": client.cookies["csrf"]}
+    for path in (f"/ansokan/{draft_id}/steg/om_dig", f"/ansokan/{draft_id}/autospara", f"/ansokan/{draft_id}/granska"):
+        response = await client.post(path, data={"step": "om_dig", "namn": "Inkräktare"}, headers=csrf)
+        assert response.status_code == 404, path
+    draft = await Draft.objects().output(load_json=True).first()
+    assert draft.answers["namn"] == "Privat"
+
+
+async def test_autosave_keeps_answers_and_reveals_questions(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    response = await client.post(
+        f"/ansokan/{draft_id}/autospara",
+        data={"step": "om_dig", "namn": "Under skrivning", "typ": "b"},
+        headers={"HX-Request": "true", "x-csrftoken": csrf_from(page.text)},
+    )
+    assert response.status_code == 200
+    assert 'id="falt-detalj"' in response.text and 'hx-swap-oob="outerHTML"' in response.text
+    assert "Sparat kl." in response.text and "Ny fråga: Detalj" in response.text
+    assert 'id="falt-namn"' not in response.text  # what the user types in is never swapped
+    draft = await Draft.objects().output(load_json=True).first()
+    assert draft.answers["namn"] == "Under skrivning"
+
+
+async def test_attachments_are_checked_by_content_and_keep_the_other_answers(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    wrong = await post_step(
+        client, draft_id, "bilagor", {}, files={"filer": ("ritning.pdf", PNG, "application/pdf")}, action="upload"
+    )
+    assert wrong.status_code == 400 and "Filen måste vara en PDF" in wrong.text
+    big = await post_step(
+        client,
+        draft_id,
+        "bilagor",
+        {},
+        files={"filer": ("stor.pdf", PDF + b"0" * 1_100_000, "application/pdf")},
+        action="upload",
+    )
+    assert big.status_code == 400 and "högst 1 MB" in big.text
+    ok = await post_step(
+        client, draft_id, "bilagor", {}, files={"filer": ("../../etc/Ritning å.exe", PDF, "x/y")}, action="upload"
+    )
+    assert ok.status_code == 200 and "Ritning å.pdf" in ok.text
+    attachment = await Attachment.objects().first()
+    assert attachment.content_type == "application/pdf" and attachment.filename == "Ritning å.pdf"
+    download = await client.get(f"/ansokan/{draft_id}/bilagor/{attachment.public_id}")
+    assert download.content == PDF and download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+
+
+async def test_submission_happens_once_however_often_it_is_posted(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await fill_all(client, draft_id)
+    page = await client.get(f"/ansokan/{draft_id}/granska")
+    token = csrf_from(page.text)
+    responses = await asyncio.gather(
+        *(client.post(f"/ansokan/{draft_id}/granska", data={"_csrf_token": token}) for _ in range(6))
+    )
+    assert await CaseRecord.count() == 1
+    assert all(r.status_code in (303, 404) for r in responses)
+    assert any(r.status_code == 303 and r.headers["location"].endswith("/kvittens") for r in responses)
+
+
+async def test_reference_numbers_are_unique_under_concurrent_submissions(client, app):
+    await make_service_with_form(slug="tjanst", requires_login=False, allows_drafts=False)
+    clients = []
+    import httpx
+
+    for _ in range(8):
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        draft_id = await start(other, "tjanst")
+        await fill_all(other, draft_id)
+        page = await other.get(f"/ansokan/{draft_id}/granska")
+        clients.append((other, draft_id, csrf_from(page.text)))
+    await asyncio.gather(*(c.post(f"/ansokan/{d}/granska", data={"_csrf_token": t}) for c, d, t in clients))
+    references = [row["reference"] for row in await CaseRecord.select(CaseRecord.reference)]
+    assert len(references) == 8 == len(set(references))
+    numbers = sorted(int(r.split("-")[1]) for r in references)
+    assert numbers == list(range(numbers[0], numbers[0] + 8))
+    for other, _d, _t in clients:
+        await other.aclose()
+
+
+async def test_receipt_mail_is_queued_without_case_details(client, app):
+    from db.accounts import update_contact_details
+
+    await make_service_with_form(slug="tjanst", title="Bygglov för Erik")
+    await log_in(client, app, ERIK)
+    account = (await client.get("/mina-sidor")).status_code
+    from db.accounts import UserAccount
+
+    user = await UserAccount.objects().first()
+    await update_contact_details(user.id, "erik@exempel.se", "")
+    draft_id = await start(client, "tjanst")
+    await fill_all(client, draft_id)
+    await submit(client, draft_id)
+    mail = await Notification.objects().first()
+    case = await CaseRecord.objects().first()
+    assert account == 200 and mail.email == "erik@exempel.se" and case.reference in mail.subject
+    assert "Erik" not in mail.body and "Bygglov" not in mail.body
+
+
+async def test_the_case_timeline_starts_with_received(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await fill_all(client, draft_id)
+    await submit(client, draft_id)
+    events = await CaseEvent.select(CaseEvent.kind)
+    assert [e["kind"] for e in events] == ["received"]
+
+
+async def test_start_counts_feed_the_popular_list(client, app):
+    await make_service_with_form(slug="tjanst", requires_login=False)
+    await start(client, "tjanst")
+    service = await EService.objects().where(EService.slug == "tjanst").first()
+    assert service.start_count == 1

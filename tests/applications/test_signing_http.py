@@ -1,0 +1,196 @@
+"""Signing with BankID and co-signing by co-applicants, over HTTP with the BankID simulator."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+
+from core import clock
+from db.applications import CaseEvent, CaseRecord, CoApplicant, Draft, Notification, Signature
+from db.sessions import BankIdOrder
+from tests.applications.helpers import post_step, start
+from tests.factories import make_service_with_form
+from tests.login import approve, csrf_from, log_in, newest_order
+
+pytestmark = pytest.mark.usefixtures("db")
+ERIK = "198112189876"
+MARIA = "198503129820"
+SARA = "199505199902"
+
+
+async def filled_draft(client, app, coapplicants: list[str] = ()) -> str:
+    draft_id = await start(client, "tjanst")
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"})
+    await post_step(client, draft_id, "bilagor", {})
+    data = {f"medsokande__{n}": number for n, number in enumerate(coapplicants, start=1)}
+    response = await post_step(client, draft_id, "parter", data)
+    assert response.status_code == 303, response.text
+    return draft_id
+
+
+async def sign(client, app, draft_id: str, who: str, given: str, surname: str, *, start_path: str = "signera") -> str:
+    """Start a sign order, let the simulator sign as `who`; returns where the app sends the user after."""
+    page = await client.get(f"/ansokan/{draft_id}/{start_path}")
+    started = await client.post(
+        f"/ansokan/{draft_id}/{start_path}", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"}
+    )
+    assert started.status_code == 303, started.text
+    approve(app, who, given, surname)
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert done.status_code == 303, done.text
+    return done.headers["location"]
+
+
+async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
+    await make_service_with_form(slug="tjanst", title="Parkeringstillstånd", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    response = await client.post(f"/ansokan/{draft_id}/granska", data={"_csrf_token": csrf_from(check.text)})
+    assert response.headers["location"] == f"/ansokan/{draft_id}/signera"
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    order = newest_order(app)
+    assert order.kind == "sign" and order.required_personal_number == ERIK
+    assert "# Parkeringstillstånd" in order.user_visible_data and "*Namn:* Erik" in order.user_visible_data
+    status = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert "Skriv under med BankID" in status.text and "<svg" in status.text
+    approve(app, ERIK, "Erik", "Andersson")
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+    case = await CaseRecord.objects().first()
+    signature = await Signature.objects().output(load_json=True).first()
+    assert signature.case == case.id and signature.digest == case.digest and signature.personal_number == ERIK
+    assert signature.completion["signature"] and signature.completion["ocsp_response"]
+    signed_xml = ElementTree.fromstring(base64.b64decode(signature.completion["signature"]))
+    non_visible = next(element for element in signed_xml.iter() if element.tag.endswith("}usrNonVisibleData"))
+    assert case.digest in base64.b64decode(non_visible.text).decode()
+
+
+async def test_a_change_after_signing_started_voids_the_signature(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    await post_step(client, draft_id, "om_dig", {"namn": "Någon annan", "typ": "a"})  # in another tab
+    approve(app, ERIK, "Erik", "Andersson")
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert done.headers["location"] == f"/ansokan/{draft_id}/granska"
+    assert await Signature.count() == 0 and await CaseRecord.count() == 0
+
+
+async def test_co_applicants_sign_before_the_case_is_received(client, app):
+    from db.accounts import UserAccount, update_contact_details
+
+    await make_service_with_form(slug="tjanst", title="Bygglov", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, MARIA)  # Maria has an account with an e-mail address
+    maria = await UserAccount.objects().where(UserAccount.personal_number == MARIA).first()
+    await update_contact_details(maria.id, "maria@exempel.se", "")
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    after = await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    assert after == f"/ansokan/{draft_id}/vantar"
+    waiting = await client.get(after)
+    assert "Väntar på signatur från annan part" in waiting.text and "19850312-9820" in waiting.text
+    assert await CaseRecord.count() == 0
+    mail = await Notification.objects().where(Notification.kind == "cosign_requested").first()
+    assert mail.email == "maria@exempel.se" and "Bygglov" not in mail.body
+    assert (await client.get(f"/ansokan/{draft_id}/steg/om_dig")).status_code == 404  # frozen while signing
+
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    overview = await client.get("/mina-sidor")
+    assert "Att signera" in overview.text and f"/ansokan/{draft_id}/medsokande" in overview.text
+    read = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert "Läs och skriv under ansökan" in read.text and "Erik" in read.text
+    after = await sign(client, app, draft_id, MARIA, "Maria", "Andersson", start_path="medsokande")
+    assert after == "/mina-sidor"
+    case = await CaseRecord.objects().first()
+    assert case.status == "received"
+    signatures = await Signature.select(Signature.role, Signature.digest).where(Signature.case == case.id)
+    assert sorted(s["role"] for s in signatures) == ["applicant", "coapplicant"]
+    assert {s["digest"] for s in signatures} == {case.digest}
+    events = await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case.id).order_by(CaseEvent.at)
+    assert [e["kind"] for e in events] == ["signed", "signed", "received"]
+
+
+async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    declined = await client.post(
+        f"/ansokan/{draft_id}/medsokande/avboj", data={"_csrf_token": csrf_from(page.text), "reason": "Fel fastighet"}
+    )
+    assert declined.status_code == 303
+    draft = await Draft.objects().first()
+    assert draft.status == "draft" and "Fel fastighet" in draft.returned_reason
+    assert await Signature.count() == 0  # the applicant's signature no longer counts
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    overview = await client.get("/mina-sidor")
+    assert "Behöver åtgärdas" in overview.text
+    assert (await client.get(f"/ansokan/{draft_id}/steg/om_dig")).status_code == 200
+
+
+async def test_co_signing_ends_at_the_deadline(client, app, settings):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    with clock.travel(timedelta(days=settings.default_cosign_days, hours=1)):
+        client.cookies.clear()
+        await log_in(client, app, MARIA)
+        assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
+    draft = await Draft.objects().first()
+    assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
+
+
+async def test_only_named_co_applicants_can_read_or_sign(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    client.cookies.clear()
+    await log_in(client, app, SARA)
+    assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
+    assert "Att signera" not in (await client.get("/mina-sidor")).text
+
+
+@pytest.mark.parametrize(
+    ("numbers", "message"),
+    [
+        ([ERIK], "inte ditt eget"),
+        (["19850312-9821"], "kontrollera den sista siffran"),
+        ([MARIA, "19850312-9820"], "två gånger"),
+    ],
+)
+async def test_co_applicant_numbers_are_checked(client, app, numbers, message):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    data = {f"medsokande__{n}": number for n, number in enumerate(numbers, start=1)}
+    response = await post_step(client, draft_id, "parter", data)
+    assert response.status_code == 400 and message in response.text
+    assert await CoApplicant.count() == 0
+
+
+async def test_signing_orders_are_not_counted_as_logins(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    purposes = sorted(row["purpose"] for row in await BankIdOrder.select(BankIdOrder.purpose))
+    assert purposes == ["login", "sign"]

@@ -1,0 +1,240 @@
+"""An application in progress as the handlers see it: the draft with its e-service, form definition, answers and
+files, who may reach it, and submission. Glue between the request, db/drafts.py, db/cases.py and forms/."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotFoundException
+
+from core import clock
+from core.i18n import LOCAL_TIMEZONE
+from core.i18n import gettext as _
+from db import accounts, cases, drafts, sessions
+from db.applications import CaseRecord, Draft
+from db.catalogue_index import EServiceView
+from forms import engine
+from forms.definition import FormDefinition
+from forms.fields import Context
+from forms.receipt_pdf import receipt_pdf
+from forms.validators import display_phone
+from web.auth import CurrentUser, current_user
+
+ANONYMOUS_COOKIE = "ansokan"
+
+
+def today() -> date:
+    return clock.now().astimezone(LOCAL_TIMEZONE).date()
+
+
+@dataclass
+class Application:
+    draft: Draft
+    service: EServiceView
+    definition: FormDefinition
+    version: int
+    user: CurrentUser | None
+    files: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def public_id(self) -> str:
+        return str(self.draft.public_id)
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.draft.answers
+
+    @property
+    def context(self) -> Context:
+        return Context(today=today(), own_personal_number=self.user.personal_number if self.user else None)
+
+    @property
+    def can_save(self) -> bool:
+        """Saving to continue later needs an account and an e-service that allows drafts."""
+        return self.user is not None and self.service.allows_drafts
+
+    async def save(self, answers: dict[str, Any]) -> None:
+        await drafts.save_answers(self.draft, answers, clock.now())
+
+    async def reload_files(self) -> None:
+        self.files = drafts.by_field(await drafts.attachments_of(self.draft.id))
+
+
+async def application_for(
+    request: Request, public_id: str, *, editable: bool = False, coapplicant_may_read: bool = False
+) -> Application:
+    """The application behind /ansokan/{id}, or 404 for anyone who may not reach it (a stranger cannot tell a
+    draft from a missing one). `editable`: only the owner, and only while it is not waiting for signatures."""
+    draft = await drafts.draft_by_public_id(public_id)
+    if draft is None:
+        raise NotFoundException()
+    user = current_user(request)
+    if not _may_reach(request, draft, user):
+        if not (coapplicant_may_read and user and await _is_coapplicant(draft, user)):
+            raise NotFoundException()
+    elif editable and draft.status != "draft":
+        raise NotFoundException()
+    service = (await request.app.state.catalogue.get()).service_by_id(draft.e_service)
+    if service is None:  # unpublished since the draft began
+        raise NotFoundException()
+    definition, version = await drafts.definition_of(draft.form_version)
+    app = Application(draft, service, definition, version, user)
+    await app.reload_files()
+    return app
+
+
+def _may_reach(request: Request, draft: Draft, user: CurrentUser | None) -> bool:
+    if draft.owner is not None:
+        return user is not None and user.id == draft.owner
+    token = request.cookies.get(ANONYMOUS_COOKIE)
+    return bool(token) and sessions.hash_token(token) == draft.anonymous_key
+
+
+async def _is_coapplicant(draft: Draft, user: CurrentUser) -> bool:
+    if draft.status != "awaiting_signatures":
+        return False
+    return any(c["personal_number"] == user.personal_number for c in await drafts.coapplicants_of(draft.id))
+
+
+def prefilled_answers(definition: FormDefinition, user: CurrentUser | None) -> dict[str, Any]:
+    """Answers known from the account: contact details, the registered address (never for protected identity)."""
+    if user is None:
+        return {}
+    account = user.account
+    known = {
+        "name": user.name,
+        "email": account["email"],
+        "phone": display_phone(account["phone"]),
+        "personnummer": user.personal_number,
+        "address": None
+        if user.protected_identity or not account["street"]
+        else {
+            "care_of": account["care_of"],
+            "street": account["street"],
+            "postal_code": account["postal_code"],
+            "city": account["city"],
+        },
+    }
+    answers = {}
+    for step in definition.steps:
+        for f in step.fields:
+            if f.prefill and known.get(f.prefill):
+                answers[f.id] = known[f.prefill]
+    return answers
+
+
+def filenames_by_field(files: dict[str, list[dict]]) -> dict[str, list[str]]:
+    return {field_id: [a["filename"] for a in items] for field_id, items in files.items()}
+
+
+def canonical(app: Application, coapplicants: list[str]) -> tuple[dict[str, Any], bytes]:
+    answers = app.definition.visible_answers(app.answers)
+    attachments = [(a["field_id"], a["filename"], a["sha256"]) for items in app.files.values() for a in items]
+    document = engine.canonical_submission(
+        service_slug=app.service.slug,
+        form_version=app.version,
+        answers=answers,
+        attachments=attachments,
+        applicant=app.user.personal_number if app.user else None,
+        coapplicants=coapplicants,
+    )
+    return answers, document
+
+
+def coapplicant_numbers(app: Application) -> list[str]:
+    answers = app.definition.visible_answers(app.answers)
+    return [
+        number
+        for step in app.definition.steps
+        for f in step.fields
+        if f.type == "coapplicants"
+        for number in answers.get(f.id) or []
+    ]
+
+
+async def submit_application(request: Request, app: Application) -> CaseRecord:
+    """Submit an application that needs no signature."""
+    _answers, document = canonical(app, coapplicant_numbers(app))
+    return await _submit(app, app.draft, engine.digest(document))
+
+
+async def submit_signed(request: Request, app: Application, draft: Draft, digest: str) -> CaseRecord:
+    """Submit once every signature is in: the digest is the one all of them signed."""
+    return await _submit(app, draft, digest)
+
+
+async def _submit(app: Application, draft: Draft, digest: str) -> CaseRecord:
+    owner = await accounts.account_by_id(draft.owner) if draft.owner else None
+    coapplicants = [c["personal_number"] for c in await drafts.coapplicants_of(draft.id)]
+    return await cases.submit(
+        draft,
+        answers=app.definition.visible_answers(draft.answers),
+        digest=digest,
+        protected=bool(owner and owner.protected_identity) or await accounts.any_protected(coapplicants),
+        now=clock.now(),
+        # Anonymous: the browser's application cookie opens the receipt too (a second submit changes nothing).
+        receipt_key=draft.anonymous_key,
+        notify_email=owner.email if owner else "",
+    )
+
+
+async def case_for_receipt(request: Request, public_id: str) -> CaseRecord:
+    """The case a draft became, for its applicant (or the browser that submitted it anonymously); 404 otherwise."""
+    try:
+        source = uuid.UUID(public_id)
+    except ValueError:
+        raise NotFoundException() from None
+    case = await cases.case_from_draft(source)
+    if case is None:
+        raise NotFoundException()
+    user = current_user(request)
+    if case.applicant is not None:
+        if user is None or user.id != case.applicant:
+            raise NotFoundException()
+    else:
+        token = request.cookies.get(ANONYMOUS_COOKIE)
+        if not token or not case.receipt_key or sessions.hash_token(token) != case.receipt_key:
+            raise NotFoundException()
+    return case
+
+
+async def receipt_for(request: Request, public_id: str) -> tuple[CaseRecord, EServiceView, list[engine.Section]]:
+    case = await case_for_receipt(request, public_id)
+    service = (await request.app.state.catalogue.get()).service_by_id(case.e_service)
+    definition, _version = await drafts.definition_of(case.form_version)
+    files = drafts.by_field(await cases.attachments_of_case(case.id))
+    return case, service, engine.summarise(definition, case.answers, filenames_by_field(files))
+
+
+async def receipt_pdf_for(request: Request, public_id: str) -> tuple[CaseRecord, bytes]:
+    case, service, sections = await receipt_for(request, public_id)
+    settings = request.app.state.settings
+    user = current_user(request)
+    signatures = await cases.signatures_of_case(case.id)
+    pdf = receipt_pdf(
+        municipality=settings.municipality_name,
+        contact_phone=settings.contact_phone,
+        contact_email=settings.contact_email,
+        service_title=service.title if service else "",
+        reference=case.reference,
+        received_at=case.received_at,
+        applicant_name=user.name if user and user.id == case.applicant else None,
+        sections=[(s.step.title, [(row.field.label, "\n".join(row.lines)) for row in s.rows]) for s in sections],
+        attachments=[a["filename"] for a in await cases.attachments_of_case(case.id)],
+        signatures=[(signature["name"], signature["signed_at"]) for signature in signatures],
+        next_steps=next_steps_text(service),
+    )
+    return case, pdf
+
+
+def next_steps_text(service: EServiceView | None) -> str:
+    text = _("Your case is now with the municipality. A case officer will handle it.")
+    if service and service.processing_time:
+        text += " " + _("Processing time: %(time)s") % {"time": service.processing_time}
+    if service and service.requires_login:
+        text += " " + _("Follow the case on My pages.")
+    return text
