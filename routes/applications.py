@@ -149,6 +149,9 @@ def _step_context(app: Application, step, *, errors=None, upload_errors=None, re
         "input_id": input_id,
         "coapplicant_slots": coapplicant_slots,
         "can_save": app.can_save,
+        "deleted_on": drafts.deletion_date(
+            app.draft.last_activity_at, app.service.retention_days_draft, app.settings
+        ),
     }
 
 

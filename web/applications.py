@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 
 from core import clock
 from core.i18n import LOCAL_TIMEZONE
+from core.settings import Settings
 from core.i18n import gettext as _
 from db import accounts, cases, drafts, sessions
 from db.applications import CaseRecord, Draft
@@ -38,6 +39,7 @@ class Application:
     definition: FormDefinition
     version: int
     user: CurrentUser | None
+    settings: Settings | None = None
     files: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
@@ -82,7 +84,7 @@ async def application_for(
     if service is None:  # unpublished since the draft began
         raise NotFoundException()
     definition, version = await drafts.definition_of(draft.form_version)
-    app = Application(draft, service, definition, version, user)
+    app = Application(draft, service, definition, version, user, request.app.state.settings)
     await app.reload_files()
     return app
 
