@@ -54,8 +54,60 @@ async def logged_in_session() -> str:
     return await create_session(account.id, staff_role="", staff_unit="", now=clock.now(), max_age=timedelta(hours=8))
 
 
+BENCH_FORM = """
+steps:
+  - id: om_dig
+    title: Om dig
+    fields:
+      - {id: namn, type: text, label: Namn, required: true, prefill: name}
+      - {id: epost, type: email, label: E-post, prefill: email}
+      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
+      - {id: detalj, type: text, label: Detalj, required: true, show_if: {field: typ, equals: b}}
+  - id: mer
+    title: Mer
+    fields:
+      - {id: beskrivning, type: textarea, label: Beskrivning, required: true}
+      - {id: datum, type: date, label: Datum}
+"""
+
+
+async def application_setup(users: int) -> dict:
+    """An e-service with a two-step form, and `users` residents each with a session (for the benchmarks)."""
+    from datetime import timedelta
+
+    from db.accounts import UserAccount
+    from db.applications import FormVersion
+    from db.sessions import create_session
+
+    service = await EService.objects().where(EService.published == True).first()  # noqa: E712
+    await FormVersion.insert(
+        FormVersion(e_service=service.id, version=99, definition=BENCH_FORM, created_at=clock.now())
+    )
+    await EService.update({EService.requires_signing: False, EService.allows_drafts: True}).where(
+        EService.id == service.id
+    )
+    await bump_version()
+    tokens = []
+    for number in range(users):
+        account = UserAccount(
+            personal_number=f"1990010{number:05d}",
+            given_name="Test",
+            surname=f"Person {number}",
+            created_at=clock.now(),
+        )
+        await account.save()
+        tokens.append(
+            await create_session(account.id, staff_role="", staff_unit="", now=clock.now(), max_age=timedelta(hours=8))
+        )
+    return {"slug": service.slug, "sessions": tokens}
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "session":
         print(asyncio.run(logged_in_session()))
+    elif sys.argv[1] == "applications":
+        import json
+
+        print(json.dumps(asyncio.run(application_setup(int(sys.argv[2])))))
     else:
         print(asyncio.run(fill(int(sys.argv[1]))))

@@ -21,6 +21,7 @@ from db.applications import (
     ReferenceCounter,
     Signature,
 )
+from db.drafts import DraftRecord
 from db.engine import write_transaction
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ async def case_from_draft(public_id) -> CaseRecord | None:
 
 
 async def submit(
-    draft: Draft,
+    draft: DraftRecord,
     *,
     answers: dict[str, Any],
     digest: str,
@@ -131,7 +132,7 @@ async def add_event(case_id: int, kind: str, now: datetime, actor_id: int | None
 # Co-signing: after the applicant signs, the draft waits (still private) for every co-applicant's signature.
 
 
-async def start_cosigning(draft: Draft, digest: str, coapplicants: list[str], deadline: datetime) -> None:
+async def start_cosigning(draft: DraftRecord, digest: str, coapplicants: list[str], deadline: datetime) -> None:
     async with write_transaction():
         await CoApplicant.delete().where(CoApplicant.draft == draft.id)
         await CoApplicant.insert(*(CoApplicant(draft=draft.id, personal_number=number) for number in coapplicants))

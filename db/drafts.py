@@ -7,24 +7,16 @@ waits for co-signatures its co-applicants may read it. Nothing here is used by s
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.settings import Settings
 from db.applications import Attachment, CoApplicant, Draft, FormVersion, Signature
 from db.catalogue import EService
 from forms.definition import FormDefinition, load_definition
-
-ATTACHMENT_LISTING = (
-    Attachment.id,
-    Attachment.public_id,
-    Attachment.field_id,
-    Attachment.filename,
-    Attachment.content_type,
-    Attachment.size,
-    Attachment.sha256,
-)
 
 
 async def latest_form_version(e_service_id: int) -> FormVersion | None:
@@ -36,23 +28,18 @@ async def latest_form_version(e_service_id: int) -> FormVersion | None:
     )
 
 
+_FORM_VERSION_QUERY = "SELECT definition, version FROM form_version WHERE id = {}"
+
+
 async def definition_of(form_version_id: int) -> tuple[FormDefinition, int]:
-    """The parsed definition and version number of a form version (immutable, so parsed once per process)."""
-    return await _definition(form_version_id)
+    """The parsed definition and version number of a form version (parsed once per distinct text)."""
+    rows = await FormVersion.raw(_FORM_VERSION_QUERY, form_version_id)
+    return _parsed(rows[0]["definition"]), rows[0]["version"]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _parsed(text: str) -> FormDefinition:
     return load_definition(text)
-
-
-async def _definition(form_version_id: int) -> tuple[FormDefinition, int]:
-    row = (
-        await FormVersion.select(FormVersion.definition, FormVersion.version)
-        .where(FormVersion.id == form_version_id)
-        .first()
-    )
-    return _parsed(row["definition"]), row["version"]
 
 
 async def open_draft(owner_id: int, e_service_id: int) -> Draft | None:
@@ -82,17 +69,51 @@ async def create_draft(
     return draft
 
 
-async def draft_by_public_id(public_id: str) -> Draft | None:
+@dataclass
+class DraftRecord:
+    """A draft as the request handling needs it (read with plain SQL: every step and autosave reads one)."""
+
+    id: int
+    public_id: uuid.UUID
+    owner: int | None
+    anonymous_key: str
+    e_service: int
+    form_version: int
+    answers: dict
+    status: str
+    digest: str
+    signing_deadline: datetime | None
+    returned_reason: str
+    created_at: datetime
+    last_activity_at: datetime
+
+
+_DRAFT_QUERY = "SELECT * FROM draft WHERE public_id = {}"
+_SAVE_QUERY = "UPDATE draft SET answers = {}, last_activity_at = {} WHERE id = {}"
+
+
+async def draft_by_public_id(public_id: str) -> DraftRecord | None:
     try:
         parsed = uuid.UUID(public_id)
     except ValueError:
         return None
-    return await Draft.objects().where(Draft.public_id == parsed).output(load_json=True).first()
+    rows = await Draft.raw(_DRAFT_QUERY, parsed)
+    if not rows:
+        return None
+    row = rows[0]
+    answers = row["answers"]
+    return DraftRecord(
+        **{
+            **row,
+            "public_id": row["public_id"] if isinstance(row["public_id"], uuid.UUID) else uuid.UUID(row["public_id"]),
+            "answers": json.loads(answers) if isinstance(answers, str) else answers,
+        }
+    )
 
 
-async def save_answers(draft: Draft, answers: dict, now: datetime) -> None:
+async def save_answers(draft: DraftRecord, answers: dict, now: datetime) -> None:
     draft.answers, draft.last_activity_at = answers, now
-    await Draft.update({Draft.answers: answers, Draft.last_activity_at: now}).where(Draft.id == draft.id)
+    await Draft.raw(_SAVE_QUERY, json.dumps(answers, ensure_ascii=False), now, draft.id)
 
 
 async def delete_draft(draft_id: int) -> None:
@@ -124,8 +145,13 @@ async def service_of(draft: Draft) -> EService:
     return await EService.objects().where(EService.id == draft.e_service).first()
 
 
+_ATTACHMENTS_QUERY = (
+    "SELECT id, public_id, field_id, filename, content_type, size, sha256 FROM attachment WHERE draft = {} ORDER BY id"
+)
+
+
 async def attachments_of(draft_id: int) -> list[dict]:
-    return await Attachment.select(*ATTACHMENT_LISTING).where(Attachment.draft == draft_id).order_by(Attachment.id)
+    return await Attachment.raw(_ATTACHMENTS_QUERY, draft_id)
 
 
 def by_field(attachments: list[dict]) -> dict[str, list[dict]]:

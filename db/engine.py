@@ -76,11 +76,17 @@ def write_transaction():
     return engine.transaction()
 
 
+async def _no_session_reset(connection) -> None:
+    """asyncpg resets every connection it takes back (RESET ALL, UNLISTEN, CLOSE ALL, advisory unlock): a round trip
+    per query. The platform never changes session state, listens, holds cursors or advisory locks, so the reset has
+    nothing to undo; an open transaction is still rolled back by asyncpg itself."""
+
+
 async def start(pool_min: int, pool_max: int) -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine):
         if pool_max > 0:
-            await engine.start_connection_pool(min_size=pool_min, max_size=pool_max)
+            await engine.start_connection_pool(min_size=pool_min, max_size=pool_max, reset=_no_session_reset)
     else:
         # WAL lets readers and one writer work at once; it is a property of the file, set once.
         await engine.run_ddl("PRAGMA journal_mode=WAL")

@@ -149,9 +149,7 @@ def _step_context(app: Application, step, *, errors=None, upload_errors=None, re
         "input_id": input_id,
         "coapplicant_slots": coapplicant_slots,
         "can_save": app.can_save,
-        "deleted_on": drafts.deletion_date(
-            app.draft.last_activity_at, app.service.retention_days_draft, app.settings
-        ),
+        "deleted_on": drafts.deletion_date(app.draft.last_activity_at, app.service.retention_days_draft, app.settings),
     }
 
 
@@ -260,7 +258,7 @@ async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | N
 @post("/ansokan/{draft_id:str}/autospara", name="application_autosave", request_max_body_size=256 * 1024)
 async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     """While the user types: keep the answers, and show or hide the fields whose conditions changed."""
-    app = await application_for(request, draft_id, editable=True)
+    app = await application_for(request, draft_id, editable=True, with_files=False)
     values, _uploads = _form_data(await request.form())
     step = app.definition.step((values.get("step") or [""])[0])
     if step is None:
@@ -269,14 +267,16 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     outcome = engine.read_step(
         app.definition, step, values, app.answers, app.context, files=app.files, shown=None, validate=False
     )
-    await app.save(outcome.answers)
+    changed_answers = outcome.answers != app.answers
+    if changed_answers:  # focus moves and tabbing fire events too: write only what is new
+        await app.save(outcome.answers)
     after = {f.id for f in app.definition.visible_fields(step, app.answers)}
     changed = [f for f in step.fields if (f.id in before) != (f.id in after)]
     context = {
         **_step_context(app, step),
         "changed": changed,
         "appeared": [f for f in changed if f.id in after],
-        "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save else "",
+        "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save and changed_answers else "",
     }
     return Template("applications/_autosave.html", context=context)
 

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from core import clock
 from core.i18n import gettext as _
 from db import cases, drafts
-from db.applications import Draft
+from db.drafts import DraftRecord
 from forms import engine
 from integrations.bankid import BankIdError, error_message
 from web import bankid_flow
@@ -209,7 +209,9 @@ async def _signed(request: Request, app: Application, role: str, order, completi
     return f"/ansokan/{app.public_id}/kvittens" if role == "applicant" else "/mina-sidor"
 
 
-async def _ask_coapplicants(request: Request, app: Application, draft: Draft, numbers: list[str], digest: str) -> None:
+async def _ask_coapplicants(
+    request: Request, app: Application, draft: DraftRecord, numbers: list[str], digest: str
+) -> None:
     settings = request.app.state.settings
     days = app.service.cosign_days or settings.default_cosign_days
     await cases.start_cosigning(draft, digest, numbers, cases.signing_deadline(clock.now(), days))

@@ -13,11 +13,12 @@ from litestar.exceptions import NotFoundException
 
 from core import clock
 from core.i18n import LOCAL_TIMEZONE
-from core.settings import Settings
 from core.i18n import gettext as _
+from core.settings import Settings
 from db import accounts, cases, drafts, sessions
-from db.applications import CaseRecord, Draft
+from db.applications import CaseRecord
 from db.catalogue_index import EServiceView
+from db.drafts import DraftRecord as Draft
 from forms import engine
 from forms.definition import FormDefinition
 from forms.fields import Context
@@ -67,7 +68,12 @@ class Application:
 
 
 async def application_for(
-    request: Request, public_id: str, *, editable: bool = False, coapplicant_may_read: bool = False
+    request: Request,
+    public_id: str,
+    *,
+    editable: bool = False,
+    coapplicant_may_read: bool = False,
+    with_files: bool = True,
 ) -> Application:
     """The application behind /ansokan/{id}, or 404 for anyone who may not reach it (a stranger cannot tell a
     draft from a missing one). `editable`: only the owner, and only while it is not waiting for signatures."""
@@ -85,7 +91,8 @@ async def application_for(
         raise NotFoundException()
     definition, version = await drafts.definition_of(draft.form_version)
     app = Application(draft, service, definition, version, user, request.app.state.settings)
-    await app.reload_files()
+    if with_files and definition.file_fields:
+        await app.reload_files()
     return app
 
 
