@@ -145,8 +145,8 @@ def main() -> int:
             row = results[name]
             ratio = results["ratios"].get(name)
             print(
-                f"| {engine} | {name} | {row['requests_per_second']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-                f"{'' if ratio is None else f'{ratio:.0%}'} |"
+                f"| {engine} | {name} | {row['requests_per_second']:,.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p99_ms']:.1f} | {'' if ratio is None else f'{ratio:.0%}'} |"
             )
             if ratio is not None and ratio < TARGET:
                 below.append(f"{engine} {name}: {ratio:.0%} < {TARGET:.0%}")
