@@ -19,6 +19,8 @@ from db import engine
 from db.catalogue_index import CatalogueCache
 from integrations.bankid import BankIdClient
 from integrations.bankid.simulator import BankIdSimulator, simulator_api
+from integrations.company_register import NoCompanyRegister
+from integrations.company_register.fixture import FixtureCompanyRegister
 from integrations.population_register import NoRegister
 from integrations.population_register.fixture import FixtureRegister
 from routes import all_route_handlers, dev_route_handlers
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "assets": assets,
             "catalogue": CatalogueCache(settings.catalogue_refresh_seconds),
             "register": FixtureRegister() if settings.simulators else NoRegister(),
+            "company_register": FixtureCompanyRegister() if settings.simulators else NoCompanyRegister(),
         }
     )
     route_handlers = all_route_handlers()

@@ -56,6 +56,15 @@ class Settings:
     # BankID login starts allowed per client IP address within `login_rate_window_minutes`.
     login_rate_limit: int = 20
     login_rate_window_minutes: int = 10
+    # Outgoing mail. With SIMULATORS on and no SMTP_HOST, mail stays in the outbox and shows at /_dev/mail.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Marks kommun e-tjänster <noreply@mark.se>"
+    # Residents may write about a closed case for this many days.
+    messages_open_days_after_close: int = 30
     # BankID RP API v6.0. Empty URL with SIMULATORS on: the built-in simulator, in process.
     bankid_url: str = ""
     bankid_client_cert: str = ""
@@ -102,6 +111,15 @@ class Settings:
                 session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
                 session_max_hours=int(env.get("SESSION_MAX_HOURS", cls.session_max_hours)),
                 login_rate_limit=int(env.get("LOGIN_RATE_LIMIT", cls.login_rate_limit)),
+                smtp_host=env.get("SMTP_HOST", ""),
+                smtp_port=int(env.get("SMTP_PORT", cls.smtp_port)),
+                smtp_username=env.get("SMTP_USERNAME", ""),
+                smtp_password=env.get("SMTP_PASSWORD", ""),
+                smtp_starttls=_flag(env.get("SMTP_STARTTLS"), default=True),
+                mail_from=env.get("MAIL_FROM", cls.mail_from),
+                messages_open_days_after_close=int(
+                    env.get("MESSAGES_OPEN_DAYS_AFTER_CLOSE", cls.messages_open_days_after_close)
+                ),
                 bankid_url=env.get("BANKID_URL", ""),
                 bankid_client_cert=env.get("BANKID_CLIENT_CERT", ""),
                 bankid_client_key=env.get("BANKID_CLIENT_KEY", ""),
@@ -132,6 +150,8 @@ class Settings:
             found.append("SIMULATORS: simulators and demo tools must be off in production (SIMULATORS=0).")
         if not self.base_url.startswith("https://"):
             found.append("BASE_URL: production must be served over https://.")
+        if not self.smtp_host:
+            found.append("SMTP_HOST: production needs a mail server for notices.")
         if not self.bankid_url.startswith("https://"):
             found.append(
                 "BANKID_URL: production needs BankID's https:// address (https://appapi2.bankid.com/rp/v6.0/)."

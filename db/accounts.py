@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from piccolo.columns import Boolean, Date, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
+from db.engine import write_transaction
 from integrations.population_register import PersonRecord, PopulationRegister
 
 STAFF_ROLES = ("officer", "admin")
@@ -30,6 +31,24 @@ class UserAccount(Table, tablename="user_account"):
     phone = Varchar(length=20, default="", help_text="E.164, e.g. +46701234567")
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
+    notices_off = JSON(default="[]", help_text="Kinds of e-mail notice the user has turned off.")
+
+
+class Organisation(Table, tablename="organisation"):
+    id = Serial(primary_key=True)
+    organisation_number = Varchar(length=10, unique=True)
+    name = Varchar(length=200)
+    checked_at = Timestamptz(help_text="When the company register last confirmed its name and signatories.")
+
+
+class Representation(Table, tablename="representation"):
+    """A resident may act for an organisation: they are a signatory in the company register."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=UserAccount, on_delete=OnDelete.cascade, null=False)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, null=False)
+    created_at = Timestamptz()
+    checked_at = Timestamptz()
 
 
 class StaffMember(Table, tablename="staff_member"):
@@ -90,8 +109,11 @@ def _clear_address(account: UserAccount) -> None:
     account.care_of = account.street = account.postal_code = account.city = ""
 
 
-async def update_contact_details(user_id: int, email: str, phone: str) -> None:
-    await UserAccount.update({UserAccount.email: email, UserAccount.phone: phone}).where(UserAccount.id == user_id)
+async def update_contact_details(user_id: int, email: str, phone: str, notices_off: list[str] | None = None) -> None:
+    changes = {UserAccount.email: email, UserAccount.phone: phone}
+    if notices_off is not None:
+        changes[UserAccount.notices_off] = notices_off
+    await UserAccount.update(changes).where(UserAccount.id == user_id)
 
 
 async def account_by_id(user_id: int) -> UserAccount | None:
@@ -136,3 +158,45 @@ async def remove_staff(personal_number: str) -> bool:
 
 async def all_staff() -> list[StaffMember]:
     return await StaffMember.objects().order_by(StaffMember.unit).order_by(StaffMember.personal_number)
+
+
+async def organisations_of(user_id: int) -> list[dict]:
+    """The organisations the user represents, by name."""
+    return (
+        await Representation.select(
+            Representation.organisation.id.as_alias("id"),
+            Representation.organisation.organisation_number.as_alias("organisation_number"),
+            Representation.organisation.name.as_alias("name"),
+        )
+        .where(Representation.user == user_id)
+        .order_by(Representation.organisation.name)
+    )
+
+
+async def represents(user_id: int, organisation_id: int) -> bool:
+    return await Representation.exists().where(
+        (Representation.user == user_id) & (Representation.organisation == organisation_id)
+    )
+
+
+async def add_representation(user_id: int, organisation_number: str, name: str, now: datetime) -> int:
+    """Record that the user may act for the organisation (checked against the company register by the caller)."""
+    async with write_transaction():
+        organisation = (
+            await Organisation.objects().where(Organisation.organisation_number == organisation_number).first()
+        )
+        if organisation is None:
+            organisation = Organisation(organisation_number=organisation_number, name=name, checked_at=now)
+        organisation.name, organisation.checked_at = name, now
+        await organisation.save()
+        if not await represents(user_id, organisation.id):
+            await Representation.insert(
+                Representation(user=user_id, organisation=organisation.id, created_at=now, checked_at=now)
+            )
+    return organisation.id
+
+
+async def remove_representation(user_id: int, organisation_id: int) -> None:
+    await Representation.delete().where(
+        (Representation.user == user_id) & (Representation.organisation == organisation_id)
+    )

@@ -48,6 +48,7 @@ class Draft(Table, tablename="draft"):
     digest = Varchar(length=64, default="", help_text="SHA-256 of the canonical submission being signed.")
     signing_deadline = Timestamptz(null=True, default=None)
     returned_reason = Text(default="", help_text="Why co-signing ended and the draft came back.")
+    organisation = Integer(null=True, default=None, help_text="Applying on behalf of this organisation (id).")
     created_at = Timestamptz()
     last_activity_at = Timestamptz()
 
@@ -70,6 +71,7 @@ class CaseRecord(Table, tablename="case_record"):
     closed_at = Timestamptz(null=True, default=None)
     decision = Text(default="")
     receipt_key = Varchar(length=64, default="", help_text="Anonymous submissions: hash of the receipt cookie token.")
+    organisation = Integer(null=True, default=None, help_text="Applied for on behalf of this organisation (id).")
 
 
 class CaseEvent(Table, tablename="case_event"):
@@ -90,6 +92,8 @@ class Attachment(Table, tablename="attachment"):
     public_id = UUID(unique=True)
     draft = ForeignKey(references=Draft, on_delete=OnDelete.cascade, null=True)
     case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=True)
+    message_id = Integer(null=True, default=None, help_text="Sent with a message (id in `message`).")
+    supplement_id = Integer(null=True, default=None, help_text="Sent with a supplement (id in `supplement_request`).")
     field_id = Varchar(length=40)
     filename = Varchar(length=200)
     content_type = Varchar(length=100)

@@ -4,6 +4,7 @@ timelines and the notification outbox."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -76,6 +77,7 @@ async def submit(
                 protected=protected,
                 received_at=now,
                 receipt_key=receipt_key,
+                organisation=draft.organisation,
             )
             await case.save()
             for table in (Attachment, Signature, CoApplicant):
@@ -256,18 +258,104 @@ async def notify_applicant_of_decline(owner_id: int | None, service_title: str, 
         )
 
 
-async def cases_of(user_id: int, *, closed: bool, limit: int = 20) -> list[dict]:
-    status_test = (CaseRecord.status == "closed") if closed else (CaseRecord.status != "closed")
+# A resident sees a case as its applicant, as a co-applicant, or as a representative of the organisation it was made
+# for. One condition, used by every query below, so the lists and the case page can never disagree.
+_VISIBLE_TO = (
+    '(c.applicant = {} OR c.id IN (SELECT "case" FROM co_applicant WHERE personal_number = {}) '
+    'OR c.organisation IN (SELECT organisation FROM representation WHERE "user" = {}))'
+)
+_CASE_COLUMNS = (
+    "c.id, c.reference, c.status, c.received_at, c.closed_at, c.source_draft, c.applicant, c.organisation, "
+    "c.decision, c.form_version, c.e_service, c.protected, e.title AS service_title, e.slug AS service_slug, "
+    "e.retention_days_closed, e.allows_messages, e.allows_supplement"
+)
+GROUP_STATUSES = {"pagaende": ("received", "in_progress", "awaiting_supplement"), "avslutade": ("closed",)}
+
+
+def _visible_args(user_id: int, personal_number: str) -> tuple:
+    return (user_id, personal_number, user_id)
+
+
+async def case_for(reference: str, user_id: int, personal_number: str) -> dict | None:
+    """The case with this reference if the user may see it; None for a stranger (the same answer as no case)."""
+    rows = await CaseRecord.raw(
+        f"SELECT {_CASE_COLUMNS}, c.answers FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
+        f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
+        reference,
+        *_visible_args(user_id, personal_number),
+    )
+    return rows[0] if rows else None
+
+
+async def cases_in_group(
+    user_id: int, personal_number: str, group: str, *, offset: int, limit: int
+) -> tuple[list[dict], int]:
+    """A page of the user's cases in a group (newest first) and how many there are in all."""
+    statuses = GROUP_STATUSES[group]
+    status_test = "c.status IN (" + ", ".join("{}" for _ in statuses) + ")"
+    where = f"{_VISIBLE_TO} AND {status_test}"
+    args = (*_visible_args(user_id, personal_number), *statuses)
+    total = await CaseRecord.raw(f"SELECT count(*) AS n FROM case_record c WHERE {where}", *args)  # noqa: S608
+    rows = await CaseRecord.raw(
+        f"SELECT {_CASE_COLUMNS} FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
+        f"WHERE {where} ORDER BY c.received_at DESC, c.id DESC LIMIT {{}} OFFSET {{}}",
+        *args,
+        limit,
+        offset,
+    )
+    return rows, total[0]["n"]
+
+
+async def open_supplement_counts(case_ids: list[int]) -> dict[int, dict]:
+    """Per case: how many supplement requests wait for an answer, and the earliest due date among them."""
+    if not case_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in case_ids)
+    rows = await CaseRecord.raw(
+        'SELECT "case" AS case_id, count(*) AS open, min(due_date) AS due FROM supplement_request '  # noqa: S608
+        f'WHERE answered_at IS NULL AND "case" IN ({placeholders}) GROUP BY "case"',
+        *case_ids,
+    )
+    return {row["case_id"]: row for row in rows}
+
+
+async def events_of(case_id: int) -> list[dict]:
     return (
-        await CaseRecord.select(
-            CaseRecord.reference,
-            CaseRecord.status,
-            CaseRecord.received_at,
-            CaseRecord.closed_at,
-            CaseRecord.source_draft,
-            CaseRecord.e_service.title.as_alias("service_title"),
+        await CaseEvent.select(CaseEvent.at, CaseEvent.kind, CaseEvent.details)
+        .where(CaseEvent.case == case_id)
+        .order_by(CaseEvent.at)
+        .order_by(CaseEvent.id)
+        .output(load_json=True)
+    )
+
+
+async def attachment_of_case(case_id: int, public_id: str) -> dict | None:
+    try:
+        parsed = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return (
+        await Attachment.select(Attachment.filename, Attachment.content_type, Attachment.content)
+        .where((Attachment.case == case_id) & (Attachment.public_id == parsed))
+        .first()
+    )
+
+
+async def add_case_attachment(
+    case_id: int, file, data: bytes, *, message_id: int | None, supplement_id: int | None, now: datetime
+) -> None:
+    await Attachment.insert(
+        Attachment(
+            public_id=uuid.uuid4(),
+            case=case_id,
+            message_id=message_id,
+            supplement_id=supplement_id,
+            field_id="",
+            filename=file.filename,
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
+            content=data,
+            created_at=now,
         )
-        .where((CaseRecord.applicant == user_id) & status_test)
-        .order_by(CaseRecord.received_at, ascending=False)
-        .limit(limit)
     )

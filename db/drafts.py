@@ -53,7 +53,14 @@ async def open_draft(owner_id: int, e_service_id: int) -> Draft | None:
 
 
 async def create_draft(
-    *, owner_id: int | None, anonymous_key: str, e_service_id: int, form_version_id: int, answers: dict, now: datetime
+    *,
+    owner_id: int | None,
+    anonymous_key: str,
+    e_service_id: int,
+    form_version_id: int,
+    answers: dict,
+    now: datetime,
+    organisation_id: int | None = None,
 ) -> Draft:
     draft = Draft(
         public_id=uuid.uuid4(),
@@ -62,6 +69,7 @@ async def create_draft(
         e_service=e_service_id,
         form_version=form_version_id,
         answers=answers,
+        organisation=organisation_id,
         created_at=now,
         last_activity_at=now,
     )
@@ -86,6 +94,7 @@ class DraftRecord:
     returned_reason: str
     created_at: datetime
     last_activity_at: datetime
+    organisation: int | None = None
 
 
 _DRAFT_QUERY = "SELECT * FROM draft WHERE public_id = {}"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from db.accounts import StaffMember, UserAccount
+from db.accounts import Organisation, Representation, StaffMember, UserAccount
 from db.applications import (
     Attachment,
     CaseEvent,
@@ -18,6 +18,7 @@ from db.applications import (
 )
 from db.audit import AuditEntry
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
+from db.conversations import Message, SupplementRequest
 from db.jobs import JobLease
 from db.sessions import BankIdOrder, UserSession
 
@@ -45,6 +46,10 @@ APP_CONFIG = AppConfig(
         Signature,
         ReferenceCounter,
         Notification,
+        Organisation,
+        Representation,
+        Message,
+        SupplementRequest,
     ],
     migration_dependencies=[],
     commands=[],

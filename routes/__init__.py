@@ -1,6 +1,19 @@
 """HTTP handlers, one module per area. Each module exports `route_handlers`."""
 
-from routes import applications, auth, catalogue, dev, health, my_pages, pages, signing, staff
+from routes import (
+    applications,
+    auth,
+    case_messages,
+    catalogue,
+    dev,
+    dev_mail,
+    health,
+    my_pages,
+    organisations,
+    pages,
+    signing,
+    staff,
+)
 from web.static_assets import serve_static
 
 
@@ -13,6 +26,8 @@ def all_route_handlers() -> list:
         *applications.route_handlers,
         *signing.route_handlers,
         *my_pages.route_handlers,
+        *case_messages.route_handlers,
+        *organisations.route_handlers,
         *staff.route_handlers,
         serve_static,
     ]
@@ -20,4 +35,4 @@ def all_route_handlers() -> list:
 
 def dev_route_handlers() -> list:
     """Only mounted when SIMULATORS is on; production refuses to start with it."""
-    return list(dev.route_handlers)
+    return [*dev.route_handlers, *dev_mail.route_handlers]

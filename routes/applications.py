@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -20,7 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from core import clock
 from core.i18n import format_datetime
 from core.i18n import gettext as _
-from db import drafts, sessions
+from db import accounts, drafts, sessions
 from db.catalogue import EService
 from db.catalogue_index import EServiceView
 from forms import engine
@@ -31,6 +30,7 @@ from web.applications import (
     ANONYMOUS_COOKIE,
     Application,
     application_for,
+    attachment_response,
     filenames_by_field,
     prefilled_answers,
     receipt_for,
@@ -74,7 +74,11 @@ async def start_page(request: Request, slug: FromPath[str]) -> Response:
     if service.requires_login and user is None:
         raise LoginRequired()
     existing = await drafts.open_draft(user.id, service.id) if user and service.allows_drafts else None
-    return Template("applications/start.html", context={"service": service, "existing": existing})
+    organisations = await accounts.organisations_of(user.id) if user else []
+    return Template(
+        "applications/start.html",
+        context={"service": service, "existing": existing, "organisations": organisations},
+    )
 
 
 @post("/e-tjanster/{slug:str}/starta", name="start_application_post", request_max_body_size=64 * 1024)
@@ -96,6 +100,10 @@ async def start_application(request: Request, slug: FromPath[str]) -> Response:
             if existing.status == "draft":
                 await drafts.delete_draft(existing.id)
     definition, _version = await drafts.definition_of(version.id)
+    organisation_id = None
+    chosen = str(form.get("for") or "")
+    if user is not None and chosen.isdigit() and await accounts.represents(user.id, int(chosen)):
+        organisation_id = int(chosen)  # applying on behalf of an organisation the user represents
     token = "" if user else sessions.new_token()
     draft = await drafts.create_draft(
         owner_id=user.id if user else None,
@@ -103,6 +111,7 @@ async def start_application(request: Request, slug: FromPath[str]) -> Response:
         e_service_id=service.id,
         form_version_id=version.id,
         answers=prefilled_answers(definition, user),
+        organisation_id=organisation_id,
         now=now,
     )
     await EService.update({EService.start_count: EService.start_count + 1}).where(EService.id == service.id)
@@ -347,15 +356,7 @@ async def attachment(request: Request, draft_id: FromPath[str], attachment_id: F
     row = await drafts.attachment_content(app.draft.id, attachment_id)
     if row is None:
         raise NotFoundException()
-    return Response(
-        content=bytes(row["content"]),
-        media_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row['filename'])}",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return attachment_response(row)
 
 
 @get("/ansokan/{draft_id:str}/granska", name="application_check")

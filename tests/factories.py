@@ -95,3 +95,42 @@ async def make_service_with_form(definition: str = TEST_FORM, **fields) -> EServ
     service = await make_service(**{"requires_login": True, "allows_drafts": True, **fields})
     await make_form(service, definition)
     return service
+
+
+async def make_user(personal_number: str = "198112189876", given_name: str = "Erik", surname: str = "Andersson"):
+    from db.accounts import UserAccount
+
+    user = await UserAccount.objects().where(UserAccount.personal_number == personal_number).first()
+    if user is None:
+        user = UserAccount(
+            personal_number=personal_number, given_name=given_name, surname=surname, created_at=clock.now()
+        )
+        await user.save()
+    return user
+
+
+async def make_case(service: EService, applicant_id: int | None, *, answers: dict | None = None, **fields):
+    """A submitted case, as submission would leave it (with its 'received' event)."""
+    import uuid
+
+    from db.applications import CaseEvent, CaseRecord, FormVersion
+    from db.cases import next_reference
+
+    form = await FormVersion.objects().where(FormVersion.e_service == service.id).first()
+    now = fields.pop("received_at", clock.now())
+    case = CaseRecord(
+        **{
+            "reference": await next_reference(now.year),
+            "source_draft": uuid.uuid4(),
+            "e_service": service.id,
+            "form_version": form.id,
+            "applicant": applicant_id,
+            "answers": answers if answers is not None else {"namn": "Erik", "typ": "a"},
+            "status": "received",
+            "received_at": now,
+            **fields,
+        }
+    )
+    await case.save()
+    await CaseEvent.insert(CaseEvent(case=case.id, at=now, kind="received", actor=applicant_id))
+    return case

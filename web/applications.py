@@ -7,8 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
 from core import clock
@@ -20,9 +21,10 @@ from db.applications import CaseRecord
 from db.catalogue_index import EServiceView
 from db.drafts import DraftRecord as Draft
 from forms import engine
-from forms.definition import FormDefinition
+from forms.definition import Field, FormDefinition
 from forms.fields import Context
-from forms.receipt_pdf import receipt_pdf
+from forms.receipt_pdf import receipt_pdf as build_receipt_pdf
+from forms.uploads import CheckedFile, UploadRejected, check_upload
 from forms.validators import display_phone
 from web.auth import CurrentUser, current_user
 
@@ -211,31 +213,59 @@ async def case_for_receipt(request: Request, public_id: str) -> CaseRecord:
     return case
 
 
+async def case_sections(case_id: int, form_version_id: int, answers: dict) -> list[engine.Section]:
+    """A case's answers as summary sections, with the names of the files sent with the form."""
+    definition, _version = await drafts.definition_of(form_version_id)
+    files = drafts.by_field([a for a in await cases.attachments_of_case(case_id) if a["field_id"]])
+    return engine.summarise(definition, answers, filenames_by_field(files))
+
+
 async def receipt_for(request: Request, public_id: str) -> tuple[CaseRecord, EServiceView, list[engine.Section]]:
     case = await case_for_receipt(request, public_id)
     service = (await request.app.state.catalogue.get()).service_by_id(case.e_service)
-    definition, _version = await drafts.definition_of(case.form_version)
-    files = drafts.by_field(await cases.attachments_of_case(case.id))
-    return case, service, engine.summarise(definition, case.answers, filenames_by_field(files))
+    return case, service, await case_sections(case.id, case.form_version, case.answers)
 
 
-async def receipt_pdf_for(request: Request, public_id: str) -> tuple[CaseRecord, bytes]:
-    case, service, sections = await receipt_for(request, public_id)
+async def receipt_pdf(
+    request: Request,
+    *,
+    case_id: int,
+    reference: str,
+    received_at,
+    service: EServiceView | None,
+    sections: list[engine.Section],
+    applicant_name: str | None,
+) -> bytes:
     settings = request.app.state.settings
-    user = current_user(request)
-    signatures = await cases.signatures_of_case(case.id)
-    pdf = receipt_pdf(
+    attachments = await cases.attachments_of_case(case_id)
+    return build_receipt_pdf(
         municipality=settings.municipality_name,
         contact_phone=settings.contact_phone,
         contact_email=settings.contact_email,
         service_title=service.title if service else "",
+        reference=reference,
+        received_at=received_at,
+        applicant_name=applicant_name,
+        sections=[(s.step.title, [(row.field.label, "\n".join(row.lines)) for row in s.rows]) for s in sections],
+        attachments=[a["filename"] for a in attachments if a["field_id"]],
+        signatures=[
+            (signature["name"], signature["signed_at"]) for signature in await cases.signatures_of_case(case_id)
+        ],
+        next_steps=next_steps_text(service),
+    )
+
+
+async def receipt_pdf_for(request: Request, public_id: str) -> tuple[CaseRecord, bytes]:
+    case, service, sections = await receipt_for(request, public_id)
+    user = current_user(request)
+    pdf = await receipt_pdf(
+        request,
+        case_id=case.id,
         reference=case.reference,
         received_at=case.received_at,
+        service=service,
+        sections=sections,
         applicant_name=user.name if user and user.id == case.applicant else None,
-        sections=[(s.step.title, [(row.field.label, "\n".join(row.lines)) for row in s.rows]) for s in sections],
-        attachments=[a["filename"] for a in await cases.attachments_of_case(case.id)],
-        signatures=[(signature["name"], signature["signed_at"]) for signature in signatures],
-        next_steps=next_steps_text(service),
     )
     return case, pdf
 
@@ -247,3 +277,50 @@ def next_steps_text(service: EServiceView | None) -> str:
     if service and service.requires_login:
         text += " " + _("Follow the case on My pages.")
     return text
+
+
+def attachment_response(row: dict) -> Response:
+    """A stored file as a download: never shown inline, never sniffed, never cached."""
+    return Response(
+        content=bytes(row["content"]),
+        media_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row['filename'])}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# Files sent with a message or a supplement: the same checks by content as in the form.
+CONVERSATION_FILES = Field(
+    id="files", type="file", label="", max_files=5, max_size_mb=10, accept=("pdf", "jpg", "png", "heic", "docx")
+)
+
+
+async def check_files(uploads: list) -> tuple[list[tuple[CheckedFile, bytes]], str]:
+    """Read and check uploaded files; returns the accepted ones with their content, or the first problem."""
+    accepted: list[tuple[CheckedFile, bytes]] = []
+    for upload in uploads:
+        data = await upload.read()
+        try:
+            accepted.append((check_upload(data, upload.filename or "", CONVERSATION_FILES, len(accepted)), data))
+        except UploadRejected as rejected:
+            return [], _("%(file)s: %(message)s") % {
+                "file": upload.filename or _("The file"),
+                "message": rejected.message,
+            }
+    return accepted, ""
+
+
+async def store_files(
+    case_id: int,
+    checked: list[tuple[CheckedFile, bytes]],
+    *,
+    message_id: int | None = None,
+    supplement_id: int | None = None,
+) -> None:
+    for file, data in checked:
+        await cases.add_case_attachment(
+            case_id, file, data, message_id=message_id, supplement_id=supplement_id, now=clock.now()
+        )

@@ -17,6 +17,7 @@ PRODUCTION = dict(
     bankid_client_cert="rp.crt",
     bankid_client_key="rp.key",
     bankid_ca_cert="root.crt",
+    smtp_host="smtp.example.se",
 )
 
 

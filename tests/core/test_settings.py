@@ -15,6 +15,7 @@ SAFE_PRODUCTION = {
     "BANKID_CLIENT_CERT": "/etc/eplatform/bankid-rp.crt",
     "BANKID_CLIENT_KEY": "/etc/eplatform/bankid-rp.key",
     "BANKID_CA_CERT": "/etc/eplatform/bankid-root.crt",
+    "SMTP_HOST": "smtp.mark.se",
 }
 
 

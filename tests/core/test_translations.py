@@ -14,17 +14,17 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 IGNORED_DIRS = {".venv", "node_modules", "tests", "benchmarks", ".git"}
 
 
-def extracted_message_ids() -> set[str]:
+def extracted_message_ids() -> set[tuple[str, str | None]]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT),
         method_map,
         options_map,
         directory_filter=lambda path: Path(path).name not in IGNORED_DIRS,
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((message[0] if isinstance(message, tuple) else message, context))
     return found
 
 
@@ -36,8 +36,8 @@ def swedish_catalog():
 def test_every_message_has_a_swedish_translation():
     catalog = swedish_catalog()
     missing = []
-    for message_id in sorted(extracted_message_ids()):
-        message = catalog.get(message_id)
+    for message_id, context in sorted(extracted_message_ids(), key=lambda pair: (pair[0], pair[1] or "")):
+        message = catalog.get(message_id, context=context)
         strings = message.string if message and isinstance(message.string, tuple) else (message and message.string,)
         if message is None or message.fuzzy or not all(strings):
             missing.append(message_id)

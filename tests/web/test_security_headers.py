@@ -38,6 +38,7 @@ async def test_production_adds_hsts_and_secure_host_only_cookies(settings):
             bankid_client_cert="rp.crt",
             bankid_client_key="rp.key",
             bankid_ca_cert="root.crt",
+            smtp_host="smtp.example.se",
         )
     )
     transport = httpx.ASGITransport(app=production)

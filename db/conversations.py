@@ -1,0 +1,187 @@
+"""Messages between residents and case officers, and supplement requests (kompletteringar), per case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from piccolo.columns import JSON, Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from db.accounts import UserAccount
+from db.applications import Attachment, CaseEvent, CaseRecord
+from db.engine import write_transaction
+from db.notices import notify_applicant
+
+
+class Message(Table, tablename="message"):
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    author = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    from_officer = Varchar(length=5, default="no", help_text="'yes' when written by staff")
+    body = Text()
+    created_at = Timestamptz()
+    read_by_resident_at = Timestamptz(null=True, default=None)
+    read_by_officer_at = Timestamptz(null=True, default=None)
+
+
+class SupplementRequest(Table, tablename="supplement_request"):
+    """An officer asks for more: a message, a due date, and optionally fields of the form reopened for new values."""
+
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    officer = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    message = Text()
+    fields = JSON(default="[]", help_text="Ids of the form's fields the resident may answer again.")
+    due_date = Date()
+    created_at = Timestamptz()
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    response_text = Text(default="")
+    previous_answers = JSON(default="{}", help_text="The answers the reopened fields had before.")
+    new_answers = JSON(default="{}")
+
+
+async def thread(case_id: int) -> list[dict]:
+    """The case's messages, oldest first, each with its attachments (listing only, no content)."""
+    messages = await Message.raw(
+        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname FROM message m "
+        'LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} ORDER BY m.created_at, m.id',
+        case_id,
+    )
+    if messages:
+        attachments = await Attachment.raw(
+            'SELECT public_id, message_id, filename, size FROM attachment WHERE "case" = {} AND message_id IS NOT NULL '
+            "ORDER BY id",
+            case_id,
+        )
+        by_message: dict[int, list[dict]] = {}
+        for attachment in attachments:
+            by_message.setdefault(attachment["message_id"], []).append(attachment)
+        for message in messages:
+            message["attachments"] = by_message.get(message["id"], [])
+            message["from_officer"] = message["from_officer"] == "yes"
+    return messages
+
+
+async def latest_message_id(case_id: int) -> int:
+    rows = await Message.raw('SELECT max(id) AS latest FROM message WHERE "case" = {}', case_id)
+    return rows[0]["latest"] or 0
+
+
+async def add_message(case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime) -> int:
+    rows = await Message.insert(
+        Message(case=case_id, author=author_id, from_officer="yes" if from_officer else "no", body=body, created_at=now)
+    ).returning(Message.id)
+    if from_officer:
+        await notify_applicant(case_id, "message_received", now)
+    return rows[0]["id"]
+
+
+async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
+    """Mark the other side's messages as read by this side; returns how many were unread."""
+    if by_officer:
+        column, written_by = Message.read_by_officer_at, "no"
+    else:
+        column, written_by = Message.read_by_resident_at, "yes"
+    marked = (
+        await Message.update({column: now})
+        .where((Message.case == case_id) & (Message.from_officer == written_by) & column.is_null())
+        .returning(Message.id)
+    )
+    return len(marked)
+
+
+async def unread_for_resident(case_ids: list[int]) -> dict[int, int]:
+    if not case_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in case_ids)  # one bound parameter per id: no values in the SQL text
+    rows = await Message.raw(
+        "SELECT \"case\" AS case_id, count(*) AS unread FROM message WHERE from_officer = 'yes' "  # noqa: S608
+        f'AND read_by_resident_at IS NULL AND "case" IN ({placeholders}) GROUP BY "case"',
+        *case_ids,
+    )
+    return {row["case_id"]: row["unread"] for row in rows}
+
+
+async def open_supplements(case_id: int) -> list[dict]:
+    return (
+        await SupplementRequest.select()
+        .where((SupplementRequest.case == case_id) & SupplementRequest.answered_at.is_null())
+        .order_by(SupplementRequest.created_at)
+        .output(load_json=True)
+    )
+
+
+async def supplements_of(case_id: int) -> list[dict]:
+    return (
+        await SupplementRequest.select()
+        .where(SupplementRequest.case == case_id)
+        .order_by(SupplementRequest.created_at)
+        .output(load_json=True)
+    )
+
+
+async def supplement(case_id: int, supplement_id: int) -> dict | None:
+    return (
+        await SupplementRequest.select()
+        .where((SupplementRequest.case == case_id) & (SupplementRequest.id == supplement_id))
+        .output(load_json=True)
+        .first()
+    )
+
+
+async def request_supplement(
+    case_id: int, officer_id: int | None, *, message: str, fields: list[str], due_date: date, now: datetime
+) -> int:
+    """The officer's side: ask for more. The case waits for the resident until they answer."""
+    async with write_transaction():
+        rows = await SupplementRequest.insert(
+            SupplementRequest(
+                case=case_id, officer=officer_id, message=message, fields=fields, due_date=due_date, created_at=now
+            )
+        ).returning(SupplementRequest.id)
+        await CaseRecord.update({CaseRecord.status: "awaiting_supplement"}).where(CaseRecord.id == case_id)
+        await CaseEvent.insert(
+            CaseEvent(case=case_id, at=now, kind="supplement_requested", actor=officer_id, details={})
+        )
+        await notify_applicant(case_id, "supplement_requested", now)
+    return rows[0]["id"]
+
+
+async def answer_supplement(
+    case_id: int,
+    supplement_id: int,
+    user_id: int,
+    *,
+    text: str,
+    previous: dict,
+    new: dict,
+    answers: dict,
+    now: datetime,
+) -> bool:
+    """Record the answer, update the case's answers (both versions kept on the request), and hand the case back to
+    the officer. False when it was already answered (a second submit changes nothing)."""
+    async with write_transaction():
+        answered = (
+            await SupplementRequest.update(
+                {
+                    SupplementRequest.answered_at: now,
+                    SupplementRequest.answered_by: user_id,
+                    SupplementRequest.response_text: text,
+                    SupplementRequest.previous_answers: previous,
+                    SupplementRequest.new_answers: new,
+                }
+            )
+            .where((SupplementRequest.id == supplement_id) & SupplementRequest.answered_at.is_null())
+            .returning(SupplementRequest.id)
+        )
+        if not answered:
+            return False
+        still_open = await SupplementRequest.count().where(
+            (SupplementRequest.case == case_id) & SupplementRequest.answered_at.is_null()
+        )
+        await CaseRecord.update(
+            {CaseRecord.answers: answers, CaseRecord.status: "awaiting_supplement" if still_open else "in_progress"}
+        ).where(CaseRecord.id == case_id)
+        await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))
+    return True

@@ -1,0 +1,5 @@
+"""The company register (Bolagsverket): which organisations exist, and who may sign for them (firmatecknare)."""
+
+from integrations.company_register.model import CompanyRecord, CompanyRegister, NoCompanyRegister
+
+__all__ = ["CompanyRecord", "CompanyRegister", "NoCompanyRegister"]

@@ -1,0 +1,135 @@
+"""Sends the mail outbox (the `notification` table): due messages, oldest first, in bounded batches, retried with
+exponential backoff. Web requests only queue; this job is the one place mail leaves from.
+
+Without SMTP_HOST it sends nothing and changes nothing: in dev mode the messages stay queued for /_dev/mail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Literal
+
+from core import clock
+from core.settings import Settings
+from db.applications import Notification
+from integrations import mail
+from integrations.mail import MailError, OutgoingMail
+
+log = logging.getLogger("eplatform.outbox")
+
+BATCH_SIZE = 100
+# After the 10th failed attempt (about eight and a half hours after the first) a message is given up.
+MAX_ATTEMPTS = 10
+FIRST_RETRY_DELAY = timedelta(minutes=1)
+MAX_RETRY_DELAY = timedelta(hours=6)
+# `last_error` of a message that was not sent because its recipient turned that kind of notice off.
+TURNED_OFF = "turned off"
+ERROR_MAX_LENGTH = 500  # the column's length
+
+DeliveryStatus = Literal["queued", "retrying", "sent", "turned_off", "failed"]
+
+
+async def run(settings: Settings) -> dict[str, int]:
+    counts = {"sent": 0, "failed": 0, "retried": 0, "skipped": 0}
+    if not settings.smtp_host:
+        return counts
+    for row in await due_notifications(clock.now(), BATCH_SIZE):
+        if row["kind"] in _kinds(row["notices_off"]):
+            await _close(row["id"], TURNED_OFF)
+            log.info("mail_skipped", extra={"notification": row["id"], "kind": row["kind"], "reason": TURNED_OFF})
+            counts["skipped"] += 1
+            continue
+        message = OutgoingMail(
+            to=row["email"], subject=row["subject"], body=row["body"], notification_id=row["id"], kind=row["kind"]
+        )
+        try:
+            await mail.send(message, settings)
+        except MailError as error:
+            attempts = row["attempts"] + 1
+            gave_up = await _record_failure(row["id"], attempts, error.reason, give_up=error.permanent)
+            counts["failed" if gave_up else "retried"] += 1
+            log.warning(
+                "mail_failed",
+                extra={
+                    "notification": row["id"],
+                    "kind": row["kind"],
+                    "attempts": attempts,
+                    "gave_up": gave_up,
+                    "reason": error.reason,
+                },
+            )
+            if error.server_failure:
+                break  # the rest would fail the same way; they stay due for the next run
+            continue
+        await Notification.update(
+            {Notification.sent_at: clock.now(), Notification.attempts: row["attempts"] + 1, Notification.last_error: ""}
+        ).where((Notification.id == row["id"]) & Notification.sent_at.is_null())
+        counts["sent"] += 1
+    return counts
+
+
+async def due_notifications(now: datetime, limit: int) -> list[dict]:
+    """Unsent messages whose next attempt is due, oldest first, with the kinds their recipient turned off."""
+    return (
+        await Notification.select(
+            Notification.id,
+            Notification.email,
+            Notification.kind,
+            Notification.subject,
+            Notification.body,
+            Notification.attempts,
+            Notification.user.notices_off.as_alias("notices_off"),
+        )
+        .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= now))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failure: 1, 2, 4, 8 … minutes, at most 6 hours."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def delivery_status(sent_at: datetime | None, attempts: int, last_error: str) -> DeliveryStatus:
+    """Where a message stands. `sent_at` is set when the outbox is done with it: sent, turned off or given up."""
+    if sent_at is None:
+        return "retrying" if attempts else "queued"
+    if last_error == TURNED_OFF:
+        return "turned_off"
+    return "failed" if last_error else "sent"
+
+
+async def _record_failure(notification_id: int, attempts: int, reason: str, *, give_up: bool) -> bool:
+    """Counts the attempt and schedules the next, or gives up (after MAX_ATTEMPTS, or at once when trying again
+    cannot help). Returns True when it gave up."""
+    now = clock.now()
+    if give_up or attempts >= MAX_ATTEMPTS:
+        attempts_text = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+        await _close(notification_id, f"gave up after {attempts_text}: {reason}", attempts=attempts)
+        return True
+    await Notification.update(
+        {
+            Notification.attempts: attempts,
+            Notification.next_attempt_at: now + retry_delay(attempts),
+            Notification.last_error: reason[:ERROR_MAX_LENGTH],
+        }
+    ).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+    return False
+
+
+async def _close(notification_id: int, error: str, attempts: int | None = None) -> None:
+    """The outbox is done with this message without delivering it: `sent_at` takes it out of the queue."""
+    changes = {Notification.sent_at: clock.now(), Notification.last_error: error[:ERROR_MAX_LENGTH]}
+    if attempts is not None:
+        changes[Notification.attempts] = attempts
+    await Notification.update(changes).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+
+
+def _kinds(notices_off) -> list[str]:
+    """The user's turned-off kinds as a list, whether the driver returned JSON text or a decoded value."""
+    if isinstance(notices_off, str):
+        notices_off = json.loads(notices_off or "[]")
+    return [kind for kind in notices_off or [] if isinstance(kind, str)]
