@@ -51,6 +51,9 @@ class Draft(Table, tablename="draft"):
     organisation = Integer(null=True, default=None, help_text="Applying on behalf of this organisation (id).")
     created_at = Timestamptz()
     last_activity_at = Timestamptz()
+    expiry_notice_at = Timestamptz(
+        null=True, default=None, help_text="When the owner was told the draft will soon be deleted."
+    )
 
 
 class CaseRecord(Table, tablename="case_record"):

@@ -18,12 +18,12 @@ from db.applications import (
     CaseRecord,
     CoApplicant,
     Draft,
-    Notification,
     ReferenceCounter,
     Signature,
 )
 from db.drafts import DraftRecord
 from db.engine import write_transaction
+from db.notices import queue_notification
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +115,6 @@ async def submit(
         if existing is None:
             raise
         return existing
-
-
-async def queue_notification(
-    *, user_id: int | None, email: str, kind: str, subject: str, body: str, now: datetime
-) -> None:
-    await Notification.insert(
-        Notification(
-            user=user_id, email=email, kind=kind, subject=subject, body=body, created_at=now, next_attempt_at=now
-        )
-    )
 
 
 async def add_event(case_id: int, kind: str, now: datetime, actor_id: int | None = None, **details) -> None:
@@ -267,8 +257,9 @@ _VISIBLE_TO = (
 _CASE_COLUMNS = (
     "c.id, c.reference, c.status, c.received_at, c.closed_at, c.source_draft, c.applicant, c.organisation, "
     "c.decision, c.form_version, c.e_service, c.protected, e.title AS service_title, e.slug AS service_slug, "
-    "e.retention_days_closed, e.allows_messages, e.allows_supplement"
+    "e.retention_days_closed, e.allows_messages, e.allows_supplement, o.name AS organisation_name"
 )
+_CASE_FROM = "case_record c JOIN e_service e ON e.id = c.e_service LEFT JOIN organisation o ON o.id = c.organisation"
 GROUP_STATUSES = {"pagaende": ("received", "in_progress", "awaiting_supplement"), "avslutade": ("closed",)}
 
 
@@ -279,8 +270,7 @@ def _visible_args(user_id: int, personal_number: str) -> tuple:
 async def case_for(reference: str, user_id: int, personal_number: str) -> dict | None:
     """The case with this reference if the user may see it; None for a stranger (the same answer as no case)."""
     rows = await CaseRecord.raw(
-        f"SELECT {_CASE_COLUMNS}, c.answers FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
-        f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
+        f"SELECT {_CASE_COLUMNS}, c.answers FROM {_CASE_FROM} WHERE c.reference = {{}} AND {_VISIBLE_TO}",  # noqa: S608
         reference,
         *_visible_args(user_id, personal_number),
     )
@@ -297,8 +287,8 @@ async def cases_in_group(
     args = (*_visible_args(user_id, personal_number), *statuses)
     total = await CaseRecord.raw(f"SELECT count(*) AS n FROM case_record c WHERE {where}", *args)  # noqa: S608
     rows = await CaseRecord.raw(
-        f"SELECT {_CASE_COLUMNS} FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
-        f"WHERE {where} ORDER BY c.received_at DESC, c.id DESC LIMIT {{}} OFFSET {{}}",
+        f"SELECT {_CASE_COLUMNS} FROM {_CASE_FROM} WHERE {where} "  # noqa: S608
+        "ORDER BY c.received_at DESC, c.id DESC LIMIT {} OFFSET {}",
         *args,
         limit,
         offset,

@@ -6,11 +6,11 @@ waits for co-signatures its co-applicants may read it. Nothing here is used by s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.settings import Settings
@@ -77,7 +77,7 @@ async def create_draft(
     return draft
 
 
-@dataclass
+@dataclasses.dataclass
 class DraftRecord:
     """A draft as the request handling needs it (read with plain SQL: every step and autosave reads one)."""
 
@@ -97,7 +97,9 @@ class DraftRecord:
     organisation: int | None = None
 
 
-_DRAFT_QUERY = "SELECT * FROM draft WHERE public_id = {}"
+# Names its columns, so a column added to the table later does not break DraftRecord.
+_DRAFT_COLUMNS = ", ".join(f.name for f in dataclasses.fields(DraftRecord))
+_DRAFT_QUERY = f"SELECT {_DRAFT_COLUMNS} FROM draft WHERE public_id = {{}}"  # noqa: S608 (column names are ours)
 _SAVE_QUERY = "UPDATE draft SET answers = {}, last_activity_at = {} WHERE id = {}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.i18n import format_date
 from core.i18n import gettext as _
 from db.accounts import UserAccount
 from db.applications import CaseRecord, Notification
@@ -60,14 +61,28 @@ async def notify_applicant(case_id: int, kind: str, now: datetime) -> None:
     if not account or not account["email"]:
         return
     subject, body = _texts(kind, case["reference"])
+    await queue_notification(
+        user_id=case["applicant"], email=account["email"], kind=kind, subject=subject, body=body, now=now
+    )
+
+
+async def notify_draft_expiring(user_id: int, email: str, deleted_on: datetime, now: datetime) -> None:
+    """Queue the warning that a saved application will be deleted. It does not name the e-service: which service
+    someone applies for (financial aid, say) is itself sensitive."""
+    subject = _("A saved application will soon be deleted")
+    body = _(
+        "An application you have saved on My pages will be deleted %(date)s unless you continue it before then. "
+        "Log in on My pages to continue it or delete it yourself."
+    ) % {"date": format_date(deleted_on)}
+    await queue_notification(user_id=user_id, email=email, kind="draft_expiring", subject=subject, body=body, now=now)
+
+
+async def queue_notification(
+    *, user_id: int | None, email: str, kind: str, subject: str, body: str, now: datetime
+) -> None:
+    """Put a mail in the outbox; the outbox job sends it (see jobs/outbox.py)."""
     await Notification.insert(
         Notification(
-            user=case["applicant"],
-            email=account["email"],
-            kind=kind,
-            subject=subject,
-            body=body,
-            created_at=now,
-            next_attempt_at=now,
+            user=user_id, email=email, kind=kind, subject=subject, body=body, created_at=now, next_attempt_at=now
         )
     )

@@ -406,6 +406,27 @@ async def receipt_pdf(request: Request, draft_id: FromPath[str]) -> Response:
     )
 
 
+@get("/ansokan/{draft_id:str}/ta-bort", name="application_delete_page")
+async def delete_page(request: Request, draft_id: FromPath[str]) -> Template:
+    app = await application_for(request, draft_id, with_files=False)
+    return Template("applications/delete.html", context={"app": app, "service": app.service})
+
+
+@post("/ansokan/{draft_id:str}/ta-bort", name="application_delete")
+async def delete_application(request: Request, draft_id: FromPath[str]) -> Response:
+    """The owner deletes a saved application, also one waiting for co-applicants (their signing ends with it).
+    A submitted application is a case, which the resident cannot delete: its draft is gone, so this answers 404."""
+    app = await application_for(request, draft_id, with_files=False)
+    await drafts.delete_draft(app.draft.id)
+    user = current_user(request)
+    if user is None:
+        return Redirect(app.service.url, status_code=HTTP_303_SEE_OTHER)
+    await sessions.set_flash(
+        user.session_id, _("The saved application %(title)s has been deleted.") % {"title": app.service.title}
+    )
+    return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
+
+
 route_handlers = [
     start_page,
     start_application,
@@ -418,6 +439,8 @@ route_handlers = [
     attachment,
     check_page,
     check_post,
+    delete_page,
+    delete_application,
     receipt,
     receipt_pdf,
 ]

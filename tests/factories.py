@@ -5,15 +5,19 @@ from __future__ import annotations
 import itertools
 
 from core import clock
-from db.catalogue import Category, EService, RelatedDocument, bump_version
+from db.catalogue import CacheStamp, Category, EService, RelatedDocument, bump_version
 from db.piccolo_app import APP_CONFIG
 
 _sequence = itertools.count(1)
 
 
 async def clear_database() -> None:
+    """Empty every table but the cache stamps, whose versions move on: a running server then reloads its catalogue
+    (a stamp that started again from 1 could match the version it already holds)."""
     for table in reversed(APP_CONFIG.table_classes):
-        await table.delete(force=True)
+        if table is not CacheStamp:
+            await table.delete(force=True)
+    await bump_version()
 
 
 async def make_category(**fields) -> Category:

@@ -146,6 +146,43 @@ async def test_starting_again_deletes_the_saved_draft(client, app):
     assert first != second and await Draft.count() == 1
 
 
+async def test_the_owner_deletes_a_saved_application_after_confirming(client, app):
+    await make_service_with_form(slug="tjanst", title="Tjänsten")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await post_step(
+        client, draft_id, "bilagor", {}, files={"filer": ("a.pdf", PDF, "application/pdf")}, action="upload"
+    )
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    assert f'href="/ansokan/{draft_id}/ta-bort"' in step.text
+    overview = await client.get("/mina-sidor")
+    assert f'href="/ansokan/{draft_id}/ta-bort"' in overview.text
+    confirm = await client.get(f"/ansokan/{draft_id}/ta-bort")
+    assert confirm.status_code == 200 and "Vill du ta bort den sparade ansökan?" in confirm.text
+    assert await Draft.count() == 1  # asking is not deleting
+    deleted = await client.post(f"/ansokan/{draft_id}/ta-bort", data={"_csrf_token": csrf_from(confirm.text)})
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/mina-sidor"
+    assert await Draft.count() == 0 and await Attachment.count() == 0
+    overview = await client.get("/mina-sidor")
+    assert "Den sparade ansökan Tjänsten har tagits bort" in overview.text
+    assert draft_id not in overview.text
+    assert (await client.get(f"/ansokan/{draft_id}")).status_code == 404
+
+
+async def test_a_submitted_application_cannot_be_deleted_and_its_case_page_says_why(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await fill_all(client, draft_id)
+    page = await client.get(f"/ansokan/{draft_id}/granska")
+    await submit(client, draft_id)
+    refused = await client.post(f"/ansokan/{draft_id}/ta-bort", data={"_csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 404 and await CaseRecord.count() == 1
+    case = await CaseRecord.objects().first()
+    case_page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert "Kan jag ta bort ärendet?" in case_page.text and "allmän handling" in case_page.text
+
+
 async def test_a_newer_form_version_does_not_break_an_open_draft(client, app):
     service = await make_service_with_form(slug="tjanst")
     await log_in(client, app, ERIK)
@@ -189,6 +226,7 @@ async def test_a_draft_is_not_found_by_anyone_but_its_owner(client, app, who):
         f"/ansokan/{draft_id}/signera",
         f"/ansokan/{draft_id}/vantar",
         f"/ansokan/{draft_id}/medsokande",
+        f"/ansokan/{draft_id}/ta-bort",
     ]
     for path in paths:
         response = await client.get(path)
@@ -197,7 +235,12 @@ async def test_a_draft_is_not_found_by_anyone_but_its_owner(client, app, who):
         assert "Privat" not in response.text
     await client.get("/")  # a CSRF cookie, so the posts are refused for who they are, not for a missing token
     csrf = {"x-csrftoken": client.cookies["csrf"]}
-    for path in (f"/ansokan/{draft_id}/steg/om_dig", f"/ansokan/{draft_id}/autospara", f"/ansokan/{draft_id}/granska"):
+    for path in (
+        f"/ansokan/{draft_id}/steg/om_dig",
+        f"/ansokan/{draft_id}/autospara",
+        f"/ansokan/{draft_id}/granska",
+        f"/ansokan/{draft_id}/ta-bort",
+    ):
         response = await client.post(path, data={"step": "om_dig", "namn": "Inkräktare"}, headers=csrf)
         assert response.status_code == 404, path
     draft = await Draft.objects().output(load_json=True).first()

@@ -168,6 +168,33 @@ async def test_only_named_co_applicants_can_read_or_sign(client, app):
     assert "Att signera" not in (await client.get("/mina-sidor")).text
 
 
+async def test_the_applicant_can_delete_an_application_waiting_for_co_applicants_and_they_cannot(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert (await client.get(f"/ansokan/{draft_id}/ta-bort")).status_code == 404
+    refused = await client.post(f"/ansokan/{draft_id}/ta-bort", data={"_csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 404 and await Draft.count() == 1
+
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    waiting = await client.get(f"/ansokan/{draft_id}/vantar")
+    assert f'href="/ansokan/{draft_id}/ta-bort"' in waiting.text
+    confirm = await client.get(f"/ansokan/{draft_id}/ta-bort")
+    assert "kan de inte längre signera" in confirm.text
+    deleted = await client.post(f"/ansokan/{draft_id}/ta-bort", data={"_csrf_token": csrf_from(confirm.text)})
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/mina-sidor"
+    assert await Draft.count() == 0 and await CoApplicant.count() == 0 and await Signature.count() == 0
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    assert "Att signera" not in (await client.get("/mina-sidor")).text
+    assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("numbers", "message"),
     [

@@ -7,7 +7,7 @@ import pytest
 
 from core import clock
 from db.applications import Notification
-from db.cases import queue_notification
+from db.notices import queue_notification
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -71,8 +71,10 @@ async def test_an_application_for_an_organisation_is_shared_with_its_representat
     client.cookies.clear()
     await log_in(client, app, MARIA)  # also a signatory of Skene IF
     await add(client, SKENE_IF)
-    assert (await client.get(f"/mina-sidor/arenden/{case.reference}")).status_code == 200
-    assert case.reference in (await client.get("/mina-sidor")).text
+    case_page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert case_page.status_code == 200 and "<dd>Skene IF</dd>" in case_page.text
+    overview = await client.get("/mina-sidor")
+    assert case.reference in overview.text and "för Skene IF" in overview.text
 
     client.cookies.clear()
     await log_in(client, app, SARA)  # no relation to Skene IF
