@@ -80,13 +80,24 @@ def format_date(value: date | datetime | None, format: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LOCAL_TIMEZONE).date()
-    return babel_dates.format_date(value, format=format, locale=current_locale())
+    return _format_date(value, format, current_locale())
 
 
 def format_datetime(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH.mm") -> str:
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, format=format, tzinfo=LOCAL_TIMEZONE, locale=current_locale())
+    return _format_datetime(value, format, current_locale())
+
+
+# Babel takes about 2 ms per date; a thread or a case list shows the same dates again on every view.
+@functools.lru_cache(maxsize=8192)
+def _format_date(value: date, format: str, locale: str) -> str:
+    return babel_dates.format_date(value, format=format, locale=locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_datetime(value: datetime, format: str, locale: str) -> str:
+    return babel_dates.format_datetime(value, format=format, tzinfo=LOCAL_TIMEZONE, locale=locale)
 
 
 def format_number(value: int | float) -> str:

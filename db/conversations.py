@@ -9,7 +9,7 @@ from piccolo.table import Table
 
 from db.accounts import UserAccount
 from db.applications import Attachment, CaseEvent, CaseRecord
-from db.engine import write_transaction
+from db.engine import json_column, write_transaction
 from db.notices import notify_applicant
 
 
@@ -41,25 +41,37 @@ class SupplementRequest(Table, tablename="supplement_request"):
     new_answers = JSON(default="{}")
 
 
-async def thread(case_id: int) -> list[dict]:
-    """The case's messages, oldest first, each with its attachments (listing only, no content)."""
-    messages = await Message.raw(
-        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname FROM message m "
-        'LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} ORDER BY m.created_at, m.id',
-        case_id,
+async def thread(
+    case_id: int, *, after: int = 0, latest: int | None = None, attachments: list[dict] | None = None
+) -> list[dict]:
+    """The case's messages after message id `after` (or the `latest` few), oldest first, each with its attachments
+    (listing only, no content; pass the case's `attachments` if they are at hand). Each row's `total` is how many
+    messages there are after `after`, shown or not."""
+    query = (
+        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname, count(*) OVER () AS total "
+        'FROM message m LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} AND m.id > {} '
     )
-    if messages:
+    if latest is None:
+        messages = await Message.raw(query + "ORDER BY m.created_at, m.id", case_id, after)
+    else:
+        messages = await Message.raw(query + "ORDER BY m.created_at DESC, m.id DESC LIMIT {}", case_id, after, latest)
+        messages.reverse()
+    if not messages:
+        return messages
+    if attachments is None:
         attachments = await Attachment.raw(
-            'SELECT public_id, message_id, filename, size FROM attachment WHERE "case" = {} AND message_id IS NOT NULL '
+            'SELECT public_id, message_id, filename, size FROM attachment WHERE "case" = {} AND message_id >= {} '
             "ORDER BY id",
             case_id,
+            min(message["id"] for message in messages),
         )
-        by_message: dict[int, list[dict]] = {}
-        for attachment in attachments:
+    by_message: dict[int, list[dict]] = {}
+    for attachment in attachments:
+        if attachment["message_id"] is not None:
             by_message.setdefault(attachment["message_id"], []).append(attachment)
-        for message in messages:
-            message["attachments"] = by_message.get(message["id"], [])
-            message["from_officer"] = message["from_officer"] == "yes"
+    for message in messages:
+        message["attachments"] = by_message.get(message["id"], [])
+        message["from_officer"] = message["from_officer"] == "yes"
     return messages
 
 
@@ -91,18 +103,6 @@ async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
     return len(marked)
 
 
-async def unread_for_resident(case_ids: list[int]) -> dict[int, int]:
-    if not case_ids:
-        return {}
-    placeholders = ", ".join("{}" for _ in case_ids)  # one bound parameter per id: no values in the SQL text
-    rows = await Message.raw(
-        "SELECT \"case\" AS case_id, count(*) AS unread FROM message WHERE from_officer = 'yes' "  # noqa: S608
-        f'AND read_by_resident_at IS NULL AND "case" IN ({placeholders}) GROUP BY "case"',
-        *case_ids,
-    )
-    return {row["case_id"]: row["unread"] for row in rows}
-
-
 async def open_supplements(case_id: int) -> list[dict]:
     return (
         await SupplementRequest.select()
@@ -113,12 +113,14 @@ async def open_supplements(case_id: int) -> list[dict]:
 
 
 async def supplements_of(case_id: int) -> list[dict]:
-    return (
-        await SupplementRequest.select()
-        .where(SupplementRequest.case == case_id)
-        .order_by(SupplementRequest.created_at)
-        .output(load_json=True)
+    rows = await SupplementRequest.raw(
+        'SELECT * FROM supplement_request WHERE "case" = {} ORDER BY created_at, id', case_id
     )
+    for row in rows:
+        row["fields"] = json_column(row["fields"], [])
+        row["previous_answers"] = json_column(row["previous_answers"], {})
+        row["new_answers"] = json_column(row["new_answers"], {})
+    return rows
 
 
 async def supplement(case_id: int, supplement_id: int) -> dict | None:

@@ -133,18 +133,11 @@ async def delete_draft(draft_id: int) -> None:
 
 async def drafts_of(owner_id: int) -> list[dict]:
     """The owner's drafts with their e-service's title and slug, newest activity first."""
-    return (
-        await Draft.select(
-            Draft.public_id,
-            Draft.status,
-            Draft.last_activity_at,
-            Draft.returned_reason,
-            Draft.e_service.title.as_alias("service_title"),
-            Draft.e_service.slug.as_alias("service_slug"),
-            Draft.e_service.retention_days_draft.as_alias("retention_days"),
-        )
-        .where(Draft.owner == owner_id)
-        .order_by(Draft.last_activity_at, ascending=False)
+    return await Draft.raw(
+        "SELECT d.public_id, d.status, d.last_activity_at, d.returned_reason, e.title AS service_title, "
+        "e.slug AS service_slug, e.retention_days_draft AS retention_days FROM draft d "
+        "JOIN e_service e ON e.id = d.e_service WHERE d.owner = {} ORDER BY d.last_activity_at DESC",
+        owner_id,
     )
 
 

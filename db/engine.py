@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -14,6 +15,13 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 log = logging.getLogger(__name__)
+
+
+def json_column(value, empty):
+    """A JSON column read with plain SQL: text on SQLite (and from asyncpg for the json type), so decode it."""
+    if value is None or value == "":
+        return empty
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class FastReadSQLiteEngine(SQLiteEngine):

@@ -368,6 +368,8 @@ def _check_types(values: Mapping[str, Any], where: str) -> None:
 def _check_field(f: Field, where: str) -> None:
     if f.type != "info" and not f.label.strip():
         raise DefinitionError(where + _("a label is required."))
+    if f.label.rstrip().lower().endswith("(frivilligt)"):
+        raise DefinitionError(where + _("do not write (frivilligt) in the label: fields that are not required get it."))
     if f.type == "info" and not f.text.strip():
         raise DefinitionError(where + _("an information text needs a text."))
     if f.max_length is not None and f.max_length < 1:

@@ -6,6 +6,7 @@ browser holding its cookie), so staff and other users cannot tell that it exists
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -245,6 +246,9 @@ async def _attach(app: Application, step, uploads: dict[str, list[UploadFile]]) 
 
 async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | None:
     data = await upload.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if any(a["sha256"] == digest for a in app.files.get(f.id, [])):
+        return None  # the same file posted again (a browser that kept it in the input after uploading it)
     try:
         checked = check_upload(data, upload.filename or "", f, already_attached=len(app.files.get(f.id, [])))
     except UploadRejected as rejected:
@@ -273,9 +277,9 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     if step is None:
         raise NotFoundException()
     before = {f.id for f in app.definition.visible_fields(step, app.answers)}
-    outcome = engine.read_step(
-        app.definition, step, values, app.answers, app.context, files=app.files, shown=None, validate=False
-    )
+    # Checked like a step post, errors left for the post to show: valid answers are stored normalised, so an autosave
+    # that lands after "Fortsätt" (they race when leaving a field) stores what the post stored.
+    outcome = engine.read_step(app.definition, step, values, app.answers, app.context, files=app.files, shown=None)
     changed_answers = outcome.answers != app.answers
     if changed_answers:  # focus moves and tabbing fire events too: write only what is new
         await app.save(outcome.answers)
@@ -311,16 +315,23 @@ async def upload(request: Request, draft_id: FromPath[str], field_id: FromPath[s
         step = next(step for step in app.definition.steps if f in step.fields)
         context = _step_context(app, step, errors={input_id(f): " ".join(messages)} if messages else {})
         return Template("applications/step.html", context=context, status_code=400 if messages else 200)
+    return _file_field(app, f, error=" ".join(messages), uploaded=not messages)
+
+
+def _file_field(app: Application, f: Field, *, error: str = "", uploaded: bool = False, removed: bool = False):
+    """The file field after an htmx upload or removal, focus back on its (fresh) input."""
     return Template(
-        "applications/_file_list.html",
+        "applications/_file_field.html",
         context={
             "app": app,
-            "field": f,
-            "attachments": app.files.get(f.id, []),
-            "message": " ".join(messages),
-            "uploaded": not messages,
-            "input_id": input_id,
+            "f": f,
+            "id": input_id(f),
+            "error": error,
+            "uploaded": uploaded,
+            "removed": removed,
+            "focus": True,
         },
+        status_code=400 if error else 200,
     )
 
 
@@ -335,17 +346,7 @@ async def remove_attachment(request: Request, draft_id: FromPath[str], attachmen
     await app.reload_files()
     f = app.definition.field(field_id)
     if wants_fragment(request):
-        return Template(
-            "applications/_file_list.html",
-            context={
-                "app": app,
-                "field": f,
-                "attachments": app.files.get(f.id, []),
-                "message": "",
-                "removed": True,
-                "input_id": input_id,
-            },
-        )
+        return _file_field(app, f, removed=True)
     step = next(step for step in app.definition.steps if f in step.fields)
     return Redirect(f"/ansokan/{draft_id}/steg/{step.id}#{input_id(f)}", status_code=HTTP_303_SEE_OTHER)
 

@@ -44,20 +44,25 @@ async def poll(
         return Response(content=b"", status_code=204)
     if not wants_fragment(request):
         return Redirect(f"/mina-sidor/arenden/{reference}#meddelanden", status_code=HTTP_303_SEE_OTHER)
-    await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
-    messages = await conversations.thread(case["id"])
-    new = [message for message in messages if message["id"] > efter]
     return Template(
         "messages/_new_messages.html",
-        context={
-            "new_messages": new,
-            "officer_view": False,
-            "announcement": _("New message from the case officer."),
-            "thread_url": _thread_url(reference),
-            "attachment_base": f"/mina-sidor/arenden/{reference}/bilagor",
-            "last_id": max(message["id"] for message in messages),
-        },
+        context=await _new_messages(case, reference, efter, _("New message from the case officer.")),
     )
+
+
+async def _new_messages(case: dict, reference: str, after: int, announcement: str) -> dict:
+    """The messages after the page's cursor, to add to its thread; those from the officer are now read."""
+    new = await conversations.thread(case["id"], after=after)
+    if any(message["from_officer"] and message["read_by_resident_at"] is None for message in new):
+        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
+    return {
+        "new_messages": new,
+        "officer_view": False,
+        "announcement": announcement if new else "",
+        "thread_url": _thread_url(reference),
+        "attachment_base": f"/mina-sidor/arenden/{reference}/bilagor",
+        "last_id": max((message["id"] for message in new), default=after),
+    }
 
 
 @post(
@@ -85,35 +90,23 @@ async def send(request: Request, reference: FromPath[str]) -> Response:
         errors["message-text"] = _("Write a message or attach a file")
     elif len(text) > MAX_MESSAGE_LENGTH:
         errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": MAX_MESSAGE_LENGTH}
+    cursor = str(form.get("efter") or "")
+    after = int(cursor) if cursor.isdigit() else await conversations.latest_message_id(case["id"])
     if not errors:
         message_id = await conversations.add_message(
             case["id"], user.id, from_officer=False, body=text, now=clock.now()
         )
         await store_files(case["id"], checked, message_id=message_id)
-    messages = await conversations.thread(case["id"])
-    context = {
-        "thread_url": _thread_url(reference),
-        "attachment_base": f"/mina-sidor/arenden/{reference}/bilagor",
-        "officer_view": False,
-        "message_errors": errors,
-        "message_text": text if errors else "",
-        "oob": False,
-    }
     if not wants_fragment(request):
         if errors:
             page = await my_cases.case_page_context(request, user, case, message_errors=errors, message_text=text)
             return Template("my_pages/case.html", context=page, status_code=400)
         return Redirect(f"/mina-sidor/arenden/{reference}#meddelanden", status_code=HTTP_303_SEE_OTHER)
-    sent = [] if errors else [messages[-1]]
+    new = await _new_messages(case, reference, after, "" if errors else _("Your message has been sent."))
     return Template(
         "messages/_sent.html",
-        context={
-            **context,
-            "new_messages": sent,
-            "announcement": _("Your message has been sent.") if sent else "",
-            "last_id": max((m["id"] for m in messages), default=0),
-        },
-        status_code=400 if errors and not sent else 200,
+        context={**new, "message_errors": errors, "message_text": text if errors else "", "oob": False},
+        status_code=400 if errors else 200,
     )
 
 

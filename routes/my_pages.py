@@ -19,7 +19,7 @@ from db import accounts, cases, conversations, drafts
 from db.notices import NOTICE_KINDS, notice_label
 from forms.validators import FieldError, display_phone, email_address, mobile_number
 from web import my_cases
-from web.applications import attachment_response, case_sections, receipt_pdf
+from web.applications import attachment_response, receipt_pdf, sections_of_case
 from web.auth import current_user, login_required
 from web.pagination import parse_page_number
 
@@ -40,8 +40,7 @@ async def overview(request: Request) -> Template:
             "nav": "my_pages",
             "to_sign": await cases.drafts_awaiting(user.personal_number),
             "saved": saved,
-            "ongoing": await my_cases.group_page(user, "pagaende", 1, my_cases.OVERVIEW_ITEMS, settings),
-            "closed": await my_cases.group_page(user, "avslutade", 1, my_cases.OVERVIEW_ITEMS, settings),
+            **(await my_cases.overview_groups(user, settings)),
         },
     )
 
@@ -69,11 +68,17 @@ async def case_list(
 
 
 @get("/mina-sidor/arenden/{reference:str}", name="my_case", guards=[login_required])
-async def case_page(request: Request, reference: FromPath[str]) -> Template:
+async def case_page(
+    request: Request,
+    reference: FromPath[str],
+    messages: Annotated[str, QueryParameter(name="meddelanden")] = "",
+) -> Template:
     user = current_user(request)
     case = await my_cases.visible_case(request, user, reference)
-    await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
-    return Template("my_pages/case.html", context=await my_cases.case_page_context(request, user, case))
+    context = await my_cases.case_page_context(request, user, case, all_messages=messages == "alla")
+    if any(m["from_officer"] and m["read_by_resident_at"] is None for m in context["messages"]):
+        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
+    return Template("my_pages/case.html", context=context)
 
 
 @get("/mina-sidor/arenden/{reference:str}/kvitto.pdf", name="my_case_receipt", guards=[login_required])
@@ -87,7 +92,7 @@ async def case_receipt(request: Request, reference: FromPath[str]) -> Response:
         reference=case["reference"],
         received_at=case["received_at"],
         service=service,
-        sections=await case_sections(case["id"], case["form_version"], case["answers"]),
+        sections=await sections_of_case(case["id"], case["form_version"], case["answers"]),
         applicant_name=user.name if case["applicant"] == user.id else None,
     )
     return Response(

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from db import cases, drafts
+from db import cases, drafts, sessions
 from db.drafts import DraftRecord
 from forms import engine
 from integrations.bankid import BankIdError, error_message
@@ -205,8 +205,13 @@ async def _signed(request: Request, app: Application, role: str, order, completi
             return f"/ansokan/{app.public_id}/vantar"
     elif any(c["status"] != "signed" for c in await drafts.coapplicants_of(draft.id)):
         return f"/ansokan/{app.public_id}/medsokande"
-    await submit_signed(request, app, draft, order.digest)
-    return f"/ansokan/{app.public_id}/kvittens" if role == "applicant" else "/mina-sidor"
+    case = await submit_signed(request, app, draft, order.digest)
+    if role == "applicant":
+        return f"/ansokan/{app.public_id}/kvittens"
+    # The last co-applicant's signature sent the application: tell them, on the case they can now follow.
+    message = _("You have signed. The application has been sent with reference number %(reference)s.")
+    await sessions.set_flash(user.session_id, message % {"reference": case.reference})
+    return f"/mina-sidor/arenden/{case.reference}"
 
 
 async def _ask_coapplicants(

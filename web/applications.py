@@ -213,17 +213,21 @@ async def case_for_receipt(request: Request, public_id: str) -> CaseRecord:
     return case
 
 
-async def case_sections(case_id: int, form_version_id: int, answers: dict) -> list[engine.Section]:
+def case_sections(definition, answers: dict, form_files: list[dict]) -> list[engine.Section]:
     """A case's answers as summary sections, with the names of the files sent with the form."""
+    return engine.summarise(definition, answers, filenames_by_field(drafts.by_field(form_files)))
+
+
+async def sections_of_case(case_id: int, form_version_id: int, answers: dict) -> list[engine.Section]:
     definition, _version = await drafts.definition_of(form_version_id)
-    files = drafts.by_field([a for a in await cases.attachments_of_case(case_id) if a["field_id"]])
-    return engine.summarise(definition, answers, filenames_by_field(files))
+    form_files = [a for a in await cases.attachments_of_case(case_id) if a["field_id"]]
+    return case_sections(definition, answers, form_files)
 
 
 async def receipt_for(request: Request, public_id: str) -> tuple[CaseRecord, EServiceView, list[engine.Section]]:
     case = await case_for_receipt(request, public_id)
     service = (await request.app.state.catalogue.get()).service_by_id(case.e_service)
-    return case, service, await case_sections(case.id, case.form_version, case.answers)
+    return case, service, await sections_of_case(case.id, case.form_version, case.answers)
 
 
 async def receipt_pdf(

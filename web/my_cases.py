@@ -22,16 +22,21 @@ from web.pagination import Page
 
 OVERVIEW_ITEMS = 5
 PAGE_SIZE = 20
+# A case page shows the latest messages; older ones are a link away (long threads are slow to read on a phone too).
+THREAD_LATEST = 20
 
 
 def status_label(status: str) -> str:
-    labels = {
-        "received": pgettext("case status", "Received"),
-        "in_progress": pgettext("case status", "In progress"),
-        "awaiting_supplement": pgettext("case status", "Waiting for your supplement"),
-        "closed": pgettext("case status", "Closed"),
-    }
-    return labels.get(status, status)
+    # One lookup per call (lists call this for every row); written out so the texts are extracted for translation.
+    if status == "received":
+        return pgettext("case status", "Received")
+    if status == "in_progress":
+        return pgettext("case status", "In progress")
+    if status == "awaiting_supplement":
+        return pgettext("case status", "Waiting for your supplement")
+    if status == "closed":
+        return pgettext("case status", "Closed")
+    return status
 
 
 def event_label(kind: str, details: dict) -> str:
@@ -61,21 +66,19 @@ def deletion_date(case: dict, settings: Settings) -> datetime | None:
     return case["closed_at"] + timedelta(days=case["retention_days_closed"] or settings.default_retention_days_closed)
 
 
-async def decorate(cases_: list[dict], settings: Settings) -> list[dict]:
-    """Add what the lists show: status text, unread messages, open supplements (and if overdue), deletion date."""
-    ids = [case["id"] for case in cases_]
-    unread = await conversations.unread_for_resident(ids)
-    supplements = await cases.open_supplement_counts(ids)
-    today = clock.now().astimezone(LOCAL_TIMEZONE).date()
-    for case in cases_:
-        case["status_label"] = status_label(case["status"])
-        case["unread"] = unread.get(case["id"], 0)
-        open_request = supplements.get(case["id"])
-        case["supplements_open"] = open_request["open"] if open_request else 0
-        case["supplement_due"] = _as_date(open_request["due"]) if open_request else None
+def decorate(case: dict, settings: Settings, today: date) -> dict:
+    """Add what the pages show: status text, deletion date, and for list rows (which carry the counts) whether an
+    open supplement request is overdue."""
+    case["status_label"] = status_label(case["status"])
+    case["deleted_on"] = deletion_date(case, settings)
+    if "supplements_open" in case:
+        case["supplement_due"] = _as_date(case["supplement_due"])
         case["supplement_overdue"] = bool(case["supplement_due"] and case["supplement_due"] < today)
-        case["deleted_on"] = deletion_date(case, settings)
-    return cases_
+    return case
+
+
+def _today() -> date:
+    return clock.now().astimezone(LOCAL_TIMEZONE).date()
 
 
 async def group_page(user: CurrentUser, group: str, number: int, size: int, settings: Settings) -> Page:
@@ -87,7 +90,19 @@ async def group_page(user: CurrentUser, group: str, number: int, size: int, sett
             user.id, user.personal_number, group, offset=(last - 1) * size, limit=size
         )
         number = last
-    return Page(await decorate(rows, settings), max(1, number), size, total)
+    today = _today()
+    return Page([decorate(row, settings, today) for row in rows], max(1, number), size, total)
+
+
+async def overview_groups(user: CurrentUser, settings: Settings) -> dict[str, Page]:
+    """The first OVERVIEW_ITEMS cases of each group, with the group's total, for /mina-sidor."""
+    today = _today()
+    return {
+        group: Page([decorate(row, settings, today) for row in rows], 1, OVERVIEW_ITEMS, total)
+        for group, (rows, total) in (
+            await cases.newest_cases_per_group(user.id, user.personal_number, OVERVIEW_ITEMS)
+        ).items()
+    }
 
 
 async def visible_case(request: Request, user: CurrentUser, reference: str) -> dict:
@@ -100,6 +115,16 @@ async def visible_case(request: Request, user: CurrentUser, reference: str) -> d
     return case
 
 
+async def thread_context(case: dict, all_messages: bool, attachments: list[dict]) -> dict:
+    """The thread as the case page shows it: the latest THREAD_LATEST messages unless all are asked for, and how
+    many older ones there are."""
+    if not case["allows_messages"]:
+        return {"messages": [], "older_messages": 0}
+    latest = None if all_messages else THREAD_LATEST
+    messages = await conversations.thread(case["id"], latest=latest, attachments=attachments)
+    return {"messages": messages, "older_messages": messages[0]["total"] - len(messages) if messages else 0}
+
+
 def messaging_open(case: dict, settings: Settings) -> bool:
     """Residents may write while the case is open and for a while after it closed."""
     if not case["allows_messages"]:
@@ -109,26 +134,29 @@ def messaging_open(case: dict, settings: Settings) -> bool:
     return clock.now() < case["closed_at"] + timedelta(days=settings.messages_open_days_after_close)
 
 
-async def case_page_context(request: Request, user, case: dict, **extra) -> dict:
+async def case_page_context(request: Request, user, case: dict, *, all_messages: bool = False, **extra) -> dict:
     settings = request.app.state.settings
-    await decorate([case], settings)
+    today = _today()
+    decorate(case, settings, today)
     service = (await request.app.state.catalogue.get()).service_by_id(case["e_service"])
     events = await cases.events_of(case["id"])
     definition, _version = await drafts.definition_of(case["form_version"])
+    attachments = await cases.attachments_of_case(case["id"])
+    form_files = [a for a in attachments if a["field_id"]]
     return {
         "nav": "my_pages",
         "case": case,
         "service": service,
-        "sections": await case_sections(case["id"], case["form_version"], case["answers"]),
-        "attachments": [a for a in await cases.attachments_of_case(case["id"]) if a["field_id"]],
+        "sections": case_sections(definition, case["answers"], form_files),
+        "attachments": form_files,
         "signatures": await cases.signatures_of_case(case["id"]),
         "events": [{**event, "label": event_label(event["kind"], event["details"])} for event in events],
         "supplements": supplements_with_changes(await conversations.supplements_of(case["id"]), definition),
-        "messages": await conversations.thread(case["id"]) if case["allows_messages"] else [],
+        **(await thread_context(case, all_messages, attachments)),
         "messaging_open": messaging_open(case, settings),
         "message_errors": {},
         "message_text": "",
-        "today": clock.now().astimezone(LOCAL_TIMEZONE).date(),
+        "today": today,
         **extra,
     }
 

@@ -265,6 +265,53 @@ async def test_autosave_keeps_answers_and_reveals_questions(client, app):
     assert draft.answers["namn"] == "Under skrivning"
 
 
+async def test_autosave_stores_valid_answers_as_the_step_post_does_and_keeps_invalid_ones(client, app):
+    form = "steps:\n  - id: om_dig\n    title: Om dig\n    fields:\n      - {id: pnr, type: personnummer, label: Pnr}\n"
+    await make_service_with_form(form, slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    headers = {"HX-Request": "true", "x-csrftoken": csrf_from(page.text)}
+
+    async def stored(data: dict) -> dict:
+        await client.post(f"/ansokan/{draft_id}/autospara", data={"step": "om_dig", **data}, headers=headers)
+        return (await Draft.objects().output(load_json=True).first()).answers
+
+    autosaved = await stored({"pnr": "19850312-9820"})
+    await post_step(client, draft_id, "om_dig", {"pnr": "19850312-9820"})
+    posted = (await Draft.objects().output(load_json=True).first()).answers
+    assert autosaved == posted == {"pnr": "198503129820"}  # an autosave landing after "Fortsätt" changes nothing
+    assert (await stored({"pnr": "19850312-98"}))["pnr"] == "19850312-98"  # kept as typed, to be corrected
+
+
+async def test_an_htmx_upload_answers_with_a_fresh_focused_input_and_ties_errors_to_it(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/bilagor")
+    headers = {"HX-Request": "true", "x-csrftoken": csrf_from(page.text)}
+    url = f"/ansokan/{draft_id}/bilagor/filer"
+    done = await client.post(url, files={"filer": ("ritning.pdf", PDF, "application/pdf")}, headers=headers)
+    assert done.status_code == 200 and 'id="filfalt-filer"' in done.text and "ritning.pdf" in done.text
+    field_input = re.search(r'<input class="file-input"[^>]*>', done.text).group(0)
+    assert "autofocus" in field_input and "aria-invalid" not in field_input and "Filen har laddats upp" in done.text
+    wrong = await client.post(url, files={"filer": ("bild.pdf", PNG, "application/pdf")}, headers=headers)
+    assert wrong.status_code == 400
+    field_input = re.search(r'<input class="file-input"[^>]*>', wrong.text).group(0)
+    assert 'aria-invalid="true"' in field_input and "filer-error" in field_input
+    assert 'id="filer-error"' in wrong.text and "Filen måste vara en PDF" in wrong.text
+
+
+async def test_a_file_posted_again_with_the_step_is_not_attached_twice(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    file = {"filer": ("ritning.pdf", PDF, "application/pdf")}
+    assert (await post_step(client, draft_id, "bilagor", {}, files=file, action="upload")).status_code == 200
+    assert (await post_step(client, draft_id, "bilagor", {}, files=file)).status_code == 303
+    assert await Attachment.count() == 1
+
+
 async def test_attachments_are_checked_by_content_and_keep_the_other_answers(client, app):
     await make_service_with_form(slug="tjanst")
     await log_in(client, app, ERIK)

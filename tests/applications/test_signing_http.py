@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from xml.etree import ElementTree
 
@@ -112,9 +113,11 @@ async def test_co_applicants_sign_before_the_case_is_received(client, app):
     read = await client.get(f"/ansokan/{draft_id}/medsokande")
     assert "Läs och skriv under ansökan" in read.text and "Erik" in read.text
     after = await sign(client, app, draft_id, MARIA, "Maria", "Andersson", start_path="medsokande")
-    assert after == "/mina-sidor"
     case = await CaseRecord.objects().first()
-    assert case.status == "received"
+    assert after == f"/mina-sidor/arenden/{case.reference}" and case.status == "received"
+    case_page = await client.get(after)
+    assert f"Ansökan har skickats in med ärendenummer {case.reference}" in case_page.text
+    assert case.reference in (await client.get("/mina-sidor")).text  # Maria follows the case too
     signatures = await Signature.select(Signature.role, Signature.digest).where(Signature.case == case.id)
     assert sorted(s["role"] for s in signatures) == ["applicant", "coapplicant"]
     assert {s["digest"] for s in signatures} == {case.digest}
@@ -155,6 +158,24 @@ async def test_co_signing_ends_at_the_deadline(client, app, settings):
         assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
     draft = await Draft.objects().first()
     assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
+
+
+async def test_co_applicants_can_open_the_attachments_they_are_asked_to_sign(client, app):
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"})
+    await post_step(client, draft_id, "bilagor", {}, files={"filer": ("ritning.pdf", pdf, "application/pdf")})
+    await post_step(client, draft_id, "parter", {"medsokande__1": MARIA})
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    link = re.search(rf'href="(/ansokan/{draft_id}/bilagor/[0-9a-f-]+)">ritning.pdf</a>', check.text).group(1)
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert f'href="{link}">ritning.pdf</a>' in page.text
+    assert (await client.get(link)).content == pdf
 
 
 async def test_only_named_co_applicants_can_read_or_sign(client, app):

@@ -157,6 +157,39 @@ async def test_polling_costs_nothing_until_the_officer_writes(client, app):
     assert message.read_by_resident_at is not None  # shown in the open page: read
 
 
+async def test_a_sent_message_brings_the_officers_messages_that_arrived_since_the_last_poll(client, app):
+    _service, _erik, case = await erik_with_case(client, app)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert 'id="message-cursor" name="efter" value="0"' in page.text
+    await conversations.add_message(case.id, None, from_officer=True, body="Har du ritningen?", now=clock.now())
+    sent = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/meddelanden",
+        data={"_csrf_token": csrf_from(page.text), "text": "Ja, här.", "efter": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert sent.status_code == 200
+    assert sent.text.index("Har du ritningen?") < sent.text.index("Ja, här.")  # both, in order
+    latest = await conversations.latest_message_id(case.id)
+    assert f'name="efter" value="{latest}"' in sent.text  # the poller moves past both
+    officer_message = await Message.objects().where(Message.from_officer == "yes").first()
+    assert officer_message.read_by_resident_at is not None
+
+
+async def test_a_long_thread_shows_the_latest_messages_and_links_to_the_older(client, app):
+    _service, erik, case = await erik_with_case(client, app)
+    start = clock.now() - timedelta(hours=1)
+    for number in range(25):
+        await conversations.add_message(
+            case.id, erik.id, from_officer=False, body=f"Meddelande nr {number}.", now=start + timedelta(minutes=number)
+        )
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert "Meddelande nr 24." in page.text and "Meddelande nr 5." in page.text and "Meddelande nr 4." not in page.text
+    link = f'href="/mina-sidor/arenden/{case.reference}?meddelanden=alla#meddelanden"'
+    assert link in page.text and "Visa 5 äldre meddelanden" in page.text
+    everything = await client.get(f"/mina-sidor/arenden/{case.reference}?meddelanden=alla")
+    assert "Meddelande nr 0." in everything.text and "äldre meddelanden" not in everything.text
+
+
 async def test_read_receipts_show_when_the_officer_has_read(client, app):
     _service, erik, case = await erik_with_case(client, app)
     await conversations.add_message(case.id, erik.id, from_officer=False, body="Fråga", now=clock.now())

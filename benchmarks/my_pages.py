@@ -1,0 +1,138 @@
+"""Mina sidor under load, on SQLite and PostgreSQL, as ratios of the hello-world endpoint in the same run (the
+database also holds 20,000 cases of other residents):
+/mina-sidor                         for a resident with 500 cases, and for one with 20 (pagination keeps them alike)
+/mina-sidor/arenden?sida=20         a late page of the 500 cases
+/mina-sidor/arenden/{ref}           a case page with 200 messages
+/mina-sidor/arenden/{ref}/meddelanden?efter=N   the thread's poll when nothing is new (204)
+
+python -m benchmarks.my_pages [--engines sqlite postgresql] [--duration 8] [--cases 500] [--messages 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.run import POSTGRES_URL, RESULTS, SERVICES, wrk
+from tests import database
+from tests.browser import start_server, stop_server
+from web.my_cases import THREAD_LATEST
+
+TARGET = 0.08
+OTHER_CASES = 20_000  # everyone else's cases: a list must not get slower because the municipality has many
+ENDPOINTS = (
+    "hello",
+    "overview_500",
+    "overview_20",
+    "late_page",
+    "case_200_messages",
+    "case_all_200_messages",
+    "poll_nothing_new",
+)
+NO_TARGET = {"case_all_200_messages"}
+
+
+def measure(engine: str, duration: int, cases: int, messages: int) -> dict:
+    base = POSTGRES_URL if engine == "postgresql" else ""
+    url = database.create_throwaway(base)
+    try:
+        assert database.migrate(url).returncode == 0
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.data", str(SERVICES)], env=env, check=True, capture_output=True
+        )
+        setup = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.data", "my_pages", str(cases), str(messages), str(OTHER_CASES)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        server = start_server(
+            {
+                "DATABASE_URL": url,
+                "MODE": "dev",
+                "TEMPLATE_RELOAD": "0",
+                "LOG_LEVEL": "WARNING",
+                "DB_POOL_MIN": "2",
+                "DB_POOL_MAX": "10",
+            },
+            Path(tempfile.mkdtemp()) / "uvicorn.log",
+            uvicorn_args=("--no-access-log",),
+        )
+        try:
+            many = {"Cookie": f"session={setup['sessions']['many']}"}
+            few = {"Cookie": f"session={setup['sessions']['few']}"}
+            case_url = f"{server.url}/mina-sidor/arenden/{setup['conversation']}"
+            with httpx.Client(cookies={"session": setup["sessions"]["many"]}) as client:
+                page = client.get(case_url)
+                shown = page.text.count('class="message ')
+                assert page.status_code == 200 and shown == min(messages, THREAD_LATEST), (page.status_code, shown)
+                everything = client.get(case_url, params={"meddelanden": "alla"})
+                assert everything.text.count('class="message ') == messages
+                last_id = int(page.text.split("?efter=", 1)[1].split('"', 1)[0])
+                assert client.get(f"{case_url}/meddelanden?efter={last_id}").status_code == 204
+                assert client.get(f"{server.url}/mina-sidor").status_code == 200
+            late_page = f"{server.url}/mina-sidor/arenden?grupp=pagaende&sida={max(1, cases * 4 // 5 // 20)}"
+            for warm in (f"{server.url}/mina-sidor", case_url):
+                wrk(warm, 2, 16, many)
+            results = {
+                "hello": wrk(f"{server.url}/livez", duration, 16, many),
+                "overview_500": wrk(f"{server.url}/mina-sidor", duration, 16, many),
+                "overview_20": wrk(f"{server.url}/mina-sidor", duration, 16, few),
+                "late_page": wrk(late_page, duration, 16, many),
+                "case_200_messages": wrk(case_url, duration, 16, many),
+                "case_all_200_messages": wrk(f"{case_url}?meddelanden=alla", duration, 16, many),
+                "poll_nothing_new": wrk(f"{case_url}/meddelanden?efter={last_id}", duration, 16, many),
+            }
+        finally:
+            stop_server(server)
+    finally:
+        database.drop_throwaway(url, base)
+    hello = results["hello"]["requests_per_second"]
+    results["ratios"] = {name: results[name]["requests_per_second"] / hello for name in ENDPOINTS[1:]}
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=200)
+    args = parser.parse_args()
+    all_results = {engine: measure(engine, args.duration, args.cases, args.messages) for engine in args.engines}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"my-pages-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(all_results, indent=2))
+    print("| engine | endpoint | req/s | p50 ms | p99 ms | ratio to hello |")
+    print("|---|---|---|---|---|---|")
+    below = []
+    for engine, results in all_results.items():
+        for name in ENDPOINTS:
+            row = results[name]
+            ratio = results["ratios"].get(name)
+            print(
+                f"| {engine} | {name} | {row['requests_per_second']:,.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p99_ms']:.1f} | {'' if ratio is None else f'{ratio:.0%}'} |"
+            )
+            if row["non_2xx"]:
+                below.append(f"{engine} {name}: {row['non_2xx']} responses were not 2xx/3xx")
+            if ratio is not None and ratio < TARGET and name not in NO_TARGET:
+                below.append(f"{engine} {name}: {ratio:.0%} < {TARGET:.0%}")
+    for line in below:
+        print("BELOW TARGET:", line)
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
