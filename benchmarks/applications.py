@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,9 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.run import POSTGRES_URL, RESULTS, SERVICES, wrk
-from tests import database
-from tests.browser import start_server, stop_server
+from benchmarks.run import RESULTS, benchmark_database, benchmark_server, wrk
 
 TARGET = 0.08
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -68,57 +64,28 @@ def autosave_script(draft: str, csrf: str) -> Path:
 
 
 def measure(engine: str, duration: int, users: int) -> dict:
-    base = POSTGRES_URL if engine == "postgresql" else ""
-    url = database.create_throwaway(base)
-    try:
-        assert database.migrate(url).returncode == 0
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.data", str(SERVICES)], env=env, check=True, capture_output=True
-        )
-        setup = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "benchmarks.data", "applications", str(users + 1)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
-        server = start_server(
-            {
-                "DATABASE_URL": url,
-                "MODE": "dev",
-                "TEMPLATE_RELOAD": "0",
-                "LOG_LEVEL": "WARNING",
-                "DB_POOL_MIN": "2",
-                "DB_POOL_MAX": "10",
-            },
-            Path(tempfile.mkdtemp()) / "uvicorn.log",
-            uvicorn_args=("--no-access-log",),
-        )
-        try:
-            first, *others = setup["sessions"]
-            draft = asyncio.run(fill_and_submit(server.url, setup["slug"], first, submit=False))
-            with httpx.Client(base_url=server.url, cookies={"session": first}) as client:
-                page = client.get(f"/ansokan/{draft}/steg/om_dig")
-                csrf_cookie = client.cookies["csrf"]
-            cookies = {"Cookie": f"session={first}; csrf={csrf_cookie}"}
-            step_url = f"{server.url}/ansokan/{draft}/steg/om_dig"
-            wrk(step_url, 2, 16, cookies)
-            results = {
-                "hello": wrk(f"{server.url}/livez", duration, 16, cookies),
-                "step_page": wrk(step_url, duration, 16, cookies),
-                "autosave": wrk(server.url, duration, 16, cookies, autosave_script(draft, CSRF.search(page.text)[1])),
-            }
-            started = time.perf_counter()
-            asyncio.run(_all_submit(server.url, setup["slug"], others[:users]))
-            elapsed = time.perf_counter() - started
-            results["submissions"] = {"users": users, "seconds": elapsed, "per_second": users / elapsed}
-        finally:
-            stop_server(server)
-    finally:
-        database.drop_throwaway(url, base)
+    with (
+        benchmark_database(engine, ["applications", str(users + 1)]) as (url, (setup_json,)),
+        benchmark_server(url) as server,
+    ):
+        setup = json.loads(setup_json)
+        first, *others = setup["sessions"]
+        draft = asyncio.run(fill_and_submit(server.url, setup["slug"], first, submit=False))
+        with httpx.Client(base_url=server.url, cookies={"session": first}) as client:
+            page = client.get(f"/ansokan/{draft}/steg/om_dig")
+            csrf_cookie = client.cookies["csrf"]
+        cookies = {"Cookie": f"session={first}; csrf={csrf_cookie}"}
+        step_url = f"{server.url}/ansokan/{draft}/steg/om_dig"
+        wrk(step_url, 2, 16, cookies)
+        results = {
+            "hello": wrk(f"{server.url}/livez", duration, 16, cookies),
+            "step_page": wrk(step_url, duration, 16, cookies),
+            "autosave": wrk(server.url, duration, 16, cookies, autosave_script(draft, CSRF.search(page.text)[1])),
+        }
+        started = time.perf_counter()
+        asyncio.run(_all_submit(server.url, setup["slug"], others[:users]))
+        elapsed = time.perf_counter() - started
+        results["submissions"] = {"users": users, "seconds": elapsed, "per_second": users / elapsed}
     hello = results["hello"]["requests_per_second"]
     results["ratios"] = {name: results[name]["requests_per_second"] / hello for name in ("step_page", "autosave")}
     return results

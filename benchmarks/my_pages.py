@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
-from benchmarks.run import POSTGRES_URL, RESULTS, SERVICES, wrk
-from tests import database
-from tests.browser import start_server, stop_server
+from benchmarks.run import RESULTS, benchmark_database, benchmark_server, wrk
 from web.my_cases import THREAD_LATEST
 
 TARGET = 0.08
@@ -41,64 +35,33 @@ NO_TARGET = {"case_all_200_messages"}
 
 
 def measure(engine: str, duration: int, cases: int, messages: int) -> dict:
-    base = POSTGRES_URL if engine == "postgresql" else ""
-    url = database.create_throwaway(base)
-    try:
-        assert database.migrate(url).returncode == 0
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.data", str(SERVICES)], env=env, check=True, capture_output=True
-        )
-        setup = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "benchmarks.data", "my_pages", str(cases), str(messages), str(OTHER_CASES)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
-        server = start_server(
-            {
-                "DATABASE_URL": url,
-                "MODE": "dev",
-                "TEMPLATE_RELOAD": "0",
-                "LOG_LEVEL": "WARNING",
-                "DB_POOL_MIN": "2",
-                "DB_POOL_MAX": "10",
-            },
-            Path(tempfile.mkdtemp()) / "uvicorn.log",
-            uvicorn_args=("--no-access-log",),
-        )
-        try:
-            many = {"Cookie": f"session={setup['sessions']['many']}"}
-            few = {"Cookie": f"session={setup['sessions']['few']}"}
-            case_url = f"{server.url}/mina-sidor/arenden/{setup['conversation']}"
-            with httpx.Client(cookies={"session": setup["sessions"]["many"]}) as client:
-                page = client.get(case_url)
-                shown = page.text.count('class="message ')
-                assert page.status_code == 200 and shown == min(messages, THREAD_LATEST), (page.status_code, shown)
-                everything = client.get(case_url, params={"meddelanden": "alla"})
-                assert everything.text.count('class="message ') == messages
-                last_id = int(page.text.split("?efter=", 1)[1].split('"', 1)[0])
-                assert client.get(f"{case_url}/meddelanden?efter={last_id}").status_code == 204
-                assert client.get(f"{server.url}/mina-sidor").status_code == 200
-            late_page = f"{server.url}/mina-sidor/arenden?grupp=pagaende&sida={max(1, cases * 4 // 5 // 20)}"
-            for warm in (f"{server.url}/mina-sidor", case_url):
-                wrk(warm, 2, 16, many)
-            results = {
-                "hello": wrk(f"{server.url}/livez", duration, 16, many),
-                "overview_500": wrk(f"{server.url}/mina-sidor", duration, 16, many),
-                "overview_20": wrk(f"{server.url}/mina-sidor", duration, 16, few),
-                "late_page": wrk(late_page, duration, 16, many),
-                "case_200_messages": wrk(case_url, duration, 16, many),
-                "case_all_200_messages": wrk(f"{case_url}?meddelanden=alla", duration, 16, many),
-                "poll_nothing_new": wrk(f"{case_url}/meddelanden?efter={last_id}", duration, 16, many),
-            }
-        finally:
-            stop_server(server)
-    finally:
-        database.drop_throwaway(url, base)
+    setup_command = ["my_pages", str(cases), str(messages), str(OTHER_CASES)]
+    with benchmark_database(engine, setup_command) as (url, (setup_json,)), benchmark_server(url) as server:
+        setup = json.loads(setup_json)
+        many = {"Cookie": f"session={setup['sessions']['many']}"}
+        few = {"Cookie": f"session={setup['sessions']['few']}"}
+        case_url = f"{server.url}/mina-sidor/arenden/{setup['conversation']}"
+        with httpx.Client(cookies={"session": setup["sessions"]["many"]}) as client:
+            page = client.get(case_url)
+            shown = page.text.count('class="message ')
+            assert page.status_code == 200 and shown == min(messages, THREAD_LATEST), (page.status_code, shown)
+            everything = client.get(case_url, params={"meddelanden": "alla"})
+            assert everything.text.count('class="message ') == messages
+            last_id = int(page.text.split("?efter=", 1)[1].split('"', 1)[0])
+            assert client.get(f"{case_url}/meddelanden?efter={last_id}").status_code == 204
+            assert client.get(f"{server.url}/mina-sidor").status_code == 200
+        late_page = f"{server.url}/mina-sidor/arenden?grupp=pagaende&sida={max(1, cases * 4 // 5 // 20)}"
+        for warm in (f"{server.url}/mina-sidor", case_url):
+            wrk(warm, 2, 16, many)
+        results = {
+            "hello": wrk(f"{server.url}/livez", duration, 16, many),
+            "overview_500": wrk(f"{server.url}/mina-sidor", duration, 16, many),
+            "overview_20": wrk(f"{server.url}/mina-sidor", duration, 16, few),
+            "late_page": wrk(late_page, duration, 16, many),
+            "case_200_messages": wrk(case_url, duration, 16, many),
+            "case_all_200_messages": wrk(f"{case_url}?meddelanden=alla", duration, 16, many),
+            "poll_nothing_new": wrk(f"{case_url}/meddelanden?efter={last_id}", duration, 16, many),
+        }
     hello = results["hello"]["requests_per_second"]
     results["ratios"] = {name: results[name]["requests_per_second"] / hello for name in ENDPOINTS[1:]}
     return results

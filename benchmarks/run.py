@@ -14,6 +14,7 @@ and the start page's weight (HTML + CSS + JS, gzip as served). Ratios are relati
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -22,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from tests import database
-from tests.browser import start_server, stop_server
+from tests.browser import LiveServer, start_server, stop_server
 
 RESULTS = Path(__file__).parent / "results"
 SERVICES = 1000
@@ -36,6 +38,53 @@ TARGETS = {"catalogue": 0.12, "search_fragment": 0.20, "my_details": 0.10}
 PAGE_WEIGHT_LIMIT = 50 * 1024
 VARIED_SEARCH = Path(__file__).with_name("varied_search.lua")
 ENDPOINTS = ("hello", "catalogue", "search_fragment", "search_fragment_varied", "my_details")
+
+
+@contextlib.contextmanager
+def benchmark_database(engine: str, *setup: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """A throwaway database on `engine` with 1,000 published e-services, plus what each `setup` command (arguments
+    to `python -m benchmarks.data`) prints; yields the URL and those outputs, and drops the database after."""
+    base = POSTGRES_URL if engine == "postgresql" else ""
+    url = database.create_throwaway(base)
+    try:
+        migrated = database.migrate(url)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        env = {**os.environ, "DATABASE_URL": url}
+        outputs = [
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.data", *arguments],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            for arguments in ([str(SERVICES)], *setup)
+        ]
+        yield url, outputs[1:]
+    finally:
+        database.drop_throwaway(url, base)
+
+
+@contextlib.contextmanager
+def benchmark_server(url: str, **env: str) -> Iterator[LiveServer]:
+    """uvicorn with one worker and production-like settings (no template reloading, no access log, INFO logs off)."""
+    server = start_server(
+        {
+            "DATABASE_URL": url,
+            "MODE": "dev",
+            "TEMPLATE_RELOAD": "0",
+            "LOG_LEVEL": "WARNING",
+            "DB_POOL_MIN": "2",
+            "DB_POOL_MAX": "10",
+            **env,
+        },
+        Path(tempfile.mkdtemp()) / "uvicorn.log",
+        uvicorn_args=("--no-access-log",),
+    )
+    try:
+        yield server
+    finally:
+        stop_server(server)
 
 
 def wrk(
@@ -74,55 +123,27 @@ def page_weight(base_url: str) -> dict[str, int]:
 
 
 def measure(engine: str, duration: int, connections: int) -> dict:
-    base = POSTGRES_URL if engine == "postgresql" else ""
-    url = database.create_throwaway(base)
-    try:
-        migrated = database.migrate(url)
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.data", str(SERVICES)], env=env, check=True, capture_output=True
-        )
-        session = subprocess.run(
-            [sys.executable, "-m", "benchmarks.data", "session"], env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
-        server = start_server(
-            {
-                "DATABASE_URL": url,
-                "MODE": "dev",
-                "SIMULATORS": "1",  # the in-process BankID simulator; no measured page uses it
-                "TEMPLATE_RELOAD": "0",
-                "LOG_LEVEL": "WARNING",
-                "DB_POOL_MIN": "2",
-                "DB_POOL_MAX": "10",
-            },
-            Path(tempfile.mkdtemp()) / "uvicorn.log",
-            uvicorn_args=("--no-access-log",),
-        )
-        try:
-            # A returning visitor: the browser sends the CSRF cookie it got on its first page.
-            cookie = httpx.get(server.url + "/").headers["set-cookie"].split(";", 1)[0]
-            visitor = {"Cookie": cookie}
-            for path in ("/livez", "/e-tjanster", "/e-tjanster?q=bygg"):
-                wrk(server.url + path, 2, connections, visitor)  # warm-up: index, caches, pool
-            fragment = {**visitor, "HX-Request": "true"}
-            results = {
-                "hello": wrk(server.url + "/livez", duration, connections, visitor),
-                "catalogue": wrk(server.url + "/e-tjanster", duration, connections, visitor),
-                "search_fragment": wrk(server.url + "/e-tjanster?q=bygg", duration, connections, fragment),
-                "search_fragment_varied": wrk(server.url, duration, connections, visitor, VARIED_SEARCH),
-                "my_details": wrk(
-                    server.url + "/mina-sidor/uppgifter",
-                    duration,
-                    connections,
-                    {"Cookie": f"{cookie}; session={session}"},
-                ),
-                "start_page_bytes": page_weight(server.url),
-            }
-        finally:
-            stop_server(server)
-    finally:
-        database.drop_throwaway(url, base)
+    # SIMULATORS: the in-process BankID simulator; no measured page uses it.
+    with (
+        benchmark_database(engine, ["session"]) as (_url, (session,)),
+        benchmark_server(_url, SIMULATORS="1") as server,
+    ):
+        # A returning visitor: the browser sends the CSRF cookie it got on its first page.
+        cookie = httpx.get(server.url + "/").headers["set-cookie"].split(";", 1)[0]
+        visitor = {"Cookie": cookie}
+        for path in ("/livez", "/e-tjanster", "/e-tjanster?q=bygg"):
+            wrk(server.url + path, 2, connections, visitor)  # warm-up: index, caches, pool
+        fragment = {**visitor, "HX-Request": "true"}
+        results = {
+            "hello": wrk(server.url + "/livez", duration, connections, visitor),
+            "catalogue": wrk(server.url + "/e-tjanster", duration, connections, visitor),
+            "search_fragment": wrk(server.url + "/e-tjanster?q=bygg", duration, connections, fragment),
+            "search_fragment_varied": wrk(server.url, duration, connections, visitor, VARIED_SEARCH),
+            "my_details": wrk(
+                server.url + "/mina-sidor/uppgifter", duration, connections, {"Cookie": f"{cookie}; session={session}"}
+            ),
+            "start_page_bytes": page_weight(server.url),
+        }
     hello = results["hello"]["requests_per_second"]
     results["ratios"] = {name: results[name]["requests_per_second"] / hello for name in ENDPOINTS[1:]}
     return results

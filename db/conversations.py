@@ -45,10 +45,9 @@ async def thread(
     case_id: int, *, after: int = 0, latest: int | None = None, attachments: list[dict] | None = None
 ) -> list[dict]:
     """The case's messages after message id `after` (or the `latest` few), oldest first, each with its attachments
-    (listing only, no content; pass the case's `attachments` if they are at hand). Each row's `total` is how many
-    messages there are after `after`, shown or not."""
+    (listing only, no content; pass the case's `attachments` if they are at hand)."""
     query = (
-        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname, count(*) OVER () AS total "
+        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname "
         'FROM message m LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} AND m.id > {} '
     )
     if latest is None:
@@ -73,6 +72,12 @@ async def thread(
         message["attachments"] = by_message.get(message["id"], [])
         message["from_officer"] = message["from_officer"] == "yes"
     return messages
+
+
+async def message_count(case_id: int) -> int:
+    # Not a window count in the thread's query: SQLite computes `count(*) OVER ()` several times slower.
+    rows = await Message.raw('SELECT count(*) AS n FROM message WHERE "case" = {}', case_id)
+    return rows[0]["n"]
 
 
 async def latest_message_id(case_id: int) -> int:

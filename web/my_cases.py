@@ -122,7 +122,10 @@ async def thread_context(case: dict, all_messages: bool, attachments: list[dict]
         return {"messages": [], "older_messages": 0}
     latest = None if all_messages else THREAD_LATEST
     messages = await conversations.thread(case["id"], latest=latest, attachments=attachments)
-    return {"messages": messages, "older_messages": messages[0]["total"] - len(messages) if messages else 0}
+    older = 0
+    if latest is not None and len(messages) == latest:
+        older = await conversations.message_count(case["id"]) - latest
+    return {"messages": messages, "older_messages": older}
 
 
 def messaging_open(case: dict, settings: Settings) -> bool:

@@ -46,6 +46,18 @@ async def sign(client, app, draft_id: str, who: str, given: str, surname: str, *
     return done.headers["location"]
 
 
+async def signed_by_erik_for_maria(client, app, then_log_in: str | None = MARIA) -> str:
+    """Erik applies with Maria as co-applicant and signs; then `then_log_in` is logged in. Returns the draft id."""
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    if then_log_in:
+        client.cookies.clear()
+        await log_in(client, app, then_log_in)
+    return draft_id
+
+
 async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     await make_service_with_form(slug="tjanst", title="Parkeringstillstånd", requires_signing=True)
     await log_in(client, app, ERIK)
@@ -126,12 +138,7 @@ async def test_co_applicants_sign_before_the_case_is_received(client, app):
 
 
 async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(client, app):
-    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
-    await log_in(client, app, ERIK)
-    draft_id = await filled_draft(client, app, [MARIA])
-    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
-    client.cookies.clear()
-    await log_in(client, app, MARIA)
+    draft_id = await signed_by_erik_for_maria(client, app)
     page = await client.get(f"/ansokan/{draft_id}/medsokande")
     declined = await client.post(
         f"/ansokan/{draft_id}/medsokande/avboj", data={"_csrf_token": csrf_from(page.text), "reason": "Fel fastighet"}
@@ -148,10 +155,7 @@ async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(cl
 
 
 async def test_co_signing_ends_at_the_deadline(client, app, settings):
-    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
-    await log_in(client, app, ERIK)
-    draft_id = await filled_draft(client, app, [MARIA])
-    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    draft_id = await signed_by_erik_for_maria(client, app, then_log_in=None)
     with clock.travel(timedelta(days=settings.default_cosign_days, hours=1)):
         client.cookies.clear()
         await log_in(client, app, MARIA)
@@ -179,23 +183,13 @@ async def test_co_applicants_can_open_the_attachments_they_are_asked_to_sign(cli
 
 
 async def test_only_named_co_applicants_can_read_or_sign(client, app):
-    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
-    await log_in(client, app, ERIK)
-    draft_id = await filled_draft(client, app, [MARIA])
-    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
-    client.cookies.clear()
-    await log_in(client, app, SARA)
+    draft_id = await signed_by_erik_for_maria(client, app, SARA)
     assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
     assert "Att signera" not in (await client.get("/mina-sidor")).text
 
 
 async def test_the_applicant_can_delete_an_application_waiting_for_co_applicants_and_they_cannot(client, app):
-    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
-    await log_in(client, app, ERIK)
-    draft_id = await filled_draft(client, app, [MARIA])
-    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
-    client.cookies.clear()
-    await log_in(client, app, MARIA)
+    draft_id = await signed_by_erik_for_maria(client, app)
     page = await client.get(f"/ansokan/{draft_id}/medsokande")
     assert (await client.get(f"/ansokan/{draft_id}/ta-bort")).status_code == 404
     refused = await client.post(f"/ansokan/{draft_id}/ta-bort", data={"_csrf_token": csrf_from(page.text)})
