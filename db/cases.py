@@ -179,17 +179,6 @@ async def record_signature(
         )
 
 
-async def drafts_awaiting(personal_number: str) -> list[dict]:
-    """Drafts waiting for this person's signature as co-applicant (plain SQL: Mina sidor asks on every view)."""
-    return await CoApplicant.raw(
-        "SELECT d.public_id, d.signing_deadline AS deadline, e.title AS service_title FROM co_applicant c "
-        "JOIN draft d ON d.id = c.draft JOIN e_service e ON e.id = d.e_service "
-        "WHERE c.personal_number = {} AND c.status = 'pending' AND d.status = 'awaiting_signatures' "
-        "ORDER BY d.signing_deadline",
-        personal_number,
-    )
-
-
 def signing_deadline(now: datetime, days: int) -> datetime:
     return now + timedelta(days=days)
 
@@ -261,9 +250,15 @@ def _visible_args(user_id: int, personal_number: str) -> tuple:
 
 
 async def case_for(reference: str, user_id: int, personal_number: str) -> dict | None:
-    """The case with this reference if the user may see it; None for a stranger (the same answer as no case)."""
+    """The case with this reference if the user may see it, with its answers, its form's definition (text) and
+    whether it has signatures and supplement requests at all (most have none: no need to ask for them); None for a
+    stranger (the same answer as no case)."""
     rows = await CaseRecord.raw(
-        f"SELECT {_CASE_COLUMNS}, c.answers FROM {_CASE_FROM} WHERE c.reference = {{}} AND {_VISIBLE_TO}",  # noqa: S608
+        f"SELECT {_CASE_COLUMNS}, c.answers, f.definition AS form_definition, "  # noqa: S608
+        'EXISTS (SELECT 1 FROM signature s WHERE s."case" = c.id) AS has_signatures, '
+        'EXISTS (SELECT 1 FROM supplement_request r WHERE r."case" = c.id) AS has_supplements '
+        f"FROM {_CASE_FROM} JOIN form_version f ON f.id = c.form_version "
+        f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
         reference,
         *_visible_args(user_id, personal_number),
     )
@@ -279,13 +274,16 @@ _CASE_MARKERS = (
     '(SELECT min(s.due_date) FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL) '
     "AS supplement_due"
 )
-# The same rule as _VISIBLE_TO, as the user's cases: three index lookups, joined to the cases, so that a list starts
-# from the user's cases and never scans everyone's (which a status index tempts a planner to do).
-_VISIBLE_CASES = (
-    '(SELECT id FROM case_record WHERE applicant = {} UNION SELECT "case" FROM co_applicant '
-    'WHERE personal_number = {} AND "case" IS NOT NULL UNION SELECT v.id FROM case_record v '
-    'JOIN representation r ON r.organisation = v.organisation WHERE r."user" = {}) visible '
-    "JOIN case_record c ON c.id = visible.id"
+# The same rule as _VISIBLE_TO, as the user's cases with what lists sort and filter on: three index lookups, so a
+# list starts from the user's cases and never scans everyone's. CROSS JOIN makes SQLite keep that order (it would
+# rather scan every case than trust an index on a mostly empty organisation column); PostgreSQL reads it as a join.
+# A list query starts with it and reads `visible` as often as it needs: it is computed once.
+_WITH_VISIBLE = (
+    "WITH visible AS MATERIALIZED (SELECT id, status, received_at FROM case_record WHERE applicant = {} "
+    "UNION SELECT v.id, v.status, v.received_at FROM co_applicant a CROSS JOIN case_record v "
+    'WHERE a.personal_number = {} AND v.id = a."case" '
+    "UNION SELECT v.id, v.status, v.received_at FROM representation r CROSS JOIN case_record v "
+    'WHERE r."user" = {} AND v.organisation = r.organisation) '
 )
 _NEWEST_FIRST = "c.received_at DESC, c.id DESC"
 
@@ -298,51 +296,48 @@ _LIST_COLUMNS = (
 
 
 def _page_of(where: str) -> str:
-    """Rows with markers for a page of the user's cases that `where` selects: ids are sorted and cut first, and only
-    the page's rows are joined and counted (sorting whole joined rows, markers and all, costs several times more)."""
+    """Rows with markers for a page of the `visible` cases that `where` selects, each with how many `where` selects
+    in all (`total`): ids are sorted and cut first, and only the page's rows are joined and counted (sorting whole
+    joined rows, markers and all, costs several times more; a window function costs more than the count)."""
     return (
-        f"SELECT {_LIST_COLUMNS}, {_CASE_MARKERS} FROM (SELECT c.id FROM {_VISIBLE_CASES} WHERE {where} "  # noqa: S608
-        f"ORDER BY {_NEWEST_FIRST} LIMIT {{}} OFFSET {{}}) page JOIN case_record c ON c.id = page.id {_CASE_JOINS}"
+        f"SELECT {_LIST_COLUMNS}, {_CASE_MARKERS}, (SELECT count(*) FROM visible c WHERE {where}) AS total "  # noqa: S608
+        f"FROM (SELECT c.id FROM visible c WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT {{}} OFFSET {{}}) page "
+        f"JOIN case_record c ON c.id = page.id {_CASE_JOINS}"
     )
 
 
 async def cases_in_group(
     user_id: int, personal_number: str, group: str, *, offset: int, limit: int
 ) -> tuple[list[dict], int]:
-    """A page of the user's cases in a group (newest first) with their markers, and how many there are in all.
-    (A count and a page beat one query with window functions, which SQLite computes slowly.)"""
+    """A page of the user's cases in a group (newest first) with their markers, and how many there are in all."""
     statuses = GROUP_STATUSES[group]
     where = f"c.status IN ({', '.join('{}' for _ in statuses)})"
-    args = (*_visible_args(user_id, personal_number), *statuses)
-    total = (await CaseRecord.raw(f"SELECT count(*) AS n FROM {_VISIBLE_CASES} WHERE {where}", *args))[0]["n"]  # noqa: S608
-    if total <= offset:
-        return [], total
-    rows = await CaseRecord.raw(f"{_page_of(where)} ORDER BY {_NEWEST_FIRST}", *args, limit, offset)
-    return rows, total
+    visible = _visible_args(user_id, personal_number)
+    rows = await CaseRecord.raw(
+        f"{_WITH_VISIBLE}{_page_of(where)} ORDER BY {_NEWEST_FIRST}", *visible, *statuses, *statuses, limit, offset
+    )
+    if rows:
+        return rows, rows[0]["total"]
+    if not offset:
+        return [], 0
+    count = f"{_WITH_VISIBLE}SELECT count(*) AS n FROM visible c WHERE {where}"  # noqa: S608
+    return [], (await CaseRecord.raw(count, *visible, *statuses))[0]["n"]
 
 
 async def newest_cases_per_group(user_id: int, personal_number: str, per_group: int) -> dict[str, tuple[list, int]]:
-    """For Mina sidor's overview: each group's newest cases with their markers, and its total (two queries)."""
-    visible = _visible_args(user_id, personal_number)
+    """For Mina sidor's overview: each group's newest cases with their markers, and its total (one query)."""
     closed = GROUP_STATUSES["avslutade"]
     is_closed = f"c.status IN ({', '.join('{}' for _ in closed)})"
-    counts = await CaseRecord.raw(
-        f"SELECT {is_closed} AS closed, count(*) AS n FROM {_VISIBLE_CASES} GROUP BY 1",  # noqa: S608
-        *closed,
-        *visible,
-    )
-    totals = {"avslutade" if row["closed"] else "pagaende": row["n"] for row in counts}
-    groups: dict[str, tuple[list, int]] = {name: ([], totals.get(name, 0)) for name in GROUP_STATUSES}
-    if not totals:
-        return groups
     rows = await CaseRecord.raw(
-        f"SELECT * FROM ({_page_of(is_closed)}) closed_cases "  # noqa: S608
+        f"{_WITH_VISIBLE}SELECT * FROM ({_page_of(is_closed)}) closed_cases "  # noqa: S608
         f"UNION ALL SELECT * FROM ({_page_of(f'NOT {is_closed}')}) open_cases",
-        *(*visible, *closed, per_group, 0) * 2,
+        *_visible_args(user_id, personal_number),
+        *(*closed, *closed, per_group, 0) * 2,
     )
+    groups: dict[str, tuple[list, int]] = {name: ([], 0) for name in GROUP_STATUSES}
     for row in sorted(rows, key=lambda row: (row["received_at"], row["id"]), reverse=True):
         groups["avslutade" if row["status"] in closed else "pagaende"][0].append(row)
-    return groups
+    return {name: (rows, rows[0]["total"] if rows else 0) for name, (rows, _none) in groups.items()}
 
 
 async def events_of(case_id: int) -> list[dict]:

@@ -41,19 +41,27 @@ class SupplementRequest(Table, tablename="supplement_request"):
     new_answers = JSON(default="{}")
 
 
+_THREAD_COLUMNS = "m.*, u.given_name AS author_given_name, u.surname AS author_surname"
+_THREAD_SOURCE = 'message m LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} AND m.id > {}'
+_THREAD_AFTER = f"SELECT {_THREAD_COLUMNS} FROM {_THREAD_SOURCE} ORDER BY m.created_at, m.id"  # noqa: S608
+_THREAD_LATEST = (
+    f"SELECT {_THREAD_COLUMNS}, "  # noqa: S608
+    '(SELECT count(*) FROM message t WHERE t."case" = {}) AS thread_total '
+    f"FROM {_THREAD_SOURCE} ORDER BY m.created_at DESC, m.id DESC LIMIT {{}}"
+)
+
+
 async def thread(
     case_id: int, *, after: int = 0, latest: int | None = None, attachments: list[dict] | None = None
 ) -> list[dict]:
     """The case's messages after message id `after` (or the `latest` few), oldest first, each with its attachments
-    (listing only, no content; pass the case's `attachments` if they are at hand)."""
-    query = (
-        "SELECT m.*, u.given_name AS author_given_name, u.surname AS author_surname "
-        'FROM message m LEFT JOIN user_account u ON u.id = m.author WHERE m."case" = {} AND m.id > {} '
-    )
+    (listing only, no content; pass the case's `attachments` if they are at hand) and, for `latest`, how many
+    messages the case has in all (`thread_total`: a count in the same query, not a window: SQLite computes
+    `count(*) OVER ()` several times slower)."""
     if latest is None:
-        messages = await Message.raw(query + "ORDER BY m.created_at, m.id", case_id, after)
+        messages = await Message.raw(_THREAD_AFTER, case_id, after)
     else:
-        messages = await Message.raw(query + "ORDER BY m.created_at DESC, m.id DESC LIMIT {}", case_id, after, latest)
+        messages = await Message.raw(_THREAD_LATEST, case_id, case_id, after, latest)
         messages.reverse()
     if not messages:
         return messages
@@ -72,12 +80,6 @@ async def thread(
         message["attachments"] = by_message.get(message["id"], [])
         message["from_officer"] = message["from_officer"] == "yes"
     return messages
-
-
-async def message_count(case_id: int) -> int:
-    # Not a window count in the thread's query: SQLite computes `count(*) OVER ()` several times slower.
-    rows = await Message.raw('SELECT count(*) AS n FROM message WHERE "case" = {}', case_id)
-    return rows[0]["n"]
 
 
 async def latest_message_id(case_id: int) -> int:

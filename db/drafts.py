@@ -34,11 +34,12 @@ _FORM_VERSION_QUERY = "SELECT definition, version FROM form_version WHERE id = {
 async def definition_of(form_version_id: int) -> tuple[FormDefinition, int]:
     """The parsed definition and version number of a form version (parsed once per distinct text)."""
     rows = await FormVersion.raw(_FORM_VERSION_QUERY, form_version_id)
-    return _parsed(rows[0]["definition"]), rows[0]["version"]
+    return parsed_definition(rows[0]["definition"]), rows[0]["version"]
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(text: str) -> FormDefinition:
+def parsed_definition(text: str) -> FormDefinition:
+    """A stored definition, parsed once per distinct text (they are never changed once stored)."""
     return load_definition(text)
 
 
@@ -131,14 +132,27 @@ async def delete_draft(draft_id: int) -> None:
     await Draft.delete().where(Draft.id == draft_id)
 
 
-async def drafts_of(owner_id: int) -> list[dict]:
-    """The owner's drafts with their e-service's title and slug, newest activity first."""
-    return await Draft.raw(
-        "SELECT d.public_id, d.status, d.last_activity_at, d.returned_reason, e.title AS service_title, "
-        "e.slug AS service_slug, e.retention_days_draft AS retention_days FROM draft d "
-        "JOIN e_service e ON e.id = d.e_service WHERE d.owner = {} ORDER BY d.last_activity_at DESC",
-        owner_id,
-    )
+# Mina sidor asks on every view for the user's own drafts and those waiting for their signature: one query.
+_DRAFT_LIST_COLUMNS = (
+    "d.public_id, d.status, d.last_activity_at, d.returned_reason, d.signing_deadline AS deadline, "
+    "e.title AS service_title, e.retention_days_draft AS retention_days"
+)
+_OWN_AND_TO_SIGN = (
+    f"SELECT 0 AS to_sign, {_DRAFT_LIST_COLUMNS} FROM draft d JOIN e_service e ON e.id = d.e_service "  # noqa: S608
+    "WHERE d.owner = {} "
+    f"UNION ALL SELECT 1 AS to_sign, {_DRAFT_LIST_COLUMNS} FROM co_applicant c JOIN draft d ON d.id = c.draft "
+    "JOIN e_service e ON e.id = d.e_service "
+    "WHERE c.personal_number = {} AND c.status = 'pending' AND d.status = 'awaiting_signatures'"
+)
+
+
+async def drafts_of(owner_id: int, personal_number: str) -> tuple[list[dict], list[dict]]:
+    """The owner's drafts (newest activity first) and the drafts waiting for their signature as co-applicant
+    (nearest deadline first), each with its e-service's title."""
+    rows = await Draft.raw(_OWN_AND_TO_SIGN, owner_id, personal_number)
+    own = sorted((row for row in rows if not row["to_sign"]), key=lambda row: row["last_activity_at"], reverse=True)
+    to_sign = sorted((row for row in rows if row["to_sign"]), key=lambda row: row["deadline"])
+    return own, to_sign
 
 
 def deletion_date(last_activity: datetime, retention_days: int | None, settings: Settings) -> datetime:

@@ -27,14 +27,15 @@ def json_column(value, empty):
 class FastReadSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine opens a new connection, in a new thread, for every query (about 1.3 ms). Reads
     outside a transaction use one long-lived connection per thread instead, run inline: in WAL mode a read never
-    waits for a writer, and a small read takes tens of microseconds. Writes and transactions are Piccolo's own."""
+    waits for a writer, and a small read takes tens of microseconds. Writes and transactions are Piccolo's own (a
+    statement starting with WITH is taken for a read: a write among them fails on the read-only connection)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._readers = threading.local()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
-        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
+        if query_type == "generic" and query.lstrip().split(None, 1)[0].upper() in ("SELECT", "WITH"):
             return self._reader().execute(query, args or []).fetchall()
         return await super()._run_in_new_connection(query, args, query_type, table)
 
@@ -42,6 +43,7 @@ class FastReadSQLiteEngine(SQLiteEngine):
         reader = getattr(self._readers, "connection", None)
         if reader is None:
             reader = sqlite3.connect(**self.connection_kwargs)
+            reader.execute("PRAGMA query_only = ON")  # a write that slipped in here fails instead of committing
             reader.row_factory = dict_factory
             self._readers.connection = reader
         return reader

@@ -128,7 +128,7 @@ async def _supplement(request: Request, reference: str, supplement_id: str):
     request_row = await conversations.supplement(case["id"], int(supplement_id)) if supplement_id.isdigit() else None
     if request_row is None:
         raise NotFoundException()
-    definition, _version = await drafts.definition_of(case["form_version"])
+    definition = drafts.parsed_definition(case["form_definition"])
     return user, case, request_row, definition, _reopened_step(definition, request_row["fields"])
 
 

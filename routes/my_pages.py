@@ -30,15 +30,16 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 async def overview(request: Request) -> Template:
     user = current_user(request)
     settings = request.app.state.settings
+    own, to_sign = await drafts.drafts_of(user.id, user.personal_number)
     saved = [
         {**draft, "deleted_on": drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)}
-        for draft in await drafts.drafts_of(user.id)
+        for draft in own
     ]
     return Template(
         "my_pages/overview.html",
         context={
             "nav": "my_pages",
-            "to_sign": await cases.drafts_awaiting(user.personal_number),
+            "to_sign": to_sign,
             "saved": saved,
             **(await my_cases.overview_groups(user, settings)),
         },

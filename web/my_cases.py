@@ -124,7 +124,7 @@ async def thread_context(case: dict, all_messages: bool, attachments: list[dict]
     messages = await conversations.thread(case["id"], latest=latest, attachments=attachments)
     older = 0
     if latest is not None and len(messages) == latest:
-        older = await conversations.message_count(case["id"]) - latest
+        older = messages[0]["thread_total"] - latest
     return {"messages": messages, "older_messages": older}
 
 
@@ -143,7 +143,7 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
     decorate(case, settings, today)
     service = (await request.app.state.catalogue.get()).service_by_id(case["e_service"])
     events = await cases.events_of(case["id"])
-    definition, _version = await drafts.definition_of(case["form_version"])
+    definition = drafts.parsed_definition(case["form_definition"])
     attachments = await cases.attachments_of_case(case["id"])
     form_files = [a for a in attachments if a["field_id"]]
     return {
@@ -152,9 +152,13 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
         "service": service,
         "sections": case_sections(definition, case["answers"], form_files),
         "attachments": form_files,
-        "signatures": await cases.signatures_of_case(case["id"]),
+        "signatures": await cases.signatures_of_case(case["id"]) if case["has_signatures"] else [],
         "events": [{**event, "label": event_label(event["kind"], event["details"])} for event in events],
-        "supplements": supplements_with_changes(await conversations.supplements_of(case["id"]), definition),
+        "supplements": (
+            supplements_with_changes(await conversations.supplements_of(case["id"]), definition)
+            if case["has_supplements"]
+            else []
+        ),
         **(await thread_context(case, all_messages, attachments)),
         "messaging_open": messaging_open(case, settings),
         "message_errors": {},

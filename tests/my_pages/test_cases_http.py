@@ -104,6 +104,9 @@ async def test_long_lists_are_paginated(client, app):
     assert first.text.count('class="case-list__item"') == 20
     second = await client.get("/mina-sidor/arenden?grupp=pagaende&sida=2")
     assert second.text.count('class="case-list__item"') == 6
+    past_the_end = await client.get("/mina-sidor/arenden?grupp=pagaende&sida=9")
+    assert past_the_end.text.count('class="case-list__item"') == 6
+    assert re.search(r'aria-current="page"><span class="visually-hidden">Sida </span>2<', past_the_end.text)
     assert (await client.get("/mina-sidor/arenden?grupp=okand&sida=x")).status_code == 200
 
 
