@@ -8,6 +8,7 @@ from piccolo.columns import JSON, Boolean, Date, ForeignKey, OnDelete, Serial, T
 from piccolo.table import Table
 
 from db.engine import write_transaction
+from integrations.company_register import CompanyRegister
 from integrations.population_register import PersonRecord, PopulationRegister
 
 STAFF_ROLES = ("officer", "admin")
@@ -196,7 +197,23 @@ async def add_representation(user_id: int, organisation_number: str, name: str, 
     return organisation.id
 
 
-async def remove_representation(user_id: int, organisation_id: int) -> None:
-    await Representation.delete().where(
-        (Representation.user == user_id) & (Representation.organisation == organisation_id)
+async def remove_representation(user_id: int, organisation_id: int) -> bool:
+    """False when the user did not represent the organisation (nothing to remove)."""
+    removed = (
+        await Representation.delete()
+        .where((Representation.user == user_id) & (Representation.organisation == organisation_id))
+        .returning(Representation.id)
     )
+    return bool(removed)
+
+
+async def drop_lapsed_representations(user_id: int, personal_number: str, register: CompanyRegister) -> None:
+    """Representation follows the company register: someone who is no longer a signatory no longer sees the
+    organisation's cases. Checked at every login and whenever Mina organisationer is opened."""
+    from db import audit  # db.audit refers to this module's tables
+
+    for organisation in await organisations_of(user_id):
+        record = await register.lookup(organisation["organisation_number"])
+        if record is None or not record.may_sign(personal_number):
+            await remove_representation(user_id, organisation["id"])
+            await audit.record("representation.lapsed", actor_id=user_id, target=f"organisation:{organisation['id']}")

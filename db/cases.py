@@ -10,6 +10,7 @@ from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
 
+from core.i18n import LOCAL_TIMEZONE
 from core.i18n import gettext as _
 from db.accounts import account_by_id, emails_of
 from db.applications import (
@@ -23,7 +24,7 @@ from db.applications import (
 )
 from db.drafts import DraftRecord
 from db.engine import json_column, write_transaction
-from db.notices import queue_notification
+from db.notices import notify_applicant, queue_notification
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,22 @@ async def submit(
     draft: DraftRecord,
     *,
     answers: dict[str, Any],
+    file_fields: set[str],
     digest: str,
     protected: bool,
     now: datetime,
     receipt_key: str = "",
     notify_email: str = "",
 ) -> CaseRecord:
-    """Turn the draft into a case, once: attachments, signatures and co-applicants move over, the draft is deleted.
-    A second submission of the same draft (double click, second tab, retry) returns the case the first one made."""
+    """Turn the draft into a case, once: the attachments of `file_fields` (those shown), signatures and
+    co-applicants move over, the draft is deleted with anything else. A second submission of the same draft (double
+    click, second tab, retry) returns the case the first one made."""
     try:
         async with write_transaction():
             existing = await case_from_draft(draft.public_id)
             if existing is not None:
                 return existing
-            reference = await next_reference(now.year)
+            reference = await next_reference(now.astimezone(LOCAL_TIMEZONE).year)  # the year in Sweden
             case = CaseRecord(
                 reference=reference,
                 source_draft=draft.public_id,
@@ -80,6 +83,12 @@ async def submit(
                 organisation=draft.organisation,
             )
             await case.save()
+            if file_fields:
+                await Attachment.delete().where(
+                    (Attachment.draft == draft.id) & Attachment.field_id.not_in(list(file_fields))
+                )
+            else:
+                await Attachment.delete().where(Attachment.draft == draft.id)
             for table in (Attachment, Signature, CoApplicant):
                 await table.update({table.case: case.id, table.draft: None}).where(table.draft == draft.id)
             await Draft.delete().where(Draft.id == draft.id)
@@ -119,6 +128,27 @@ async def submit(
 
 async def add_event(case_id: int, kind: str, now: datetime, actor_id: int | None = None, **details) -> None:
     await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=kind, actor=actor_id, details=details))
+
+
+async def decide(case_id: int, officer_id: int | None, decision: str, now: datetime) -> bool:
+    """The officer's side: the decision closes the case (its open supplement requests become moot) and the applicant
+    is told that something happened, not what. False when the case was already closed."""
+    async with write_transaction():
+        closed = (
+            await CaseRecord.update(
+                {CaseRecord.status: "closed", CaseRecord.closed_at: now, CaseRecord.decision: decision}
+            )
+            .where((CaseRecord.id == case_id) & (CaseRecord.status != "closed"))
+            .returning(CaseRecord.id)
+        )
+        if not closed:
+            return False
+        await CaseEvent.insert(
+            CaseEvent(case=case_id, at=now, kind="decision", actor=officer_id, details={}),
+            CaseEvent(case=case_id, at=now, kind="closed", actor=officer_id, details={}),
+        )
+        await notify_applicant(case_id, "status_changed", now)
+    return True
 
 
 # Co-signing: after the applicant signs, the draft waits (still private) for every co-applicant's signature.
@@ -199,7 +229,8 @@ async def signatures_of_case(case_id: int) -> list[dict]:
         case_id,
     )
     for row in rows:
-        row["name"] = json_column(row.pop("completion"), {}).get("name", "")
+        completion = json_column(row.pop("completion"), {})
+        row["name"] = (completion.get("user") or {}).get("name") or completion.get("name", "")
     return rows
 
 
@@ -216,7 +247,15 @@ async def notify_coapplicants(personal_numbers: list[str], service_title: str, n
         )
 
 
-async def notify_applicant_of_decline(owner_id: int | None, service_title: str, now: datetime) -> None:
+async def past_signing_deadline(now: datetime) -> list[dict]:
+    """Drafts still waiting for co-applicants when their time to sign has run out."""
+    return await Draft.raw(
+        "SELECT id, owner FROM draft WHERE status = 'awaiting_signatures' AND signing_deadline < {}", now
+    )
+
+
+async def notify_applicant_cosigning_ended(owner_id: int | None, now: datetime) -> None:
+    """A co-applicant declined, or the time to sign ran out: the application is the applicant's draft again."""
     owner = await account_by_id(owner_id) if owner_id else None
     if owner and owner.email:
         await queue_notification(
@@ -250,15 +289,21 @@ def _visible_args(user_id: int, personal_number: str) -> tuple:
 
 
 async def case_for(reference: str, user_id: int, personal_number: str) -> dict | None:
-    """The case with this reference if the user may see it, with its answers, its form's definition (text) and
-    whether it has signatures and supplement requests at all (most have none: no need to ask for them); None for a
-    stranger (the same answer as no case)."""
+    """The case with this reference if the user may see it, with its answers, its form's definition (text),
+    whether it has signatures and supplement requests at all (most have none: no need to ask for them) and how the
+    user sees it (`viewer_role`: applicant, representative or coapplicant); None for a stranger (the same answer as
+    no case)."""
     rows = await CaseRecord.raw(
         f"SELECT {_CASE_COLUMNS}, c.answers, f.definition AS form_definition, "  # noqa: S608
         'EXISTS (SELECT 1 FROM signature s WHERE s."case" = c.id) AS has_signatures, '
-        'EXISTS (SELECT 1 FROM supplement_request r WHERE r."case" = c.id) AS has_supplements '
+        'EXISTS (SELECT 1 FROM supplement_request r WHERE r."case" = c.id) AS has_supplements, '
+        "CASE WHEN c.applicant = {} THEN 'applicant' "
+        "WHEN c.organisation IN (SELECT organisation FROM representation WHERE \"user\" = {}) THEN 'representative' "
+        "ELSE 'coapplicant' END AS viewer_role "
         f"FROM {_CASE_FROM} JOIN form_version f ON f.id = c.form_version "
         f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
+        user_id,
+        user_id,
         reference,
         *_visible_args(user_id, personal_number),
     )

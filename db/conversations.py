@@ -88,11 +88,17 @@ async def latest_message_id(case_id: int) -> int:
 
 
 async def add_message(case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime) -> int:
-    rows = await Message.insert(
-        Message(case=case_id, author=author_id, from_officer="yes" if from_officer else "no", body=body, created_at=now)
-    ).returning(Message.id)
-    if from_officer:
-        await notify_applicant(case_id, "message_received", now)
+    """A message in the case's thread. The officer's also go on the timeline (the resident's own are in the thread
+    anyway) and are noticed to the applicant."""
+    async with write_transaction():
+        rows = await Message.insert(
+            Message(
+                case=case_id, author=author_id, from_officer="yes" if from_officer else "no", body=body, created_at=now
+            )
+        ).returning(Message.id)
+        if from_officer:
+            await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="message", actor=author_id, details={}))
+            await notify_applicant(case_id, "message_received", now)
     return rows[0]["id"]
 
 

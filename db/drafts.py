@@ -142,14 +142,15 @@ _OWN_AND_TO_SIGN = (
     "WHERE d.owner = {} "
     f"UNION ALL SELECT 1 AS to_sign, {_DRAFT_LIST_COLUMNS} FROM co_applicant c JOIN draft d ON d.id = c.draft "
     "JOIN e_service e ON e.id = d.e_service "
-    "WHERE c.personal_number = {} AND c.status = 'pending' AND d.status = 'awaiting_signatures'"
+    "WHERE c.personal_number = {} AND c.status = 'pending' AND d.status = 'awaiting_signatures' "
+    "AND d.signing_deadline > {}"
 )
 
 
-async def drafts_of(owner_id: int, personal_number: str) -> tuple[list[dict], list[dict]]:
-    """The owner's drafts (newest activity first) and the drafts waiting for their signature as co-applicant
+async def drafts_of(owner_id: int, personal_number: str, now: datetime) -> tuple[list[dict], list[dict]]:
+    """The owner's drafts (newest activity first) and the drafts still waiting for their signature as co-applicant
     (nearest deadline first), each with its e-service's title."""
-    rows = await Draft.raw(_OWN_AND_TO_SIGN, owner_id, personal_number)
+    rows = await Draft.raw(_OWN_AND_TO_SIGN, owner_id, personal_number, now)
     own = sorted((row for row in rows if not row["to_sign"]), key=lambda row: row["last_activity_at"], reverse=True)
     to_sign = sorted((row for row in rows if row["to_sign"]), key=lambda row: row["deadline"])
     return own, to_sign

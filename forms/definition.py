@@ -147,6 +147,12 @@ class FormDefinition:
         shown = self._visible(answers)[1]
         return [f for f in step.fields if f.id in shown]
 
+    def visible_files(self, files: Mapping[str, list], answers: Mapping[str, Any]) -> dict[str, list]:
+        """Only the files of file fields the user can see: a file uploaded before its question was hidden (a
+        medical certificate that is no longer asked for, say) is not sent."""
+        _steps, shown = self._visible(answers)
+        return {field_id: items for field_id, items in files.items() if field_id in shown}
+
     def visible_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Only what the user can see counts: answers to hidden steps and fields are dropped."""
         _steps, shown = self._visible(answers)
@@ -182,8 +188,11 @@ def load_definition(source: str | Mapping[str, Any]) -> FormDefinition:
             if f.id in fields:
                 raise DefinitionError(_where(step.id, f.id) + _("the field id is used twice."))
             fields[f.id] = f
-    if len({step.id for step in steps}) != len(steps):
-        raise DefinitionError(_("Two steps have the same id."))
+    seen_steps: set[str] = set()
+    for step in steps:
+        if step.id in seen_steps:
+            raise DefinitionError(_where(step.id) + _("the step id is used twice."))
+        seen_steps.add(step.id)
     definition = FormDefinition(steps=steps, _fields=fields)
     _check_conditions(definition)
     return definition
@@ -372,6 +381,8 @@ def _check_field(f: Field, where: str) -> None:
         raise DefinitionError(where + _("do not write (frivilligt) in the label: fields that are not required get it."))
     if f.type == "info" and not f.text.strip():
         raise DefinitionError(where + _("an information text needs a text."))
+    if f.type == "info" and f.required:
+        raise DefinitionError(where + _("an information text takes no answer, so it cannot be required."))
     if f.max_length is not None and f.max_length < 1:
         raise DefinitionError(where + _("max_length must be at least 1."))
     if f.min is not None and f.max is not None and f.min > f.max:

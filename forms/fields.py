@@ -29,6 +29,7 @@ DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000}
 DEFAULT_MAX_COAPPLICANTS = 3
 ADDRESS_PARTS = ("care_of", "street", "postal_code", "city")
 POSTAL_CODE = re.compile(r"^\d{3} ?\d{2}$")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Anything longer than this in any input is cut before it is stored: a form is not a file store.
 MAX_INPUT_LENGTH = 10_000
 
@@ -79,7 +80,9 @@ def read(field: Field, form: FormData) -> Any:
 def is_empty(value: Any) -> bool:
     if isinstance(value, Mapping):
         return not any(value.get(part) for part in ADDRESS_PARTS)
-    return value in (None, "", [], {})
+    if isinstance(value, str):
+        return not value.strip()  # a long text keeps its line breaks, but blanks alone are no answer
+    return value in (None, [], {})
 
 
 def check(field: Field, value: Any, ctx: Context) -> str | None:
@@ -202,6 +205,8 @@ def resolve_date_bound(bound: str, today: date) -> date:
 
 def _date(field: Field, value: str, ctx: Context) -> str | None:
     try:
+        if not ISO_DATE.fullmatch(value):  # fromisoformat also takes 20270331 and week dates; we store YYYY-MM-DD
+            raise ValueError(value)
         given = date.fromisoformat(value)
     except ValueError:
         return _("Enter a real date for “%(label)s”, like 2027-03-31") % {"label": field.label}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.settings import Settings
-from jobs import outbox, retention, session_cleanup
+from jobs import cosigning, outbox, retention, session_cleanup
 
 JobFunction = Callable[[Settings], Awaitable[dict[str, int]]]
 
@@ -23,3 +23,4 @@ class Job:
 JOBS: dict[str, Job] = {job.name: job for job in (Job("session_cleanup", session_cleanup.run, timedelta(minutes=15)),)}
 JOBS["outbox"] = Job("outbox", outbox.run, timedelta(minutes=1))
 JOBS["retention"] = Job("retention", retention.run, timedelta(hours=1))
+JOBS["cosigning"] = Job("cosigning", cosigning.run, timedelta(minutes=15))

@@ -32,6 +32,7 @@ from web.applications import (
     Application,
     application_for,
     attachment_response,
+    case_for_receipt,
     filenames_by_field,
     prefilled_answers,
     receipt_for,
@@ -378,7 +379,13 @@ def _check_context(app: Application, problems: dict | None = None) -> dict:
 
 @post("/ansokan/{draft_id:str}/granska", name="application_check_post")
 async def check_post(request: Request, draft_id: FromPath[str]) -> Response:
-    app = await application_for(request, draft_id, editable=True)
+    try:
+        app = await application_for(request, draft_id, editable=True)
+    except NotFoundException:
+        # A retry of a submission that went through (double click, second tab, a lost response): its receipt,
+        # for whoever may see that receipt.
+        await case_for_receipt(request, draft_id)
+        return Redirect(f"/ansokan/{draft_id}/kvittens", status_code=HTTP_303_SEE_OTHER)
     problems = engine.check_all(app.definition, app.answers, app.context, app.files)
     if problems:
         return Template("applications/check.html", context=_check_context(app, problems), status_code=400)

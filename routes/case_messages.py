@@ -37,7 +37,8 @@ async def poll(
 ) -> Response:
     """Polled every 10 s by the open case page: 204 (nothing to do) unless the officer has written since `efter`."""
     efter = int(after) if after.isdigit() else 0
-    case = await my_cases.visible_case(request, current_user(request), reference)
+    user = current_user(request)
+    case = await my_cases.visible_case(request, user, reference)
     if not case["allows_messages"]:
         raise NotFoundException()
     if await conversations.latest_message_id(case["id"]) <= efter:
@@ -46,18 +47,18 @@ async def poll(
         return Redirect(f"/mina-sidor/arenden/{reference}#meddelanden", status_code=HTTP_303_SEE_OTHER)
     return Template(
         "messages/_new_messages.html",
-        context=await _new_messages(case, reference, efter, _("New message from the case officer.")),
+        context=await _new_messages(case, user.id, reference, efter, _("New message from the case officer.")),
     )
 
 
-async def _new_messages(case: dict, reference: str, after: int, announcement: str) -> dict:
+async def _new_messages(case: dict, viewer_id: int, reference: str, after: int, announcement: str) -> dict:
     """The messages after the page's cursor, to add to its thread; those from the officer are now read."""
     new = await conversations.thread(case["id"], after=after)
-    if any(message["from_officer"] and message["read_by_resident_at"] is None for message in new):
-        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
+    await my_cases.mark_officer_messages_read(case, new)
     return {
         "new_messages": new,
         "officer_view": False,
+        "viewer_id": viewer_id,
         "announcement": announcement if new else "",
         "thread_url": _thread_url(reference),
         "attachment_base": f"/mina-sidor/arenden/{reference}/bilagor",
@@ -102,7 +103,7 @@ async def send(request: Request, reference: FromPath[str]) -> Response:
             page = await my_cases.case_page_context(request, user, case, message_errors=errors, message_text=text)
             return Template("my_pages/case.html", context=page, status_code=400)
         return Redirect(f"/mina-sidor/arenden/{reference}#meddelanden", status_code=HTTP_303_SEE_OTHER)
-    new = await _new_messages(case, reference, after, "" if errors else _("Your message has been sent."))
+    new = await _new_messages(case, user.id, reference, after, "" if errors else _("Your message has been sent."))
     return Template(
         "messages/_sent.html",
         context={**new, "message_errors": errors, "message_text": text if errors else "", "oob": False},
@@ -125,6 +126,8 @@ def _reopened_step(definition, field_ids: list[str]) -> Step:
 async def _supplement(request: Request, reference: str, supplement_id: str):
     user = current_user(request)
     case = await my_cases.visible_case(request, user, reference)
+    if not my_cases.takes_supplements(case):
+        raise NotFoundException()
     request_row = await conversations.supplement(case["id"], int(supplement_id)) if supplement_id.isdigit() else None
     if request_row is None:
         raise NotFoundException()

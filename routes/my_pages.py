@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from db import accounts, cases, conversations, drafts
+from db import accounts, cases, drafts
 from db.notices import NOTICE_KINDS, notice_label
 from forms.validators import FieldError, display_phone, email_address, mobile_number
 from web import my_cases
@@ -30,7 +30,7 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 async def overview(request: Request) -> Template:
     user = current_user(request)
     settings = request.app.state.settings
-    own, to_sign = await drafts.drafts_of(user.id, user.personal_number)
+    own, to_sign = await drafts.drafts_of(user.id, user.personal_number, clock.now())
     saved = [
         {**draft, "deleted_on": drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)}
         for draft in own
@@ -77,8 +77,7 @@ async def case_page(
     user = current_user(request)
     case = await my_cases.visible_case(request, user, reference)
     context = await my_cases.case_page_context(request, user, case, all_messages=messages == "alla")
-    if any(m["from_officer"] and m["read_by_resident_at"] is None for m in context["messages"]):
-        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
+    await my_cases.mark_officer_messages_read(case, context["messages"])
     return Template("my_pages/case.html", context=context)
 
 

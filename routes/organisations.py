@@ -38,19 +38,9 @@ async def _context(request: Request, *, errors: dict | None = None, value: str =
 
 @get(PAGE, name="my_organisations", guards=[login_required])
 async def organisations(request: Request) -> Template:
-    await _drop_lapsed(request)
-    return Template("my_pages/organisations.html", context=await _context(request))
-
-
-async def _drop_lapsed(request: Request) -> None:
-    """Representation follows the register: someone who is no longer a signatory no longer sees the cases."""
     user = current_user(request)
-    register = request.app.state.company_register
-    for organisation in await accounts.organisations_of(user.id):
-        record = await register.lookup(organisation["organisation_number"])
-        if record is None or not record.may_sign(user.personal_number):
-            await accounts.remove_representation(user.id, organisation["id"])
-            await audit.record("representation.lapsed", actor_id=user.id, target=f"organisation:{organisation['id']}")
+    await accounts.drop_lapsed_representations(user.id, user.personal_number, request.app.state.company_register)
+    return Template("my_pages/organisations.html", context=await _context(request))
 
 
 @post(PAGE, name="my_organisations_add", guards=[login_required])
@@ -82,8 +72,8 @@ async def add_organisation(request: Request) -> Response:
 @post(PAGE + "/{organisation_id:int}/ta-bort", name="my_organisations_remove", guards=[login_required])
 async def remove_organisation(request: Request, organisation_id: FromPath[int]) -> Response:
     user = current_user(request)
-    await accounts.remove_representation(user.id, organisation_id)
-    await audit.record("representation.removed", actor_id=user.id, target=f"organisation:{organisation_id}")
+    if await accounts.remove_representation(user.id, organisation_id):
+        await audit.record("representation.removed", actor_id=user.id, target=f"organisation:{organisation_id}")
     return Redirect(PAGE, status_code=HTTP_303_SEE_OTHER)
 
 

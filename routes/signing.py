@@ -49,6 +49,7 @@ async def _expire_if_late(app: Application) -> None:
         and clock.now() > app.draft.signing_deadline
     ):
         await cases.return_to_applicant(app.draft.id, _("The time for your co-applicants to sign ran out."))
+        await cases.notify_applicant_cosigning_ended(app.draft.owner, clock.now())
         raise NotFoundException()
 
 
@@ -88,11 +89,14 @@ async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
     await _expire_if_late(app)
     if _role(app) == "applicant":
         return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
-    context = {**_sign_context(app, "coapplicant"), "coapplicants": await drafts.coapplicants_of(app.draft.id)}
-    context["already_signed"] = any(
-        c["personal_number"] == app.user.personal_number and c["status"] == "signed" for c in context["coapplicants"]
-    )
+    coapplicants = await drafts.coapplicants_of(app.draft.id)
+    context = {**_sign_context(app, "coapplicant"), "coapplicants": coapplicants}
+    context["already_signed"] = _has_signed(app, coapplicants)
     return Template("applications/cosign.html", context=context)
+
+
+def _has_signed(app: Application, coapplicants: list[dict]) -> bool:
+    return any(c["personal_number"] == app.user.personal_number and c["status"] == "signed" for c in coapplicants)
 
 
 @post("/ansokan/{draft_id:str}/medsokande", name="cosign_start", guards=[login_required])
@@ -101,6 +105,8 @@ async def cosign_start(request: Request, draft_id: FromPath[str], data: Annotate
     await _expire_if_late(app)
     if _role(app) != "coapplicant":
         raise PermissionDeniedException()
+    if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):  # once is enough
+        return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
     return await _start_order(request, app, "coapplicant", app.draft.digest, data)
 
 
@@ -138,6 +144,7 @@ async def _order(request: Request, draft_id: str):
 @get("/ansokan/{draft_id:str}/signera/status", name="sign_status", guards=[login_required])
 async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
+    await _expire_if_late(app)
     role = _role(app)
     order = await _order(request, draft_id)
     if order is None or order.status in ("complete", "cancelled"):
@@ -179,7 +186,11 @@ async def _signed(request: Request, app: Application, role: str, order, completi
         _answers, document = canonical(app, coapplicant_numbers(app))
         if engine.digest(document) != order.digest or completion.personal_number != user.personal_number:
             return f"/ansokan/{app.public_id}/granska"  # changed meanwhile: check and sign again
-    elif draft.status != "awaiting_signatures" or draft.digest != order.digest:
+    elif (
+        draft.status != "awaiting_signatures"
+        or draft.digest != order.digest
+        or _has_signed(app, await drafts.coapplicants_of(draft.id))
+    ):
         return f"/ansokan/{app.public_id}/medsokande"
     await cases.record_signature(
         draft_id=draft.id,
@@ -188,14 +199,7 @@ async def _signed(request: Request, app: Application, role: str, order, completi
         role=role,
         digest=order.digest,
         order_ref=order.order_ref,
-        completion={
-            "name": completion.name,
-            "personal_number": completion.personal_number,
-            "signature": completion.signature,
-            "ocsp_response": completion.ocsp_response,
-            "bankid_issue_date": completion.bankid_issue_date,
-            "ip_address": completion.ip_address,
-        },
+        completion=completion.raw,  # BankID's completionData whole: the signature, OCSP response, user and device
         now=now,
     )
     if role == "applicant":
@@ -255,14 +259,18 @@ async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
 @post("/ansokan/{draft_id:str}/medsokande/avboj", name="cosign_decline", guards=[login_required])
 async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
+    await _expire_if_late(app)
     if _role(app) != "coapplicant":
         raise PermissionDeniedException()
+    if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):
+        # Having signed, they cannot take it back here (that would void everyone's signatures): say so.
+        return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
     reason = data.get("reason", "").strip()[:500]
     message = _("A co-applicant declined to sign.") + (
         " " + _("Their reason: %(reason)s") % {"reason": reason} if reason else ""
     )
     await cases.return_to_applicant(app.draft.id, message)
-    await cases.notify_applicant_of_decline(app.draft.owner, app.service.title, clock.now())
+    await cases.notify_applicant_cosigning_ended(app.draft.owner, clock.now())
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -144,7 +144,8 @@ def filenames_by_field(files: dict[str, list[dict]]) -> dict[str, list[str]]:
 
 def canonical(app: Application, coapplicants: list[str]) -> tuple[dict[str, Any], bytes]:
     answers = app.definition.visible_answers(app.answers)
-    attachments = [(a["field_id"], a["filename"], a["sha256"]) for items in app.files.values() for a in items]
+    files = app.definition.visible_files(app.files, app.answers)
+    attachments = [(a["field_id"], a["filename"], a["sha256"]) for items in files.values() for a in items]
     document = engine.canonical_submission(
         service_slug=app.service.slug,
         form_version=app.version,
@@ -184,6 +185,9 @@ async def _submit(app: Application, draft: Draft, digest: str) -> CaseRecord:
     return await cases.submit(
         draft,
         answers=app.definition.visible_answers(draft.answers),
+        file_fields=set(
+            app.definition.visible_files(drafts.by_field(await drafts.attachments_of(draft.id)), draft.answers)
+        ),
         digest=digest,
         protected=bool(owner and owner.protected_identity) or await accounts.any_protected(coapplicants),
         now=clock.now(),

@@ -56,6 +56,7 @@ async def finish(request: Request, order: BankIdOrder, completion: Completion) -
     account, created = await accounts.account_after_login(
         completion.personal_number, completion.given_name, completion.surname, request.app.state.register, now
     )
+    await accounts.drop_lapsed_representations(account.id, account.personal_number, request.app.state.company_register)
     staff = await accounts.staff_member(account.personal_number)
     flash = ""
     if not account.in_register:

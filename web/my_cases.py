@@ -47,6 +47,7 @@ def event_label(kind: str, details: dict) -> str:
         "assigned": _("A case officer took the case"),
         "supplement_requested": _("The case officer asked for a supplement"),
         "supplement_answered": _("The supplement was sent"),
+        "message": _("The case officer sent a message"),
         "status_changed": _("The status changed"),
         "decision": _("A decision was made"),
         "closed": _("The case was closed"),
@@ -68,9 +69,11 @@ def deletion_date(case: dict, settings: Settings) -> datetime | None:
 
 def decorate(case: dict, settings: Settings, today: date) -> dict:
     """Add what the pages show: status text, deletion date, and for list rows (which carry the counts) whether an
-    open supplement request is overdue."""
+    open supplement request is overdue (a closed case takes no supplements: its requests are moot)."""
     case["status_label"] = status_label(case["status"])
     case["deleted_on"] = deletion_date(case, settings)
+    if case["status"] == "closed" and "supplements_open" in case:
+        case["supplements_open"] = 0
     if "supplements_open" in case:
         case["supplement_due"] = _as_date(case["supplement_due"])
         case["supplement_overdue"] = bool(case["supplement_due"] and case["supplement_due"] < today)
@@ -128,6 +131,21 @@ async def thread_context(case: dict, all_messages: bool, attachments: list[dict]
     return {"messages": messages, "older_messages": older}
 
 
+def takes_supplements(case: dict) -> bool:
+    return bool(case["allows_supplement"]) and case["status"] != "closed"
+
+
+def reads_for_applicant(case: dict) -> bool:
+    """Whether the viewer's reading counts as the applicant's side having read the officer's messages: the applicant
+    and the organisation's representatives, not a co-applicant (the applicant would lose their unread marker)."""
+    return case["viewer_role"] != "coapplicant"
+
+
+async def mark_officer_messages_read(case: dict, messages: list[dict]) -> None:
+    if reads_for_applicant(case) and any(m["from_officer"] and m["read_by_resident_at"] is None for m in messages):
+        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
+
+
 def messaging_open(case: dict, settings: Settings) -> bool:
     """Residents may write while the case is open and for a while after it closed."""
     if not case["allows_messages"]:
@@ -149,6 +167,7 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
     return {
         "nav": "my_pages",
         "case": case,
+        "viewer_id": user.id,
         "service": service,
         "sections": case_sections(definition, case["answers"], form_files),
         "attachments": form_files,

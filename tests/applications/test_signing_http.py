@@ -79,7 +79,8 @@ async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     case = await CaseRecord.objects().first()
     signature = await Signature.objects().output(load_json=True).first()
     assert signature.case == case.id and signature.digest == case.digest and signature.personal_number == ERIK
-    assert signature.completion["signature"] and signature.completion["ocsp_response"]
+    assert signature.completion["signature"] and signature.completion["ocspResponse"]  # completionData whole
+    assert signature.completion["user"]["personalNumber"] == ERIK and signature.completion["device"]["ipAddress"]
     signed_xml = ElementTree.fromstring(base64.b64decode(signature.completion["signature"]))
     non_visible = next(element for element in signed_xml.iter() if element.tag.endswith("}usrNonVisibleData"))
     assert case.digest in base64.b64decode(non_visible.text).decode()
@@ -162,6 +163,45 @@ async def test_co_signing_ends_at_the_deadline(client, app, settings):
         assert (await client.get(f"/ansokan/{draft_id}/medsokande")).status_code == 404
     draft = await Draft.objects().first()
     assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
+
+
+async def test_the_cosigning_job_returns_late_applications_and_tells_the_applicant(client, app, settings):
+    from db.accounts import update_contact_details
+    from jobs import cosigning
+
+    draft_id = await signed_by_erik_for_maria(client, app, then_log_in=None)
+    draft = await Draft.objects().first()
+    await update_contact_details(draft.owner, "erik@exempel.se", "")
+    with clock.travel(timedelta(days=settings.default_cosign_days, hours=1)):
+        client.cookies.clear()
+        await log_in(client, app, MARIA)
+        assert f"/ansokan/{draft_id}/medsokande" not in (await client.get("/mina-sidor")).text  # nothing to sign
+        assert await cosigning.run(settings) == {"cosigning_ended": 1}
+        assert await cosigning.run(settings) == {"cosigning_ended": 0}
+    draft = await Draft.objects().first()
+    assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
+    assert await Signature.count() == 0
+    notice = await Notification.objects().where(Notification.user == draft.owner).first()
+    assert notice.kind == "cosign_declined" and notice.email == "erik@exempel.se"
+
+
+async def test_a_co_applicant_signs_once_and_cannot_decline_after_signing(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA, SARA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    after = await sign(client, app, draft_id, MARIA, "Maria", "Andersson", start_path="medsokande")
+    assert after == f"/ansokan/{draft_id}/medsokande"  # Sara has yet to sign
+    page = await client.get(after)
+    again = await client.post(after, data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    assert again.status_code == 303 and again.headers["location"] == after
+    declined = await client.post(f"{after}/avboj", data={"_csrf_token": csrf_from(page.text), "reason": "Ångrar"})
+    assert declined.status_code == 303 and declined.headers["location"] == after
+    draft = await Draft.objects().first()
+    assert draft.status == "awaiting_signatures" and not draft.returned_reason
+    assert await Signature.count() == 2
 
 
 async def test_co_applicants_can_open_the_attachments_they_are_asked_to_sign(client, app):

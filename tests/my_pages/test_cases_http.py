@@ -193,6 +193,38 @@ async def test_a_long_thread_shows_the_latest_messages_and_links_to_the_older(cl
     assert "Meddelande nr 0." in everything.text and "äldre meddelanden" not in everything.text
 
 
+async def test_a_co_applicant_reads_without_taking_the_applicants_unread_marker(client, app):
+    _service, erik, case = await erik_with_case(client, app)
+    await CoApplicant.insert(CoApplicant(case=case.id, personal_number=MARIA, status="signed"))
+    await conversations.add_message(case.id, erik.id, from_officer=False, body="Eriks fråga", now=clock.now())
+    await conversations.add_message(case.id, None, from_officer=True, body="Svar från kommunen", now=clock.now())
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    maria_sees = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", (await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    )
+    assert "Erik Andersson" in maria_sees and " Du " not in maria_sees  # Erik's message is his, not hers
+    assert (await Message.objects().where(Message.from_officer == "yes").first()).read_by_resident_at is None
+    await conversations.add_message(
+        case.id, (await make_user(MARIA)).id, from_officer=False, body="Maria", now=clock.now()
+    )
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    assert "1 oläst meddelande" in (await client.get("/mina-sidor")).text
+    page = (await client.get(f"/mina-sidor/arenden/{case.reference}")).text
+    marias = page[page.rindex('<li class="message', 0, page.index(">Maria</div>")) : page.index(">Maria</div>")]
+    assert "message--theirs" in marias and "Maria Andersson" in marias  # her message carries her name, not "Du"
+    assert (await Message.objects().where(Message.from_officer == "yes").first()).read_by_resident_at is not None
+
+
+async def test_the_first_message_from_the_officer_replaces_the_no_messages_hint(client, app):
+    _service, _erik, case = await erik_with_case(client, app)
+    assert 'id="no-messages"' in (await client.get(f"/mina-sidor/arenden/{case.reference}")).text
+    await conversations.add_message(case.id, None, from_officer=True, body="Hej", now=clock.now())
+    news = await client.get(f"/mina-sidor/arenden/{case.reference}/meddelanden?efter=0", headers={"HX-Request": "true"})
+    assert '<p id="no-messages" hx-swap-oob="delete"></p>' in news.text
+
+
 async def test_read_receipts_show_when_the_officer_has_read(client, app):
     _service, erik, case = await erik_with_case(client, app)
     await conversations.add_message(case.id, erik.id, from_officer=False, body="Fråga", now=clock.now())
@@ -260,3 +292,41 @@ async def test_supplement_round_trip_keeps_both_versions(client, app):
     assert (await CaseRecord.objects().where(CaseRecord.id == case.id).output(load_json=True).first()).answers[
         "namn"
     ] == "Erik Johan"
+
+
+async def _notices_to(user_id: int) -> list[dict]:
+    from db.applications import Notification
+
+    return await Notification.select(Notification.kind, Notification.subject, Notification.body).where(
+        Notification.user == user_id
+    )
+
+
+async def test_officer_messages_supplement_requests_and_decisions_reach_the_timeline_and_the_mailbox(client, app):
+    from db import cases
+    from db.accounts import UserAccount
+
+    _service, erik, case = await erik_with_case(client, app)
+    await UserAccount.update({UserAccount.email: "erik@example.se"}).where(UserAccount.id == erik.id)
+    await conversations.add_message(case.id, None, from_officer=True, body="Hemlig fråga", now=clock.now())
+    request_id = await conversations.request_supplement(
+        case.id, None, message="Skicka läkarintyget", fields=[], due_date=date.today(), now=clock.now()
+    )
+    assert await cases.decide(case.id, None, "Ansökan beviljas.", clock.now())
+    assert not await cases.decide(case.id, None, "Igen", clock.now())  # once
+    page = re.sub(r"\s+", " ", (await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    for event in ("Handläggaren skickade ett meddelande", "Handläggaren bad om komplettering", "Beslut fattades"):
+        assert event in page, event
+    assert "Ärendet avslutades" in page and "Ansökan beviljas." in page
+    assert "Handläggaren behöver mer från dig" not in page  # a closed case takes no supplements
+    supplement_url = f"/mina-sidor/arenden/{case.reference}/komplettering/{request_id}"
+    assert (await client.get(supplement_url)).status_code == 404
+    refused = await client.post(supplement_url, data={"_csrf_token": csrf_from(page), "text": "Här"})
+    assert refused.status_code == 404
+    assert (await CaseRecord.objects().where(CaseRecord.id == case.id).first()).status == "closed"
+    assert "Komplettering" not in (await client.get("/mina-sidor")).text
+    notices = await _notices_to(erik.id)
+    assert [n["kind"] for n in notices] == ["message_received", "supplement_requested", "status_changed"]
+    for notice in notices:  # the reference number, nothing of what was written or decided
+        assert case.reference in notice["body"]
+        assert not {"Hemlig", "läkarintyget", "beviljas"} & set(re.findall(r"\w+", notice["body"] + notice["subject"]))
