@@ -13,9 +13,8 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from core import clock
 from core.i18n import gettext as _
-from db import accounts, cases, drafts
+from db import accounts, cases
 from db.notices import NOTICE_KINDS, notice_label
 from forms.validators import FieldError, display_phone, email_address, mobile_number
 from web import my_cases
@@ -29,21 +28,8 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 @get("/mina-sidor", name="my_pages", guards=[login_required])
 async def overview(request: Request) -> Template:
     user = current_user(request)
-    settings = request.app.state.settings
-    own, to_sign = await drafts.drafts_of(user.id, user.personal_number, clock.now())
-    saved = [
-        {**draft, "deleted_on": drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)}
-        for draft in own
-    ]
-    return Template(
-        "my_pages/overview.html",
-        context={
-            "nav": "my_pages",
-            "to_sign": to_sign,
-            "saved": saved,
-            **(await my_cases.overview_groups(user, settings)),
-        },
-    )
+    groups = await my_cases.overview_groups(user, request.app.state.settings)
+    return Template("my_pages/overview.html", context={"nav": "my_pages", "groups": groups})
 
 
 @get("/mina-sidor/arenden", name="my_cases", guards=[login_required])
@@ -53,7 +39,7 @@ async def case_list(
     page_number: Annotated[str, QueryParameter(name="sida")] = "1",
 ) -> Template:
     user = current_user(request)
-    group = group if group in cases.GROUP_STATUSES else "pagaende"
+    group = group if group in my_cases.LIST_GROUPS else "pagaende"
     page = await my_cases.group_page(
         user, group, parse_page_number(page_number), my_cases.PAGE_SIZE, request.app.state.settings
     )

@@ -84,7 +84,24 @@ def _today() -> date:
     return clock.now().astimezone(LOCAL_TIMEZONE).date()
 
 
+# The groups of Mina sidor, in the order they are shown; the first two are drafts (few: one per e-service at most),
+# paged in memory, the others cases, paged by the database.
+DRAFT_GROUPS = ("att-signera", "sparade")
+LIST_GROUPS = (*DRAFT_GROUPS, *cases.GROUP_STATUSES)
+
+
+async def draft_groups(user: CurrentUser, settings: Settings) -> dict[str, list[dict]]:
+    """The drafts waiting for the user's signature as co-applicant, and their own saved ones with the date each
+    will be deleted."""
+    own, to_sign = await drafts.drafts_of(user.id, user.personal_number, clock.now())
+    for draft in own:
+        draft["deleted_on"] = drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)
+    return {"att-signera": to_sign, "sparade": own}
+
+
 async def group_page(user: CurrentUser, group: str, number: int, size: int, settings: Settings) -> Page:
+    if group in DRAFT_GROUPS:
+        return Page.of((await draft_groups(user, settings))[group], number, size)
     offset = (max(1, number) - 1) * size
     rows, total = await cases.cases_in_group(user.id, user.personal_number, group, offset=offset, limit=size)
     if not rows and total and number > 1:  # past the end: show the last page
@@ -98,14 +115,14 @@ async def group_page(user: CurrentUser, group: str, number: int, size: int, sett
 
 
 async def overview_groups(user: CurrentUser, settings: Settings) -> dict[str, Page]:
-    """The first OVERVIEW_ITEMS cases of each group, with the group's total, for /mina-sidor."""
+    """The first OVERVIEW_ITEMS of each group, with the group's total, for /mina-sidor."""
     today = _today()
-    return {
-        group: Page([decorate(row, settings, today) for row in rows], 1, OVERVIEW_ITEMS, total)
-        for group, (rows, total) in (
-            await cases.newest_cases_per_group(user.id, user.personal_number, OVERVIEW_ITEMS)
-        ).items()
-    }
+    groups = {group: Page.of(items, 1, OVERVIEW_ITEMS) for group, items in (await draft_groups(user, settings)).items()}
+    for group, (rows, total) in (
+        await cases.newest_cases_per_group(user.id, user.personal_number, OVERVIEW_ITEMS)
+    ).items():
+        groups[group] = Page([decorate(row, settings, today) for row in rows], 1, OVERVIEW_ITEMS, total)
+    return groups
 
 
 async def visible_case(request: Request, user: CurrentUser, reference: str) -> dict:

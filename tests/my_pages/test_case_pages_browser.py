@@ -234,13 +234,17 @@ def test_a_saved_application_is_deleted_after_confirming(page: Page, browser: Br
     page.get_by_label("Namn").fill("Sara")
     page.get_by_role("button", name="Spara och fortsätt senare").click()
     expect(page).to_have_url(re.compile(r"/mina-sidor$"))
+    for group, heading in (("att-signera", "Att signera"), ("sparade", "Sparade")):  # the groups' own lists
+        page.goto(f"{base_url}/mina-sidor/arenden?grupp={group}")
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
     page.get_by_role("link", name="Ta bort Markupplåtelse").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vill du ta bort den sparade ansökan?")
     assert_accessible(page)
     page.get_by_role("button", name="Ja, ta bort ansökan").click()
     expect(page).to_have_url(re.compile(r"/mina-sidor$"))
     expect(page.get_by_text("Den sparade ansökan Markupplåtelse har tagits bort.")).to_be_visible()
-    expect(page.locator("#saved-heading")).to_contain_text("(0)")
+    expect(page.locator("#sparade-heading")).to_contain_text("(0)")
 
 
 def test_the_dev_mail_viewer_shows_the_notices(page: Page, browser: Browser, base_url):

@@ -330,3 +330,32 @@ async def test_officer_messages_supplement_requests_and_decisions_reach_the_time
     for notice in notices:  # the reference number, nothing of what was written or decided
         assert case.reference in notice["body"]
         assert not {"Hemlig", "läkarintyget", "beviljas"} & set(re.findall(r"\w+", notice["body"] + notice["subject"]))
+
+
+async def test_saved_applications_are_a_group_of_their_own_with_pages(client, app):
+    from db.drafts import create_draft
+    from tests.factories import make_form, make_service
+
+    await log_in(client, app, ERIK)
+    erik = await make_user(ERIK)
+    for number in range(7):
+        service = await make_service(title=f"Tjänst {number}", requires_login=True, allows_drafts=True)
+        form = await make_form(service)
+        await create_draft(
+            owner_id=erik.id,
+            anonymous_key="",
+            e_service_id=service.id,
+            form_version_id=form.id,
+            answers={},
+            now=clock.now() - timedelta(minutes=number),
+        )
+    overview = await client.get("/mina-sidor")
+    assert overview.text.count('/ta-bort">Ta bort') == 5 and "Visa alla 7" in overview.text
+    assert 'href="/mina-sidor/arenden?grupp=sparade"' in overview.text
+    listed = await client.get("/mina-sidor/arenden?grupp=sparade")
+    assert listed.status_code == 200 and "7 sparade ansökningar" in listed.text
+    assert listed.text.count('class="case-list__item"') == 7
+    assert listed.text.index("Tjänst 0") < listed.text.index("Tjänst 6")  # the latest activity first
+    assert '<a href="/mina-sidor/arenden?grupp=sparade" aria-current="page">Sparade</a>' in listed.text
+    to_sign = await client.get("/mina-sidor/arenden?grupp=att-signera")
+    assert to_sign.status_code == 200 and "0 ansökningar att skriva under" in to_sign.text
