@@ -310,14 +310,16 @@ async def case_for(reference: str, user_id: int, personal_number: str) -> dict |
     return rows[0] if rows else None
 
 
-# What the lists mark on each case: unread messages from the officer, and open supplement requests (how many, and
-# the earliest due date). Correlated subqueries, evaluated for the page's rows only.
+# What the lists mark on each case: unread messages from the officer, and open supplement requests (how many, the
+# earliest due date and that request's message). Correlated subqueries, evaluated for the page's rows only.
 _CASE_MARKERS = (
     "(SELECT count(*) FROM message m WHERE m.\"case\" = c.id AND m.from_officer = 'yes' "
     "AND m.read_by_resident_at IS NULL) AS unread, "
     '(SELECT count(*) FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL) AS supplements_open, '
     '(SELECT min(s.due_date) FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL) '
-    "AS supplement_due"
+    "AS supplement_due, "
+    '(SELECT s.message FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL '
+    "ORDER BY s.due_date, s.id LIMIT 1) AS supplement_message"
 )
 # The same rule as _VISIBLE_TO, as the user's cases with what lists sort and filter on: three index lookups, so a
 # list starts from the user's cases and never scans everyone's. CROSS JOIN makes SQLite keep that order (it would

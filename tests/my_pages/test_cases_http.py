@@ -88,7 +88,7 @@ async def test_overview_counts_cases_and_marks_unread_messages_and_supplements(c
     overview = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (await client.get("/mina-sidor")).text))
     assert "Inskickade och pågående (1)" in overview and "Avslutade (1)" in overview
     assert "1 oläst meddelande" in overview
-    assert "Komplettering försenad" in overview
+    assert "Komplettering försenad" in overview and "Handläggaren skriver: Skicka ritningen" in overview
     await client.get(f"/mina-sidor/arenden/{case.reference}")  # reading the case marks the message read
     assert "oläst" not in (await client.get("/mina-sidor")).text
 

@@ -30,6 +30,20 @@ async def test_contact_details_are_validated_normalised_and_saved(client, app):
     assert 'value="070-123 45 67"' in page.text
 
 
+async def test_notices_are_chosen_on_my_details(client, app):
+    await log_in(client, app, ERIK)
+    page = await client.get("/mina-sidor/uppgifter")
+    for kind in ("case_received", "message_received", "supplement_requested", "status_changed", "draft_expiring"):
+        assert f'id="notice-{kind}" name="notices" type="checkbox" value="{kind}" checked' in page.text
+    wanted = ["case_received", "supplement_requested", "cosign_requested"]
+    form = {"_csrf_token": csrf_from(page.text), "email": "erik@exempel.se", "phone": "", "notices": wanted}
+    assert (await client.post("/mina-sidor/uppgifter", data=form)).status_code == 303
+    account = await UserAccount.objects().where(UserAccount.personal_number == ERIK).output(load_json=True).first()
+    assert sorted(account.notices_off) == ["draft_expiring", "message_received", "status_changed"]
+    again = await client.get("/mina-sidor/uppgifter")
+    assert 'value="message_received">' in again.text and 'value="case_received" checked>' in again.text
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
