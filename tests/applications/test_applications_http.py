@@ -313,13 +313,20 @@ async def test_a_file_posted_again_with_the_step_is_not_attached_twice(client, a
 
 
 async def test_attachments_are_checked_by_content_and_keep_the_other_answers(client, app):
-    await make_service_with_form(slug="tjanst")
+    files_with_a_question = TEST_FORM.replace(
+        "      - {id: filer, type: file,",
+        "      - {id: beskrivning, type: textarea, label: Beskrivning}\n      - {id: filer, type: file,",
+    )
+    await make_service_with_form(files_with_a_question, slug="tjanst")
     await log_in(client, app, ERIK)
     draft_id = await start(client, "tjanst")
-    wrong = await post_step(
-        client, draft_id, "bilagor", {}, files={"filer": ("ritning.pdf", PNG, "application/pdf")}, action="upload"
-    )
-    assert wrong.status_code == 400 and "Filen måste vara en PDF" in wrong.text
+    typed = {"beskrivning": "Ritningen visar\nen altan."}
+    for action in ("upload", "continue"):  # the upload button, and "Fortsätt" with a file chosen (no JavaScript)
+        wrong = await post_step(
+            client, draft_id, "bilagor", typed, files={"filer": ("ritning.pdf", PNG, "application/pdf")}, action=action
+        )
+        assert wrong.status_code == 400 and "Filen måste vara en PDF" in wrong.text, action
+        assert "Ritningen visar\nen altan.</textarea>" in wrong.text, action  # what was typed is still there
     big = await post_step(
         client,
         draft_id,
@@ -432,3 +439,17 @@ async def test_files_for_a_question_that_was_hidden_again_are_not_sent(client, a
     assert sent.headers["location"].endswith("/kvittens")
     assert await CaseRecord.count() == 1 and await Attachment.count() == 0
     assert "intyg.pdf" not in (await client.get(sent.headers["location"])).text
+
+
+async def test_a_request_too_large_to_read_is_explained_with_a_way_back(client, app):
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/bilagor")
+    huge = await client.post(
+        f"/ansokan/{draft_id}/steg/bilagor",
+        data={"_csrf_token": csrf_from(page.text), "action": "upload"},
+        files={"filer": ("stor.pdf", PDF + b"0" * 70_000_000, "application/pdf")},
+    )
+    assert huge.status_code == 413 and "<h1>Filen är för stor</h1>" in huge.text
+    assert f'<a href="/ansokan/{draft_id}/steg/bilagor">Tillbaka</a>' in huge.text
