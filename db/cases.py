@@ -97,12 +97,15 @@ async def submit(
                 .where(Signature.case == case.id)
                 .order_by(Signature.signed_at)
             )
-            events = [
-                CaseEvent(
-                    case=case.id, at=s["signed_at"], kind="signed", actor=s["signer"], details={"role": s["role"]}
+            events = []
+            for s in signed:
+                events.append(
+                    CaseEvent(
+                        case=case.id, at=s["signed_at"], kind="signed", actor=s["signer"], details={"role": s["role"]}
+                    )
                 )
-                for s in signed
-            ]
+                if s["role"] == "applicant" and any(other["role"] == "coapplicant" for other in signed):
+                    events.append(CaseEvent(case=case.id, at=s["signed_at"], kind="cosign_requested", details={}))
             await CaseEvent.insert(*events, CaseEvent(case=case.id, at=now, kind="received", actor=draft.owner))
             if notify_email:
                 await queue_notification(

@@ -44,6 +44,7 @@ def event_label(kind: str, details: dict) -> str:
         return _("Signed by a co-applicant") if details.get("role") == "coapplicant" else _("Signed by the applicant")
     labels = {
         "received": _("The case was received"),
+        "cosign_requested": _("The co-applicants were asked to sign"),
         "assigned": _("A case officer took the case"),
         "supplement_requested": _("The case officer asked for a supplement"),
         "supplement_answered": _("The supplement was sent"),

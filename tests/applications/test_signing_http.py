@@ -135,7 +135,9 @@ async def test_co_applicants_sign_before_the_case_is_received(client, app):
     assert sorted(s["role"] for s in signatures) == ["applicant", "coapplicant"]
     assert {s["digest"] for s in signatures} == {case.digest}
     events = await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case.id).order_by(CaseEvent.at)
-    assert [e["kind"] for e in events] == ["signed", "signed", "received"]
+    assert [e["kind"] for e in events] == ["signed", "cosign_requested", "signed", "received"]
+    timeline = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", case_page.text))
+    assert "Medsökande ombads skriva under" in timeline and "Underskrivet av en medsökande" in timeline
 
 
 async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(client, app):
