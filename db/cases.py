@@ -171,6 +171,17 @@ async def start_cosigning(draft: DraftRecord, digest: str, coapplicants: list[st
         ).where(Draft.id == draft.id)
 
 
+def signing_time_is_up(draft, now: datetime) -> bool:
+    return draft.status == "awaiting_signatures" and bool(draft.signing_deadline) and now > draft.signing_deadline
+
+
+async def end_cosigning(draft_id: int, owner_id: int | None, now: datetime, reason: str | None = None) -> None:
+    """A co-applicant declined (`reason`) or the time to sign ran out: the application is its applicant's draft
+    again, with the reason, and they get a notice."""
+    await return_to_applicant(draft_id, reason or _("The time for your co-applicants to sign ran out."))
+    await notify_applicant_cosigning_ended(owner_id, now)
+
+
 async def return_to_applicant(draft_id: int, reason: str) -> None:
     """Co-signing ended without all signatures: the draft is editable again and every signature is void."""
     async with write_transaction():

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -40,17 +40,6 @@ ORDER_COOKIE_PATH = "/ansokan"
 
 def _role(app: Application) -> str:
     return "applicant" if app.user and app.user.id == app.draft.owner else "coapplicant"
-
-
-async def _expire_if_late(app: Application) -> None:
-    if (
-        app.draft.status == "awaiting_signatures"
-        and app.draft.signing_deadline
-        and clock.now() > app.draft.signing_deadline
-    ):
-        await cases.return_to_applicant(app.draft.id, _("The time for your co-applicants to sign ran out."))
-        await cases.notify_applicant_cosigning_ended(app.draft.owner, clock.now())
-        raise NotFoundException()
 
 
 @get("/ansokan/{draft_id:str}/signera", name="sign_page", guards=[login_required])
@@ -86,7 +75,6 @@ async def sign_start(request: Request, draft_id: FromPath[str], data: Annotated[
 @get("/ansokan/{draft_id:str}/medsokande", name="cosign_page", guards=[login_required])
 async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    await _expire_if_late(app)
     if _role(app) == "applicant":
         return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
     coapplicants = await drafts.coapplicants_of(app.draft.id)
@@ -102,7 +90,6 @@ def _has_signed(app: Application, coapplicants: list[dict]) -> bool:
 @post("/ansokan/{draft_id:str}/medsokande", name="cosign_start", guards=[login_required])
 async def cosign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    await _expire_if_late(app)
     if _role(app) != "coapplicant":
         raise PermissionDeniedException()
     if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):  # once is enough
@@ -144,7 +131,6 @@ async def _order(request: Request, draft_id: str):
 @get("/ansokan/{draft_id:str}/signera/status", name="sign_status", guards=[login_required])
 async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    await _expire_if_late(app)
     role = _role(app)
     order = await _order(request, draft_id)
     if order is None or order.status in ("complete", "cancelled"):
@@ -229,6 +215,7 @@ async def _ask_coapplicants(
 
 @get("/ansokan/{draft_id:str}/signera/qr", name="sign_qr", guards=[login_required])
 async def sign_qr(request: Request, draft_id: FromPath[str]) -> Response:
+    await application_for(request, draft_id, coapplicant_may_read=True, with_files=False)  # 404 for strangers
     return qr_response(await _order(request, draft_id))
 
 
@@ -247,7 +234,6 @@ async def sign_cancel(request: Request, draft_id: FromPath[str]) -> Response:
 @get("/ansokan/{draft_id:str}/vantar", name="awaiting_signatures", guards=[login_required])
 async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id)
-    await _expire_if_late(app)
     if app.draft.status != "awaiting_signatures":
         return Redirect(f"/ansokan/{draft_id}", status_code=HTTP_303_SEE_OTHER)
     return Template(
@@ -259,7 +245,6 @@ async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
 @post("/ansokan/{draft_id:str}/medsokande/avboj", name="cosign_decline", guards=[login_required])
 async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    await _expire_if_late(app)
     if _role(app) != "coapplicant":
         raise PermissionDeniedException()
     if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):
@@ -269,8 +254,7 @@ async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dic
     message = _("A co-applicant declined to sign.") + (
         " " + _("Their reason: %(reason)s") % {"reason": reason} if reason else ""
     )
-    await cases.return_to_applicant(app.draft.id, message)
-    await cases.notify_applicant_cosigning_ended(app.draft.owner, clock.now())
+    await cases.end_cosigning(app.draft.id, app.draft.owner, clock.now(), message)
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -82,6 +82,9 @@ async def application_for(
     draft = await drafts.draft_by_public_id(public_id)
     if draft is None:
         raise NotFoundException()
+    if cases.signing_time_is_up(draft, clock.now()):  # whoever comes first after the deadline ends co-signing
+        await cases.end_cosigning(draft.id, draft.owner, clock.now())
+        draft = await drafts.draft_by_public_id(public_id)
     user = current_user(request)
     if not _may_reach(request, draft, user):
         if not (coapplicant_may_read and user and await _is_coapplicant(draft, user)):
