@@ -31,6 +31,61 @@ def test_mistakes_are_refused_with_the_step_and_field_named(field, message):
     assert message in str(refused.value)
 
 
+TWO_STEPS = """
+steps:
+  - id: forst
+    title: Först
+    fields:
+      - {id: typ, type: radio, label: Typ, options: [{value: a, label: A}, {value: b, label: B}]}
+      - %s
+  - id: %s
+    title: Sedan
+    fields:
+      - %s
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second_id", "second", "message"),
+    [
+        (
+            "{id: x, type: text, label: X, show_if: {field: senare, equals: a}}",
+            "sedan",
+            "{id: senare, type: text, label: S}",
+            "fält ”x”",
+        ),  # a condition on a later answer
+        (
+            "{id: x, type: text, label: X, show_if: {field: okand, equals: a}}",
+            "sedan",
+            "{id: y, type: text, label: Y}",
+            "fält ”x”",
+        ),  # on a field that does not exist
+        ("{id: x, type: text, label: X}", "sedan", "{id: x, type: text, label: X2}", "fältets id används två gånger"),
+        ("{id: x, type: text, label: X}", "forst", "{id: y, type: text, label: Y}", "Steg ”forst”: stegets id"),
+        ("{id: x, type: radio, label: X, options: []}", "sedan", "{id: y, type: text, label: Y}", "fält ”x”"),
+        ("{id: x, type: file, label: X, accept: [exe]}", "sedan", "{id: y, type: text, label: Y}", "fält ”x”"),
+        (
+            "{id: x, type: file, label: X, accept: [pdf], max_files: 99}",
+            "sedan",
+            "{id: y, type: text, label: Y}",
+            "max_files",
+        ),
+        ("{id: x, type: number, label: X, prefill: email}", "sedan", "{id: y, type: text, label: Y}", "prefill"),
+        ("{id: x, type: text, label: X, colour: red}", "sedan", "{id: y, type: text, label: Y}", "fält ”x”"),
+        (
+            "{id: x, type: info, text: Läs., required: true}",
+            "sedan",
+            "{id: y, type: text, label: Y}",
+            "informationstext",
+        ),
+    ],
+)
+def test_mistakes_across_steps_are_refused_with_where_they_are(first, second_id, second, message):
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(TWO_STEPS % (first, second_id, second))
+    assert message in str(refused.value)
+
+
 def test_not_yaml_is_refused():
     with pytest.raises(DefinitionError, match="YAML"):
         load_definition("steps: [")
