@@ -73,9 +73,9 @@ def decorate(case: dict, settings: Settings, today: date) -> dict:
     open supplement request is overdue (a closed case takes no supplements: its requests are moot)."""
     case["status_label"] = status_label(case["status"])
     case["deleted_on"] = deletion_date(case, settings)
-    if case["status"] == "closed" and "supplements_open" in case:
-        case["supplements_open"] = 0
     if "supplements_open" in case:
+        if case["status"] == "closed":
+            case["supplements_open"] = 0
         case["supplement_due"] = _as_date(case["supplement_due"])
         case["supplement_overdue"] = bool(case["supplement_due"] and case["supplement_due"] < today)
     return case
