@@ -97,19 +97,6 @@ def route_id(method: str, template: str) -> str:
     return f"{method} {template.removeprefix('/ansokan/{draft}') or '/'}"
 
 
-def route_cases(kinds_and_routes):
-    return [
-        pytest.param(
-            kind,
-            method,
-            template,
-            id=f"{kind}-{route_id(method, template)}",
-        )
-        for kind, routes in kinds_and_routes
-        for method, template in routes
-    ]
-
-
 @dataclass
 class Scenario:
     draft_id: str
@@ -150,8 +137,8 @@ async def become(client: httpx.AsyncClient, app, who: str) -> None:
     number = {"other citizen": SARA, "staff": STAFF, "co-applicant": MARIA}.get(who)
     if number:
         await log_in(client, app, number)
-    else:
-        await client.get("/")  # a CSRF cookie, so posts are refused for who sends them, not for a missing token
+    # A CSRF cookie, so posts are refused for who sends them, not for a missing token (and any welcome notice shown).
+    await client.get("/")
 
 
 async def visit(client: httpx.AsyncClient, method: str, template: str, draft_id: str, attachment: str):
@@ -164,7 +151,13 @@ async def visit(client: httpx.AsyncClient, method: str, template: str, draft_id:
 
 
 async def snapshot() -> dict:
-    """Everything a visitor could change: the draft, its files, parties, signatures, sign orders and cases."""
+    """Everything a visitor could change: the draft, its files, parties, signatures, sign orders and cases (read over
+    one connection: the tests open one per query, which on PostgreSQL would make this the slowest part of the file)."""
+    async with Draft._meta.db.transaction():
+        return await _snapshot()
+
+
+async def _snapshot() -> dict:
     return {
         "drafts": await Draft.select(Draft.public_id, Draft.status, Draft.answers, Draft.returned_reason).output(
             load_json=True
@@ -182,85 +175,106 @@ def assert_nothing_shown(response: httpx.Response) -> None:
     assert "bankid_sign" not in response.headers.get("set-cookie", "")
 
 
-@pytest.mark.parametrize(
-    ("kind", "method", "template"),
-    route_cases(
-        [
-            ("draft", [route for route in ROUTES if route not in COVERED_ELSEWHERE]),
-            ("awaiting signatures", ROUTES),
-            ("anonymous draft", ROUTES),
-            ("case", RECEIPTS),
-            ("anonymous case", RECEIPTS),
-        ]
-    ),
-)
-async def test_nobody_but_the_owner_reaches_a_draft(client, app, kind, method, template):
+class Browser:
+    """The visitor's browser as it was once they had logged in: every route is tried from there, so what one route
+    leaves in the cookie jar cannot change what the next one answers."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client, self.cookies = client, httpx.Cookies(client.cookies)
+
+    async def visit(self, method: str, template: str, draft_id: str, attachment: str) -> httpx.Response:
+        self.client.cookies = httpx.Cookies(self.cookies)
+        return await visit(self.client, method, template, draft_id, attachment)
+
+
+# Each test below builds one world (an application in one state) and tries every route in it, a subtest per visitor
+# and route, which keeps the file fast on PostgreSQL. A route refused to a visitor must leave the database as it was
+# (asserted after each), so it cannot influence the routes and visitors tried after it; of the co-applicant's routes
+# that do change the application, starting to sign is tried last and declining in a world of its own.
+KINDS = {  # kind of application -> the routes tried on it
+    "draft": [route for route in ROUTES if route not in COVERED_ELSEWHERE],
+    "awaiting signatures": ROUTES,
+    "anonymous draft": ROUTES,
+    "case": RECEIPTS,
+    "anonymous case": RECEIPTS,
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_nobody_but_the_owner_reaches_a_draft(client, app, subtests, kind):
     scenario = await prepare(client, app, kind)
     before = await snapshot()
     for who in VISITORS:
         await become(client, app, who)
-        response = await visit(client, method, template, scenario.draft_id, scenario.attachment)
-        assert_nothing_shown(response)
-        if who == "anonymous" and needs_login(template):
-            path = template.format(draft=scenario.draft_id, attachment=scenario.attachment)
-            assert response.status_code == 303 and response.headers["location"] == f"/logga-in?next={path}", who
-        else:
-            missing = await visit(client, method, template, str(uuid.uuid4()), str(uuid.uuid4()))
-            # a stranger cannot tell the draft from a missing one
-            assert (who, response.status_code) == (who, missing.status_code) == (who, 404)
-        assert await snapshot() == before, who
+        browser = Browser(client)
+        for method, template in KINDS[kind]:
+            with subtests.test(visitor=who, route=route_id(method, template)):
+                response = await browser.visit(method, template, scenario.draft_id, scenario.attachment)
+                assert_nothing_shown(response)
+                if who == "anonymous" and needs_login(template):
+                    path = template.format(draft=scenario.draft_id, attachment=scenario.attachment)
+                    assert response.status_code == 303 and response.headers["location"] == f"/logga-in?next={path}"
+                else:
+                    missing = await browser.visit(method, template, str(uuid.uuid4()), str(uuid.uuid4()))
+                    # a stranger cannot tell the draft from a missing one
+                    assert response.status_code == missing.status_code == 404
+                assert await snapshot() == before
 
 
-@pytest.mark.parametrize(("method", "template"), ROUTES, ids=[route_id(*route) for route in ROUTES])
-async def test_a_co_applicant_reads_and_signs_only_through_the_co_signing_routes(client, app, method, template):
+# What a co-applicant may do that changes the application: starting to sign is tried after every other route (it
+# starts a sign order, which the status, QR and cancel routes would then find), declining in a world of its own.
+STARTS_SIGNING = ("POST", "/ansokan/{draft}/medsokande")
+DECLINES = ("POST", "/ansokan/{draft}/medsokande/avboj")
+COAPPLICANT_WORLDS = {
+    "reading, then signing": [route for route in ROUTES if route not in (STARTS_SIGNING, DECLINES)] + [STARTS_SIGNING],
+    "declining": [DECLINES],
+}
+
+
+@pytest.mark.parametrize("world", COAPPLICANT_WORLDS)
+async def test_a_co_applicant_reads_and_signs_only_through_the_co_signing_routes(client, app, subtests, world):
     scenario = await prepare(client, app, "awaiting signatures")
     await become(client, app, "co-applicant")
+    browser = Browser(client)
     before = await snapshot()
-    response = await visit(client, method, template, scenario.draft_id, scenario.attachment)
-    expected = COAPPLICANT_MAY.get((method, template), 404)
-    assert response.status_code == expected, response.text
-    if expected == 404:
-        assert_nothing_shown(response)
-        assert await snapshot() == before
-    elif template.endswith("/medsokande") and method == "GET":
-        assert SECRET in response.text and FILENAME in response.text  # what she is asked to sign
-    elif template.endswith("{attachment}"):
-        assert response.content == PDF
-    elif template.endswith("/avboj"):
-        draft = await Draft.objects().first()
-        assert draft.status == "draft" and "Inkräktare" in draft.returned_reason
-        assert response.headers["location"] == "/mina-sidor"
-    elif template.endswith(("/signera/status", "/signera/avbryt")):
-        assert response.headers["location"] == f"/ansokan/{scenario.draft_id}/medsokande"
-    elif method == "POST" and template.endswith("/medsokande"):
-        assert response.headers["location"] == f"/ansokan/{scenario.draft_id}/signera/status"
-        assert "bankid_sign" in response.headers["set-cookie"]
+    for method, template in COAPPLICANT_WORLDS[world]:
+        with subtests.test(route=route_id(method, template)):
+            response = await browser.visit(method, template, scenario.draft_id, scenario.attachment)
+            expected = COAPPLICANT_MAY.get((method, template), 404)
+            assert response.status_code == expected, response.text
+            if expected == 404:
+                assert_nothing_shown(response)
+            elif template.endswith("/medsokande") and method == "GET":
+                assert SECRET in response.text and FILENAME in response.text  # what she is asked to sign
+            elif template.endswith("{attachment}"):
+                assert response.content == PDF
+            elif template.endswith("/avboj"):
+                draft = await Draft.objects().first()
+                assert draft.status == "draft" and "Inkräktare" in draft.returned_reason
+                assert response.headers["location"] == "/mina-sidor"
+            elif template.endswith(("/signera/status", "/signera/avbryt")):
+                assert response.headers["location"] == f"/ansokan/{scenario.draft_id}/medsokande"
+            elif (method, template) == STARTS_SIGNING:
+                assert response.headers["location"] == f"/ansokan/{scenario.draft_id}/signera/status"
+                assert "bankid_sign" in response.headers["set-cookie"]
+            if (method, template) not in (STARTS_SIGNING, DECLINES):  # nothing changed for the routes tried next
+                assert await snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("kind", "method", "template"),
-    route_cases([("draft", [route for route in ROUTES if route in COAPPLICANT_MAY])]),
-)
-async def test_a_named_co_applicant_cannot_read_a_draft_the_applicant_has_not_signed(
-    client, app, kind, method, template
-):
-    scenario = await prepare(client, app, kind)  # Maria is named on the parties step, nobody has signed yet
+async def test_a_named_co_applicant_cannot_read_a_draft_the_applicant_has_not_signed(client, app, subtests):
+    scenario = await prepare(client, app, "draft")  # Maria is named on the parties step, nobody has signed yet
     await become(client, app, "co-applicant")
+    browser = Browser(client)
     before = await snapshot()
-    response = await visit(client, method, template, scenario.draft_id, scenario.attachment)
-    assert_nothing_shown(response)
-    assert response.status_code == 404
-    assert await snapshot() == before
+    for method, template in [route for route in ROUTES if route in COAPPLICANT_MAY]:
+        with subtests.test(route=route_id(method, template)):
+            response = await browser.visit(method, template, scenario.draft_id, scenario.attachment)
+            assert_nothing_shown(response)
+            assert response.status_code == 404
+            assert await snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("method", "template"),
-    [("GET", "/ansokan/{draft}/bilagor/{attachment}"), ("POST", "/ansokan/{draft}/bilagor/{attachment}/ta-bort")],
-)
-@pytest.mark.parametrize("through", ["own draft", "co-signed draft"])
-async def test_another_drafts_file_cannot_be_reached_through_a_draft_one_may_reach(
-    client, app, through, method, template
-):
+async def test_another_drafts_file_cannot_be_reached_through_a_draft_one_may_reach(client, app, subtests):
     """Attachment ids are looked up within the draft in the address: another draft's file stays out of reach."""
     scenario = await prepare(client, app, "awaiting signatures")
     await make_service_with_form(slug="annan")
@@ -268,18 +282,25 @@ async def test_another_drafts_file_cannot_be_reached_through_a_draft_one_may_rea
     await post_step(client, other_draft, "bilagor", {}, files={"filer": (FILENAME, PDF, "application/pdf")})
     rows = await Attachment.select(Attachment.public_id, Attachment.draft.public_id)
     foreign = next(str(r["public_id"]) for r in rows if str(r["draft.public_id"]) == other_draft)
-    if through == "own draft":  # Erik's draft waiting for signatures is frozen: use a fresh one of Sara's
-        await become(client, app, "other citizen")
-        await make_service_with_form(slug="saras")
-        reachable = await start(client, "saras")
-    else:
-        await become(client, app, "co-applicant")
-        reachable = scenario.draft_id
-    before = await snapshot()
-    response = await visit(client, method, template, reachable, foreign)
-    assert response.status_code == 404
-    assert_nothing_shown(response)
-    assert await snapshot() == before
+    for through in ("co-signed draft", "own draft"):
+        if through == "own draft":  # Erik's draft waiting for signatures is frozen: use a fresh one of Sara's
+            await become(client, app, "other citizen")
+            await make_service_with_form(slug="saras")
+            reachable = await start(client, "saras")
+        else:
+            await become(client, app, "co-applicant")
+            reachable = scenario.draft_id
+        browser = Browser(client)
+        before = await snapshot()
+        for method, template in [
+            ("GET", "/ansokan/{draft}/bilagor/{attachment}"),
+            ("POST", "/ansokan/{draft}/bilagor/{attachment}/ta-bort"),
+        ]:
+            with subtests.test(through=through, route=route_id(method, template)):
+                response = await browser.visit(method, template, reachable, foreign)
+                assert response.status_code == 404
+                assert_nothing_shown(response)
+                assert await snapshot() == before
 
 
 async def test_a_co_applicant_cannot_open_the_files_after_the_signing_deadline(client, app, settings):
