@@ -9,6 +9,13 @@ for its type, looked up in the e-service's YAML definition, and presses "Fortsä
 question. With `javascript=False` the driver expects a question revealed by an answer to appear only after
 "Fortsätt" (the step comes back with "Dina svar har lett till fler frågor"); with JavaScript it waits for htmx to
 show or hide conditional fields on the same step.
+
+Every step is checked with axe-core (`accessibility=False` turns it off): its error state when it is first reached
+(pressing "Fortsätt" with nothing answered if the step asks for a required answer and is not already showing
+errors), the step as the driver leaves it unless it is that same page with values typed in (it is checked when no
+errors were shown, a file was uploaded or an answer showed or hid questions), and a step passed as it was kept in a
+resumed draft. Without JavaScript axe runs on a copy of the page in a second page (with JavaScript, but none of the
+page's scripts).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from playwright.sync_api import Locator, Page, expect
 from core.i18n import LOCAL_TIMEZONE
 from forms.definition import Field, FormDefinition, Step, load_definition
 from forms.fields import resolve_date_bound
+from tests.browser import assert_accessible
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FORMS = PROJECT_ROOT / "db" / "demo" / "forms"
@@ -79,10 +87,26 @@ def make_file(directory: Path, kind: str, stem: str = "bilaga") -> Path:
 
 
 def label_pattern(f: Field) -> re.Pattern:
-    """A field's label as the page renders it: "(frivilligt)" is added to a field that is not required. (Some demo
-    labels end with "(frivilligt)" themselves, so the page says it twice: see test_optional_is_said_once.)"""
+    """A field's label as the page renders it: " (frivilligt)" is added to a field that is not required."""
     optional = not f.required and not f.min_items
-    return re.compile("^" + re.escape(f.label) + ("( \\(frivilligt\\))*" if optional else "") + "$")
+    return re.compile("^" + re.escape(f.label) + (" \\(frivilligt\\)" if optional else "") + "$")
+
+
+def assert_accessible_without_javascript(page: Page, checker: Page) -> None:
+    """axe-core needs JavaScript, which `page` has turned off: check a copy of its document (as the server sent it,
+    or as a form post left it) in `checker`, a page with JavaScript, with the stylesheets but none of the scripts."""
+    html, url = page.content(), page.url.split("#")[0]
+
+    def serve(route) -> None:
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "script-src 'none'"}
+        route.fulfill(status=200, body=html, headers=headers)
+
+    checker.route(lambda address: address.split("#")[0] == url, serve)
+    try:
+        checker.goto(url)
+        assert_accessible(checker)
+    finally:
+        checker.unroute_all()
 
 
 def default_answer(f: Field, today: date) -> Any:
@@ -132,10 +156,12 @@ class FormDriver:
     files_dir: Path
     choices: dict[str, Any] = field(default_factory=dict)
     javascript: bool = True
+    accessibility: bool = True  # axe-core on every step and error state (see the module's docstring)
     answers: dict[str, Any] = field(default_factory=dict)  # every answer given, by field id
     answered: dict[str, list[Field]] = field(default_factory=dict)  # the fields filled, by step id
     revealed_on: list[str] = field(default_factory=list)  # steps that came back with new questions
     uploaded: dict[str, str] = field(default_factory=dict)  # file name uploaded, by field id
+    axe_page: Page | None = None  # without JavaScript: where axe-core checks copies of the pages
 
     # --- where we are ---------------------------------------------------------------------------------------------
 
@@ -167,6 +193,8 @@ class FormDriver:
     def fill_step(self) -> Step:
         step = self.current_step()
         expect(self.page.locator(".caption__step")).to_have_text(re.compile(r"Steg \d+ av \d+"))
+        errors_checked = step.id not in self.answered and self.check_error_state(step)
+        reshaped = False  # the page changed more than its values: a file listed, questions shown or hidden
         filled = self.answered.setdefault(step.id, [])
         for f in step.fields:
             if not f.takes_input or not self.block(f).is_visible():
@@ -176,8 +204,11 @@ class FormDriver:
             self.answers[f.id] = value
             if f not in filled:
                 filled.append(f)
+            reshaped = reshaped or f.type == "file" or any(o.show_if and o.show_if.field == f.id for o in step.fields)
             if self.javascript:
                 self.wait_for_conditions(step, f)
+        if reshaped or not errors_checked:
+            self.check_accessible()
         return step
 
     def fill(self, f: Field, value: Any) -> None:
@@ -227,6 +258,39 @@ class FormDriver:
             else:
                 expect(self.block(other)).to_be_hidden()
 
+    # --- accessibility ----------------------------------------------------------------------------------------------
+
+    def check_accessible(self) -> None:
+        if not self.accessibility:
+            return
+        if self.javascript:
+            assert_accessible(self.page)
+        else:
+            if self.axe_page is None:  # one for the whole journey, closed with the journey's page
+                self.axe_page = self.page.context.browser.new_page()
+                self.page.once("close", lambda _page: self.axe_page.close())
+            assert_accessible_without_javascript(self.page, self.axe_page)
+
+    def asks_for_answer(self, f: Field) -> bool:
+        return f.takes_input and bool(f.required or f.min_items) and self.block(f).is_visible()
+
+    def check_error_state(self, step: Step) -> bool:
+        """axe on the step's errors: those on the page already, or those of "Fortsätt" with nothing answered. False
+        when the step has no errors to show."""
+        if not self.accessibility:
+            return False
+        if not self.page.locator(".error-summary").count():
+            if not any(self.asks_for_answer(f) for f in step.fields):
+                return False
+            url = self.page.url
+            self.press_continue()
+            if self.current_step_id() != step.id:  # nothing to refuse: the answers were filled in from the account
+                self.page.goto(url)
+                return False
+            expect(self.page.get_by_role("alert").filter(has_text="Det finns ett problem")).to_be_visible()
+        self.check_accessible()
+        return True
+
     # --- moving on --------------------------------------------------------------------------------------------------
 
     def press_continue(self) -> None:
@@ -240,7 +304,11 @@ class FormDriver:
         for _attempt in range(30):
             if self.on_check_page() or (steps is not None and done >= steps):
                 break
-            step = self.current_step() if not refill and self.current_step_id() in self.answered else self.fill_step()
+            if not refill and self.current_step_id() in self.answered:
+                step = self.current_step()
+                self.check_accessible()  # the answers kept in the draft
+            else:
+                step = self.fill_step()
             self.press_continue()
             if self.current_step_id() != step.id:
                 done += 1
