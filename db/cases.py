@@ -175,23 +175,31 @@ def signing_time_is_up(draft, now: datetime) -> bool:
     return draft.status == "awaiting_signatures" and bool(draft.signing_deadline) and now > draft.signing_deadline
 
 
-async def end_cosigning(draft_id: int, owner_id: int | None, now: datetime, reason: str | None = None) -> None:
+async def end_cosigning(draft_id: int, owner_id: int | None, now: datetime, reason: str | None = None) -> bool:
     """A co-applicant declined (`reason`) or the time to sign ran out: the application is its applicant's draft
-    again, with the reason, and they get a notice."""
-    await return_to_applicant(draft_id, reason or _("The time for your co-applicants to sign ran out."))
-    await notify_applicant_cosigning_ended(owner_id, now)
-
-
-async def return_to_applicant(draft_id: int, reason: str) -> None:
-    """Co-signing ended without all signatures: the draft is editable again and every signature is void."""
+    again, with the reason, every signature void, and the applicant gets a notice. Once: False when it had already
+    ended (the job and a page view, say, at the same moment)."""
     async with write_transaction():
+        returned = (
+            await Draft.update(
+                {
+                    Draft.status: "draft",
+                    Draft.digest: "",
+                    Draft.signing_deadline: None,
+                    Draft.returned_reason: reason or _("The time for your co-applicants to sign ran out."),
+                }
+            )
+            .where((Draft.id == draft_id) & (Draft.status == "awaiting_signatures"))
+            .returning(Draft.id)
+        )
+        if not returned:
+            return False
         await Signature.delete().where(Signature.draft == draft_id)
         await CoApplicant.update({CoApplicant.status: "pending", CoApplicant.decided_at: None}).where(
             CoApplicant.draft == draft_id
         )
-        await Draft.update(
-            {Draft.status: "draft", Draft.digest: "", Draft.signing_deadline: None, Draft.returned_reason: reason}
-        ).where(Draft.id == draft_id)
+    await notify_applicant_cosigning_ended(owner_id, now)
+    return True
 
 
 async def record_signature(

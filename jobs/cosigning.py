@@ -11,7 +11,7 @@ from db import cases
 
 async def run(settings: Settings) -> dict[str, int]:
     now = clock.now()
-    late = await cases.past_signing_deadline(now)
-    for draft in late:
-        await cases.end_cosigning(draft["id"], draft["owner"], now)
-    return {"cosigning_ended": len(late)}
+    ended = 0
+    for draft in await cases.past_signing_deadline(now):
+        ended += await cases.end_cosigning(draft["id"], draft["owner"], now)
+    return {"cosigning_ended": ended}

@@ -168,6 +168,7 @@ async def test_co_signing_ends_at_the_deadline(client, app, settings):
 
 
 async def test_the_cosigning_job_returns_late_applications_and_tells_the_applicant(client, app, settings):
+    from db import cases
     from db.accounts import update_contact_details
     from jobs import cosigning
 
@@ -180,10 +181,13 @@ async def test_the_cosigning_job_returns_late_applications_and_tells_the_applica
         assert f"/ansokan/{draft_id}/medsokande" not in (await client.get("/mina-sidor")).text  # nothing to sign
         assert await cosigning.run(settings) == {"cosigning_ended": 1}
         assert await cosigning.run(settings) == {"cosigning_ended": 0}
+        assert not await cases.end_cosigning(draft.id, draft.owner, clock.now())  # a page view a moment later
     draft = await Draft.objects().first()
     assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
     assert await Signature.count() == 0
-    notice = await Notification.objects().where(Notification.user == draft.owner).first()
+    notices = await Notification.objects().where(Notification.user == draft.owner)
+    assert len(notices) == 1  # told once
+    notice = notices[0]
     assert notice.kind == "cosign_declined" and notice.email == "erik@exempel.se"
 
 
