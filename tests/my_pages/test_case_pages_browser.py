@@ -200,6 +200,7 @@ def test_acting_for_an_organisation_shares_its_cases_with_every_representative(p
     page.get_by_role("button", name="Lägg till Kinna Bygg & Fastighet AB").click()
     expect(page).to_have_url(re.compile(r"tillagd=5592048176"))
     expect(page.get_by_role("button", name="Ta bort Kinna Bygg & Fastighet AB")).to_be_visible()
+    assert_accessible(page)  # the list with the organisation and its confirmation
 
     page.goto(f"{base_url}/e-tjanster/markupplatelse/starta")
     page.get_by_label("Kinna Bygg & Fastighet AB").check()
@@ -218,9 +219,10 @@ def test_acting_for_an_organisation_shares_its_cases_with_every_representative(p
     expect(johan.get_by_text(reference)).to_have_count(0)
     johan.get_by_role("button", name="Lägg till Kinna Bygg & Fastighet AB").click()
     expect(johan).to_have_url(re.compile(r"tillagd=5592048176"))
-    johan.goto(f"{base_url}/mina-sidor")
+    johan.goto(f"{base_url}/mina-sidor/arenden?grupp=pagaende")
     item = johan.locator(".case-list__item").filter(has_text=reference)
     expect(item).to_contain_text("för Kinna Bygg & Fastighet AB")
+    assert_accessible(johan)
     item.get_by_role("link").click()
     expect(johan.get_by_role("heading", level=1)).to_have_text("Markupplåtelse")
     assert_accessible(johan)
