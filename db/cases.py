@@ -129,10 +129,6 @@ async def submit(
         return existing
 
 
-async def add_event(case_id: int, kind: str, now: datetime, actor_id: int | None = None, **details) -> None:
-    await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=kind, actor=actor_id, details=details))
-
-
 async def decide(case_id: int, officer_id: int | None, decision: str, now: datetime) -> bool:
     """The officer's side: the decision closes the case (its open supplement requests become moot) and the applicant
     is told that something happened, not what. False when the case was already closed."""

@@ -116,15 +116,6 @@ async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
     return len(marked)
 
 
-async def open_supplements(case_id: int) -> list[dict]:
-    return (
-        await SupplementRequest.select()
-        .where((SupplementRequest.case == case_id) & SupplementRequest.answered_at.is_null())
-        .order_by(SupplementRequest.created_at)
-        .output(load_json=True)
-    )
-
-
 async def supplements_of(case_id: int) -> list[dict]:
     rows = await SupplementRequest.raw(
         'SELECT * FROM supplement_request WHERE "case" = {} ORDER BY created_at, id', case_id

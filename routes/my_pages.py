@@ -48,6 +48,7 @@ async def case_list(
         context={
             "nav": "my_pages",
             "group": group,
+            "groups": my_cases.LIST_GROUPS,
             "page": page,
             "page_url": lambda number: f"/mina-sidor/arenden?{urlencode({'grupp': group, 'sida': number})}",
         },

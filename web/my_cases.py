@@ -182,6 +182,11 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
     definition = drafts.parsed_definition(case["form_definition"])
     attachments = await cases.attachments_of_case(case["id"])
     form_files = [a for a in attachments if a["field_id"]]
+    supplements = (
+        supplements_with_changes(await conversations.supplements_of(case["id"]), definition)
+        if case["has_supplements"]
+        else []
+    )
     return {
         "nav": "my_pages",
         "case": case,
@@ -191,11 +196,9 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
         "attachments": form_files,
         "signatures": await cases.signatures_of_case(case["id"]) if case["has_signatures"] else [],
         "events": [{**event, "label": event_label(event["kind"], event["details"])} for event in events],
-        "supplements": (
-            supplements_with_changes(await conversations.supplements_of(case["id"]), definition)
-            if case["has_supplements"]
-            else []
-        ),
+        "supplements": supplements,
+        # What the resident still has to answer: nothing once the case cannot take supplements (closed, say).
+        "open_requests": [r for r in supplements if r["answered_at"] is None] if takes_supplements(case) else [],
         **(await thread_context(case, all_messages, attachments)),
         "messaging_open": messaging_open(case, settings),
         "message_errors": {},
