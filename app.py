@@ -28,7 +28,7 @@ from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
-from web.templating import build_environment, template_config
+from web.templating import build_environments, template_config
 
 log = logging.getLogger(__name__)
 BANKID_SIMULATOR_PATH = "/_dev/bankid/rp/v6.0"
@@ -64,9 +64,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=route_handlers,
-        template_config=template_config(build_environment(settings, assets)),
+        template_config=template_config(build_environments(settings, assets)),
         plugins=[HTMXPlugin()],
-        middleware=[DefineMiddleware(SessionMiddleware, settings=settings)],
+        middleware=[engine.RequestConnection, DefineMiddleware(SessionMiddleware, settings=settings)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="__Host-csrf" if settings.secure_cookies else "csrf",

@@ -21,7 +21,8 @@ from datetime import datetime
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from db.catalogue import CATALOGUE_STAMP, Category, EService, OperatingNotice, RelatedDocument, stamp_version
+from db.catalogue import CATALOGUE_STAMP, Category, EService, OperatingNotice, stamp_version
+from db.engine import fetch
 
 MAX_AGE_SECONDS = 600
 RENDERED_CACHE_SIZE = 1024
@@ -222,7 +223,7 @@ class CatalogueIndex:
 async def load_index(version: int) -> CatalogueIndex:
     category_rows = await Category.select().order_by(Category.sort_order).order_by(Category.name)
     service_rows = await EService.select().where(EService.published == True)  # noqa: E712
-    document_rows = await RelatedDocument.raw(
+    document_rows = await fetch(
         "SELECT e_service, title, filename, content_type, length(content) AS size "
         "FROM related_document ORDER BY sort_order, title"
     )

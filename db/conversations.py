@@ -8,8 +8,8 @@ from piccolo.columns import JSON, Date, ForeignKey, OnDelete, Serial, Text, Time
 from piccolo.table import Table
 
 from db.accounts import UserAccount
-from db.applications import Attachment, CaseEvent, CaseRecord
-from db.engine import json_column, write_transaction
+from db.applications import CaseEvent, CaseRecord
+from db.engine import fetch, json_column, write_transaction
 from db.notices import notify_applicant
 
 
@@ -59,14 +59,14 @@ async def thread(
     messages the case has in all (`thread_total`: a count in the same query, not a window: SQLite computes
     `count(*) OVER ()` several times slower)."""
     if latest is None:
-        messages = await Message.raw(_THREAD_AFTER, case_id, after)
+        messages = await fetch(_THREAD_AFTER, case_id, after)
     else:
-        messages = await Message.raw(_THREAD_LATEST, case_id, case_id, after, latest)
+        messages = await fetch(_THREAD_LATEST, case_id, case_id, after, latest)
         messages.reverse()
     if not messages:
         return messages
     if attachments is None:
-        attachments = await Attachment.raw(
+        attachments = await fetch(
             'SELECT public_id, message_id, filename, size FROM attachment WHERE "case" = {} AND message_id >= {} '
             "ORDER BY id",
             case_id,
@@ -82,8 +82,24 @@ async def thread(
     return messages
 
 
+def thread_key(messages: list[dict]) -> tuple:
+    """A key for the rendered messages (web.templating.FragmentCache): what may change in a message once written is
+    who has read it, its author's name and the files added after it; its text, time and sender never change."""
+    return tuple(
+        (
+            message["id"],
+            message["read_by_officer_at"],
+            message["read_by_resident_at"],
+            message["author_given_name"],
+            message["author_surname"],
+            tuple(attachment["public_id"] for attachment in message["attachments"]),
+        )
+        for message in messages
+    )
+
+
 async def latest_message_id(case_id: int) -> int:
-    rows = await Message.raw('SELECT max(id) AS latest FROM message WHERE "case" = {}', case_id)
+    rows = await fetch('SELECT max(id) AS latest FROM message WHERE "case" = {}', case_id)
     return rows[0]["latest"] or 0
 
 
@@ -117,9 +133,7 @@ async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
 
 
 async def supplements_of(case_id: int) -> list[dict]:
-    rows = await SupplementRequest.raw(
-        'SELECT * FROM supplement_request WHERE "case" = {} ORDER BY created_at, id', case_id
-    )
+    rows = await fetch('SELECT * FROM supplement_request WHERE "case" = {} ORDER BY created_at, id', case_id)
     for row in rows:
         row["fields"] = json_column(row["fields"], [])
         row["previous_answers"] = json_column(row["previous_answers"], {})

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from core.settings import Settings
 from db.applications import Attachment, CoApplicant, Draft, FormVersion, Signature
 from db.catalogue import EService
+from db.engine import fetch
 from forms.definition import FormDefinition, load_definition
 
 
@@ -33,7 +34,7 @@ _FORM_VERSION_QUERY = "SELECT definition, version FROM form_version WHERE id = {
 
 async def definition_of(form_version_id: int) -> tuple[FormDefinition, int]:
     """The parsed definition and version number of a form version (parsed once per distinct text)."""
-    rows = await FormVersion.raw(_FORM_VERSION_QUERY, form_version_id)
+    rows = await fetch(_FORM_VERSION_QUERY, form_version_id)
     return parsed_definition(rows[0]["definition"]), rows[0]["version"]
 
 
@@ -109,7 +110,7 @@ async def draft_by_public_id(public_id: str) -> DraftRecord | None:
         parsed = uuid.UUID(public_id)
     except ValueError:
         return None
-    rows = await Draft.raw(_DRAFT_QUERY, parsed)
+    rows = await fetch(_DRAFT_QUERY, parsed)
     if not rows:
         return None
     row = rows[0]
@@ -125,7 +126,7 @@ async def draft_by_public_id(public_id: str) -> DraftRecord | None:
 
 async def save_answers(draft: DraftRecord, answers: dict, now: datetime) -> None:
     draft.answers, draft.last_activity_at = answers, now
-    await Draft.raw(_SAVE_QUERY, json.dumps(answers, ensure_ascii=False), now, draft.id)
+    await fetch(_SAVE_QUERY, json.dumps(answers, ensure_ascii=False), now, draft.id)
 
 
 async def delete_draft(draft_id: int) -> None:
@@ -150,7 +151,7 @@ _OWN_AND_TO_SIGN = (
 async def drafts_of(owner_id: int, personal_number: str, now: datetime) -> tuple[list[dict], list[dict]]:
     """The owner's drafts (newest activity first) and the drafts still waiting for their signature as co-applicant
     (nearest deadline first), each with its e-service's title."""
-    rows = await Draft.raw(_OWN_AND_TO_SIGN, owner_id, personal_number, now)
+    rows = await fetch(_OWN_AND_TO_SIGN, owner_id, personal_number, now)
     own = sorted((row for row in rows if not row["to_sign"]), key=lambda row: row["last_activity_at"], reverse=True)
     to_sign = sorted((row for row in rows if row["to_sign"]), key=lambda row: row["deadline"])
     return own, to_sign
@@ -170,7 +171,7 @@ _ATTACHMENTS_QUERY = (
 
 
 async def attachments_of(draft_id: int) -> list[dict]:
-    return await Attachment.raw(_ATTACHMENTS_QUERY, draft_id)
+    return await fetch(_ATTACHMENTS_QUERY, draft_id)
 
 
 def by_field(attachments: list[dict]) -> dict[str, list[dict]]:

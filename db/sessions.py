@@ -10,6 +10,7 @@ from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, 
 from piccolo.table import Table
 
 from db.accounts import UserAccount
+from db.engine import fetch
 
 
 class UserSession(Table, tablename="user_session"):
@@ -87,7 +88,7 @@ _SESSION_QUERY = (
 async def find_session(token: str) -> dict | None:
     """The session (session_id, staff_role, staff_unit, last_seen_at, expires_at, flash) with every column of its
     user's account, or None."""
-    rows = await UserSession.raw(_SESSION_QUERY, hash_token(token))
+    rows = await fetch(_SESSION_QUERY, hash_token(token))
     return rows[0] if rows else None
 
 

@@ -132,7 +132,7 @@ async def visible_case(request: Request, user: CurrentUser, reference: str) -> d
         raise NotFoundException()
     answers = case.get("answers")
     if isinstance(answers, str):
-        case["answers"] = json.loads(answers)
+        case["answers_text"], case["answers"] = answers, json.loads(answers)
     return case
 
 
@@ -140,13 +140,16 @@ async def thread_context(case: dict, all_messages: bool, attachments: list[dict]
     """The thread as the case page shows it: the latest THREAD_LATEST messages unless all are asked for, and how
     many older ones there are."""
     if not case["allows_messages"]:
-        return {"messages": [], "older_messages": 0}
+        return {"messages": [], "older_messages": 0, "last_id": 0, "thread_key": ()}
     latest = None if all_messages else THREAD_LATEST
     messages = await conversations.thread(case["id"], latest=latest, attachments=attachments)
-    older = 0
-    if latest is not None and len(messages) == latest:
-        older = messages[0]["thread_total"] - latest
-    return {"messages": messages, "older_messages": older}
+    older = messages[0]["thread_total"] - latest if latest is not None and len(messages) == latest else 0
+    return {
+        "messages": messages,
+        "older_messages": older,
+        "last_id": max((m["id"] for m in messages), default=0),
+        "thread_key": conversations.thread_key(messages),
+    }
 
 
 def takes_supplements(case: dict) -> bool:
@@ -193,6 +196,12 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
         "viewer_id": user.id,
         "service": service,
         "sections": case_sections(definition, case["answers"], form_files),
+        # What the rendered answers follow from (the page caches them: web.templating.FragmentCache).
+        "answers_key": (
+            case["form_definition"],
+            case.get("answers_text") or json.dumps(case["answers"], sort_keys=True),
+            tuple((attachment["field_id"], attachment["filename"]) for attachment in form_files),
+        ),
         "attachments": form_files,
         "signatures": await cases.signatures_of_case(case["id"]) if case["has_signatures"] else [],
         "events": [{**event, "label": event_label(event["kind"], event["details"])} for event in events],

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
+from jinja2 import TemplateNotFound as JinjaTemplateNotFound
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.visitor import NodeTransformer
 from litestar import Request
+from litestar.exceptions import TemplateNotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from litestar.types import Empty
@@ -18,23 +22,17 @@ from web.static_assets import StaticAssets
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
-def build_environment(settings: Settings, assets: StaticAssets) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=settings.template_reload,
-    )
-    env.policies["ext.i18n.trimmed"] = True
-    env.newstyle_gettext = True  # type: ignore[attr-defined]
-    env.globals.update(
+def build_environments(settings: Settings, assets: StaticAssets) -> dict[str, Environment]:
+    """One environment per supported locale, each compiling the templates with that locale's fixed texts already
+    translated; they share their globals and filters, so what Litestar registers reaches all of them."""
+    environments = {locale: _Environment(locale, settings) for locale in i18n.SUPPORTED_LOCALES}
+    first, *others = environments.values()
+    first.globals.update(
         _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext, pgettext=_template_pgettext
     )
-    env.globals.update(static=assets.url, settings=settings, current_locale=i18n.current_locale, now=clock.now)
-    env.filters.update(
+    first.globals.update(static=assets.url, settings=settings, current_locale=i18n.current_locale, now=clock.now)
+    first.globals.update(cached=FragmentCache(FRAGMENT_CACHE_CHARS))
+    first.filters.update(
         date=i18n.format_date,
         datetime=i18n.format_datetime,
         number=i18n.format_number,
@@ -42,7 +40,83 @@ def build_environment(settings: Settings, assets: StaticAssets) -> Environment:
         tel_href=i18n.tel_href,
         markdown=render_markdown,
     )
-    return env
+    for environment in others:
+        environment.globals = first.globals
+        environment.filters = first.filters
+    return environments
+
+
+class _Environment(Environment):
+    def __init__(self, locale: str, settings: Settings) -> None:
+        super().__init__(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=True,
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=settings.template_reload,
+        )
+        self.locale = locale
+        self.policies["ext.i18n.trimmed"] = True
+        self.newstyle_gettext = True  # type: ignore[attr-defined]
+
+    def getattr(self, obj, attribute: str):
+        # Rows are dicts: Jinja tries the attribute first and pays for an AttributeError on every `row.column`.
+        # Same outcome as Jinja's order, for every name that is not a dict method.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def make_globals(self, d):
+        # A plain dict per template instead of Jinja's ChainMap: every render, include and import walks these keys,
+        # and a ChainMap walks them in Python. All globals are set before the first template loads.
+        return {**self.globals, **(d or {})}
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _TranslatedConstants(NodeTransformer):
+    """Replaces `_("literal")`, `gettext(...)`, `pgettext("context", "literal")` and `{% trans %}` blocks (all of which
+    compile to such calls) with their translation as a Markup constant, %-formatted with the keyword arguments at
+    render time exactly as `_template_gettext` would. Jinja folds the constants into the template's output, so fixed
+    texts cost nothing when a page renders. `ngettext` depends on its count and stays a call."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Expr:
+        self.generic_visit(node)
+        if not isinstance(node.node, nodes.Name) or node.dyn_args or node.dyn_kwargs:
+            return node
+        arguments = [argument.value for argument in node.args if isinstance(argument, nodes.Const)]
+        if len(arguments) != len(node.args) or not all(isinstance(argument, str) for argument in arguments):
+            return node
+        translations = i18n.translations(self.locale)
+        if node.node.name in ("_", "gettext") and len(arguments) == 1:
+            text = translations.gettext(arguments[0])
+        elif node.node.name == "pgettext" and len(arguments) == 2:
+            text = translations.pgettext(*arguments)
+        else:
+            return node
+        markup = Markup(text)  # noqa: S704 - our own catalogue
+        if not node.kwargs:
+            return nodes.MarkSafe(nodes.Const(_format(markup, {})), lineno=node.lineno)
+        variables = nodes.Dict([nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs], lineno=node.lineno)
+        return nodes.Mod(nodes.MarkSafe(nodes.Const(markup)), variables, lineno=node.lineno)
+
+
+class _TranslatingCodeGenerator(CodeGenerator):
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        _TranslatedConstants(self.environment.locale).visit(node)
+        super().visit_Template(node, frame)
+
+
+_Environment.code_generator_class = _TranslatingCodeGenerator
 
 
 # Jinja's own newstyle wrappers cost a quarter of a page's render time; these keep their semantics (the result is
@@ -76,8 +150,73 @@ def _template_pgettext(context: str, message: str, /, **variables) -> Markup:
     return _format(_translated_markup((locale, context, message), lambda: i18n.pgettext(context, message)), variables)
 
 
-def template_config(environment: Environment) -> TemplateConfig:
-    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
+FRAGMENT_CACHE_CHARS = 16 * 1024 * 1024  # per worker; a thread's latest messages take about 10 kB
+
+
+class FragmentCache:
+    """`{{ cached(macro, *arguments) }}` in a template: the macro's output, rendered once for these arguments and
+    the locale, for fragments shown again unchanged on every view (a thread's messages, the items of case lists).
+    The arguments are the whole key (rows frozen with every column), so a changed row renders anew and nothing is
+    ever stale; only for macros whose output follows from their arguments alone (no now(), no request). Where
+    freezing the rows costs too much, `key=` gives a cheaper key that must change whenever the output would (as
+    `db.conversations.thread_key`)."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars  # the budget: the fragments' total length
+        self._fragments: dict[tuple, Markup] = {}
+        self._used = 0
+
+    def __call__(self, macro, *arguments, key=None) -> Markup:
+        key = (macro, i18n.current_locale(), _frozen(arguments) if key is None else key)
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            fragment = macro(*arguments)
+            if len(fragment) <= self.chars // 16:  # a whole long thread is rendered as it comes, not kept
+                self._fragments[key] = fragment
+                self._used += len(fragment)
+                # The oldest go first (moving a hit to the end, as an LRU would, costs hashing its key again).
+                while self._used > self.chars:
+                    self._used -= len(self._fragments.pop(next(iter(self._fragments))))
+        return fragment
+
+
+def _frozen(value):
+    # Written for speed: the key of every item of a list is built on every view.
+    kind = type(value)
+    if kind is dict:
+        items = tuple(value.items())
+        try:
+            hash(items)  # a row of plain values: as it is
+            return items
+        except TypeError:  # a list or dict among the values
+            return tuple([(name, _frozen(item)) if type(item) in _CONTAINERS else (name, item) for name, item in items])
+    if kind is list or kind is tuple:
+        return tuple([_frozen(item) if type(item) in _CONTAINERS else item for item in value])
+    return value
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def template_config(environments: dict[str, Environment]) -> TemplateConfig:
+    return TemplateConfig(engine=_LocalisedTemplateEngine(environments))
+
+
+class _LocalisedTemplateEngine(JinjaTemplateEngine):
+    """Litestar's Jinja engine, taking each template from the environment of the request's locale."""
+
+    def __init__(self, environments: dict[str, Environment]) -> None:
+        super().__init__(engine_instance=environments[i18n.DEFAULT_LOCALE])
+        self.environments = environments
+
+    def get_template(self, template_name: str):
+        try:
+            return self.environments[i18n.current_locale()].get_template(template_name)
+        except JinjaTemplateNotFound as exc:
+            raise TemplateNotFoundException(template_name=template_name) from exc
+
+    def render_string(self, template_string: str, context) -> str:
+        return self.environments[i18n.current_locale()].from_string(template_string).render(context)
 
 
 def render_fragment(request: Request, template_name: str, context: dict) -> Markup:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from db.applications import CaseRecord, Draft
+from db.accounts import Organisation
+from db.applications import CaseRecord, CoApplicant, Draft
 from integrations.company_register import CompanyRecord
 from tests.applications.helpers import post_step
-from tests.factories import make_service_with_form
+from tests.factories import make_case, make_service_with_form, make_user
 from tests.login import csrf_from, log_in
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -100,3 +103,23 @@ async def test_applying_for_an_organisation_one_does_not_represent_is_ignored(cl
     assert started.status_code == 303
     draft = await Draft.objects().first()
     assert draft.organisation is None
+
+
+async def test_a_case_seen_in_several_ways_is_listed_once(client, app):
+    service = await make_service_with_form(slug="tjanst", title="Föreningsbidrag")
+    await log_in(client, app, ERIK)
+    await add(client, SKENE_IF)
+    organisation = await Organisation.objects().first()
+    erik = await make_user(ERIK)
+    # Erik applied for the club he represents, and named Maria, also on its board, as co-applicant.
+    case = await make_case(service, erik.id, organisation=organisation.id)
+    await CoApplicant.insert(CoApplicant(case=case.id, personal_number=MARIA, status="signed"))
+    for person in (ERIK, MARIA):
+        client.cookies.clear()
+        await log_in(client, app, person)
+        await add(client, SKENE_IF)
+        overview = await client.get("/mina-sidor")
+        assert overview.text.count(f"/mina-sidor/arenden/{case.reference}") == 1, person
+        assert "Inskickade och pågående (1)" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", overview.text)), person
+        listed = await client.get("/mina-sidor/arenden?grupp=pagaende")
+        assert listed.text.count(f"/mina-sidor/arenden/{case.reference}") == 1, person

@@ -1,0 +1,102 @@
+"""On PostgreSQL each HTTP request's queries share one pooled connection (db.engine.RequestConnection): one acquire
+per request, given back when the response starts, transactions on the same connection (so a request never waits
+for a second one), and tasks a request starts take their own."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import httpx
+import pytest
+
+from db import engine
+from db.applications import CaseRecord
+from db.conversations import Message
+from tests import database
+from tests.conftest import TEST_DATABASE_URL
+from tests.factories import make_case, make_service_with_form, make_user
+from tests.login import csrf_from, log_in
+
+pytestmark = [
+    pytest.mark.usefixtures("db"),
+    pytest.mark.skipif(not database.is_postgres(TEST_DATABASE_URL), reason="SQLite reads need no pool"),
+]
+ERIK = "198112189876"
+
+
+@pytest.fixture
+async def pool_of(monkeypatch):
+    """Start the app's engine with a pool of the given size (the suite's app runs without one); returns the list
+    of tasks that acquired a connection from it."""
+    acquired = []
+    acquire = asyncpg.Pool.acquire
+
+    def counting_acquire(pool, *args, **kwargs):
+        acquired.append(asyncio.current_task())
+        return acquire(pool, *args, **kwargs)
+
+    async def start(size: int) -> list:
+        await engine.start(size, size)
+        monkeypatch.setattr(asyncpg.Pool, "acquire", counting_acquire)
+        return acquired
+
+    yield start
+    monkeypatch.undo()
+    await engine.stop()
+
+
+async def erik_with_case(client, app):
+    service = await make_service_with_form(slug="tjanst", title="Bygglov")
+    await log_in(client, app, ERIK)
+    return await make_case(service, (await make_user(ERIK)).id)
+
+
+async def test_a_page_takes_one_connection_for_all_its_queries_and_gives_it_back(client, app, pool_of):
+    acquired = await pool_of(2)
+    case = await erik_with_case(client, app)
+    acquired.clear()
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")  # session, case, events, files, thread
+    assert page.status_code == 200 and case.reference in page.text
+    assert len(acquired) == 1
+    assert engine.current_engine().pool.get_idle_size() == 2
+
+
+async def test_a_request_writing_in_a_transaction_after_reading_needs_no_second_connection(client, app, pool_of):
+    await pool_of(1)
+    case = await erik_with_case(client, app)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    url = f"/mina-sidor/arenden/{case.reference}/meddelanden"
+    # With one pooled connection, a transaction that asked the pool for another would wait forever.
+    sent = await asyncio.wait_for(client.post(url, data={"_csrf_token": csrf_from(page.text), "text": "Hej"}), 10)
+    assert sent.status_code == 303
+    assert await Message.count().where(Message.case == case.id) == 1
+
+
+async def test_concurrent_requests_take_turns_with_the_pool(client, app, pool_of):
+    await pool_of(1)
+    case = await erik_with_case(client, app)
+    pages = await asyncio.wait_for(
+        asyncio.gather(*(client.get(f"/mina-sidor/arenden/{case.reference}") for _ in range(8))), 20
+    )
+    assert [page.status_code for page in pages] == [200] * 8
+
+
+async def test_a_task_started_by_a_request_takes_its_own_connection(pool_of):
+    acquired = await pool_of(2)
+
+    async def slow_query() -> None:
+        await CaseRecord.raw("SELECT pg_sleep(0.05)")
+
+    async def application(scope, receive, send) -> None:
+        # The same connection cannot run two queries at once: asyncpg would refuse the second.
+        await asyncio.gather(asyncio.create_task(slow_query()), slow_query())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=engine.RequestConnection(application))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answer = await client.get("/")
+    assert answer.status_code == 204
+    assert len(acquired) == 2 and acquired[0] is not acquired[1]
+    assert engine.current_engine().pool.get_idle_size() == 2
