@@ -16,7 +16,6 @@ from litestar.types import Receive, Scope, Send
 from core.logging import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from db import engine
-from db.catalogue_index import CatalogueCache
 from integrations.bankid import BankIdClient
 from integrations.bankid.simulator import BankIdSimulator, simulator_api
 from integrations.company_register import NoCompanyRegister
@@ -24,6 +23,7 @@ from integrations.company_register.fixture import FixtureCompanyRegister
 from integrations.population_register import NoRegister
 from integrations.population_register.fixture import FixtureRegister
 from routes import all_route_handlers, dev_route_handlers
+from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.security import security_headers_hook

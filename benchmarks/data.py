@@ -45,9 +45,9 @@ async def logged_in_session() -> str:
     """A resident (Erik Andersson, a test person) with a session; returns the session cookie's value."""
     from datetime import timedelta
 
-    from db.accounts import account_after_login
-    from db.sessions import create_session
+    from db.auth import create_session
     from integrations.population_register.fixture import FixtureRegister
+    from services.auth import account_after_login
 
     account, _ = await account_after_login("198112189876", "Erik", "Andersson", FixtureRegister(), clock.now())
     return await create_session(account.id, staff_role="", staff_unit="", now=clock.now(), max_age=timedelta(hours=8))
@@ -76,7 +76,7 @@ async def application_setup(users: int) -> dict:
 
     from db.accounts import UserAccount
     from db.applications import FormVersion
-    from db.sessions import create_session
+    from db.auth import create_session
 
     service = await EService.objects().where(EService.published == True).first()  # noqa: E712
     await FormVersion.insert(
@@ -120,10 +120,11 @@ async def my_pages_setup(cases_per_user: dict[str, int], messages: int, other_ca
     from piccolo.engine.postgres import PostgresEngine
 
     from db.accounts import UserAccount
-    from db.applications import CaseEvent, CaseRecord, FormVersion
-    from db.conversations import Message, SupplementRequest
+    from db.applications import FormVersion
+    from db.auth import create_session
+    from db.cases import CaseEvent, CaseRecord
     from db.engine import current_engine
-    from db.sessions import create_session
+    from db.messages import Message, SupplementRequest
 
     service = await EService.objects().where(EService.published == True).first()  # noqa: E712
     await EService.update({EService.allows_messages: True, EService.allows_supplement: True}).where(

@@ -20,7 +20,7 @@ import time
 import httpx
 
 from benchmarks.run import RESULTS, benchmark_database, benchmark_server, wrk
-from web.my_cases import THREAD_LATEST
+from services.messages import THREAD_LATEST
 
 TARGET = 0.08  # on PostgreSQL, production's database; SQLite's figures are reported without one
 SLICE = 2  # seconds

@@ -14,9 +14,8 @@ import argparse
 import asyncio
 import sys
 
-from core import clock
 from core.identity_numbers import InvalidIdentityNumber, parse_personal_number
-from db import accounts, audit, sessions
+from services import staff
 
 
 async def run(arguments: list[str]) -> int:
@@ -24,7 +23,7 @@ async def run(arguments: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add", help="add someone to the staff register, or change their role or unit")
     add.add_argument("personal_number")
-    add.add_argument("--role", choices=accounts.STAFF_ROLES, default="officer")
+    add.add_argument("--role", choices=staff.STAFF_ROLES, default="officer")
     add.add_argument("--unit", default="")
     remove = commands.add_parser("remove", help="remove someone from the staff register and end their sessions")
     remove.add_argument("personal_number")
@@ -32,7 +31,7 @@ async def run(arguments: list[str]) -> int:
     args = parser.parse_args(arguments)
 
     if args.command == "list":
-        for member in await accounts.all_staff():
+        for member in await staff.members():
             print(f"{member.personal_number[:8]}-{member.personal_number[8:]}  {member.role:8}  {member.unit}")
         return 0
     try:
@@ -41,17 +40,13 @@ async def run(arguments: list[str]) -> int:
         print(f"Invalid personal identity number: {error}", file=sys.stderr)
         return 2
     if args.command == "add":
-        member = await accounts.add_staff(personal_number, args.role, args.unit, clock.now())
-        await audit.record("staff.added", target=f"staff:{member.id}", role=args.role)
-        # A new role takes effect at the next login: end current sessions so it cannot be stale.
-        await sessions.end_sessions_of(personal_number)
+        await staff.add_member(personal_number, args.role, args.unit)
         print(f"Saved: {args.role}, unit {args.unit or '-'}")
         return 0
-    if not await accounts.remove_staff(personal_number):
+    ended = await staff.remove_member(personal_number)
+    if ended is None:
         print("Not in the staff register.", file=sys.stderr)
         return 1
-    ended = await sessions.end_sessions_of(personal_number)
-    await audit.record("staff.removed", sessions_ended=ended)
     print(f"Removed; {ended} session(s) ended.")
     return 0
 

@@ -1,12 +1,18 @@
-"""Applications: form versions, drafts (the private area), attachments, signatures, co-applicants, and the cases that
-submission creates with their reference numbers, timelines and the notification outbox.
+"""The private area: form versions, drafts and the files attached to them. Tables and queries.
 
-A draft is not a public document: only its owner (and, while it waits for their signature, its co-applicants) can
-reach it. No staff view, search, export or log line reads the `draft` table. Submission moves everything into a
-`case_record` in one transaction.
+A draft is not a public document: only its owner (or, for e-services without login, the browser holding the draft's
+cookie) can reach it, and while it waits for their signatures its co-applicants may read it. No staff view, search,
+export or log line reads the `draft` table; submission (db/cases.py) moves what it sends into a `case_record` in one
+transaction.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
 
 from piccolo.columns import (
     JSON,
@@ -21,10 +27,13 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from db.accounts import UserAccount
 from db.catalogue import EService
+from db.engine import fetch, json_column, json_set_arguments, json_set_keys, uuid_column
+from forms.definition import FormDefinition, load_definition
 
 
 class FormVersion(Table, tablename="form_version"):
@@ -56,45 +65,16 @@ class Draft(Table, tablename="draft"):
     )
 
 
-class CaseRecord(Table, tablename="case_record"):
-    """An incoming document: created by submission, with a time of receipt and a reference number."""
-
-    id = Serial(primary_key=True)
-    reference = Varchar(length=20, unique=True)
-    source_draft = UUID(unique=True, help_text="The draft it came from: one case per draft, however often submitted.")
-    e_service = ForeignKey(references=EService, on_delete=OnDelete.restrict, null=False)
-    form_version = ForeignKey(references=FormVersion, on_delete=OnDelete.restrict, null=False)
-    applicant = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
-    answers = JSON(default="{}")
-    digest = Varchar(length=64, default="")
-    status = Varchar(length=30, default="received")
-    protected = Boolean(default=False, help_text="The applicant or a party has protected identity.")
-    received_at = Timestamptz()
-    assigned_to = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
-    closed_at = Timestamptz(null=True, default=None)
-    decision = Text(default="")
-    receipt_key = Varchar(length=64, default="", help_text="Anonymous submissions: hash of the receipt cookie token.")
-    organisation = Integer(null=True, default=None, help_text="Applied for on behalf of this organisation (id).")
-
-
-class CaseEvent(Table, tablename="case_event"):
-    """The case's timeline; `details` holds no personal data beyond what the case itself holds."""
-
-    id = Serial(primary_key=True)
-    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
-    at = Timestamptz()
-    kind = Varchar(length=40)
-    actor = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
-    details = JSON(default="{}")
-
-
 class Attachment(Table, tablename="attachment"):
-    """A file, checked by content, stored in the database so every process can serve it."""
+    """A file, checked by content, stored in the database so every process can serve it: a draft's until
+    submission moves it to the case, or a case's (sent with the form, a message or a supplement)."""
 
     id = Serial(primary_key=True)
     public_id = UUID(unique=True)
     draft = ForeignKey(references=Draft, on_delete=OnDelete.cascade, null=True)
-    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=True)
+    case = ForeignKey(
+        references=LazyTableReference("CaseRecord", module_path="db.cases"), on_delete=OnDelete.cascade, null=True
+    )
     message_id = Integer(null=True, default=None, help_text="Sent with a message (id in `message`).")
     supplement_id = Integer(null=True, default=None, help_text="Sent with a supplement (id in `supplement_request`).")
     field_id = Varchar(length=40)
@@ -106,47 +86,187 @@ class Attachment(Table, tablename="attachment"):
     created_at = Timestamptz()
 
 
-class CoApplicant(Table, tablename="co_applicant"):
-    id = Serial(primary_key=True)
-    draft = ForeignKey(references=Draft, on_delete=OnDelete.cascade, null=True)
-    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=True)
-    personal_number = Varchar(length=12)
-    status = Varchar(length=20, default="pending", help_text="pending | signed | declined")
-    decided_at = Timestamptz(null=True, default=None)
+async def latest_form_version(e_service_id: int) -> FormVersion | None:
+    return (
+        await FormVersion.objects()
+        .where((FormVersion.e_service == e_service_id) & (FormVersion.published == True))  # noqa: E712
+        .order_by(FormVersion.version, ascending=False)
+        .first()
+    )
 
 
-class Signature(Table, tablename="signature"):
-    """A BankID signature: who signed which digest when, and BankID's completion data (signature and OCSP)."""
-
-    id = Serial(primary_key=True)
-    draft = ForeignKey(references=Draft, on_delete=OnDelete.cascade, null=True)
-    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=True)
-    signer = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
-    personal_number = Varchar(length=12)
-    role = Varchar(length=20, help_text="applicant | coapplicant")
-    digest = Varchar(length=64)
-    order_ref = Varchar(length=64)
-    signed_at = Timestamptz()
-    completion = JSON(default="{}")
+_FORM_VERSION_QUERY = "SELECT definition, version FROM form_version WHERE id = {}"
 
 
-class ReferenceCounter(Table, tablename="reference_counter"):
-    id = Serial(primary_key=True)
-    year = Integer(unique=True)
-    last = Integer(default=0)
+async def definition_of(form_version_id: int) -> tuple[FormDefinition, int]:
+    """The parsed definition and version number of a form version (parsed once per distinct text)."""
+    rows = await fetch(_FORM_VERSION_QUERY, form_version_id)
+    return parsed_definition(rows[0]["definition"]), rows[0]["version"]
 
 
-class Notification(Table, tablename="notification"):
-    """The mail outbox. Bodies name no person and no case detail beyond the reference number."""
+@functools.lru_cache(maxsize=256)
+def parsed_definition(text: str) -> FormDefinition:
+    """A stored definition, parsed once per distinct text (they are never changed once stored)."""
+    return load_definition(text)
 
-    id = Serial(primary_key=True)
-    user = ForeignKey(references=UserAccount, on_delete=OnDelete.cascade, null=True)
-    email = Varchar(length=254)
-    kind = Varchar(length=40)
-    subject = Varchar(length=200)
-    body = Text()
-    created_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None)
-    attempts = Integer(default=0)
-    next_attempt_at = Timestamptz()
-    last_error = Varchar(length=500, default="")
+
+@dataclasses.dataclass
+class DraftRecord:
+    """A draft as the request handling needs it (read with plain SQL: every step and autosave reads one)."""
+
+    id: int
+    public_id: uuid.UUID
+    owner: int | None
+    anonymous_key: str
+    e_service: int
+    form_version: int
+    answers: dict
+    status: str
+    digest: str
+    signing_deadline: datetime | None
+    returned_reason: str
+    created_at: datetime
+    last_activity_at: datetime
+    organisation: int | None = None
+
+
+# Names its columns, so a column added to the table later does not break DraftRecord.
+_DRAFT_COLUMNS = ", ".join(f.name for f in dataclasses.fields(DraftRecord))
+_DRAFT_QUERY = f"SELECT {_DRAFT_COLUMNS} FROM draft WHERE public_id = {{}}"  # noqa: S608 (column names are ours)
+_OPEN_DRAFT_QUERY = (
+    f"SELECT {_DRAFT_COLUMNS} FROM draft WHERE owner = {{}} AND e_service = {{}} "  # noqa: S608
+    "ORDER BY last_activity_at DESC LIMIT 1"
+)
+
+
+def _draft_record(row: dict) -> DraftRecord:
+    return DraftRecord(
+        **{**row, "public_id": uuid_column(row["public_id"]), "answers": json_column(row["answers"], {})}
+    )
+
+
+def parse_public_id(public_id: str) -> uuid.UUID | None:
+    """The UUID in an address, or None when it is not one (the same answer as an unknown draft)."""
+    try:
+        return uuid.UUID(public_id)
+    except ValueError:
+        return None
+
+
+async def draft_by_public_id(public_id: str) -> DraftRecord | None:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
+    rows = await fetch(_DRAFT_QUERY, parsed)
+    return _draft_record(rows[0]) if rows else None
+
+
+async def open_draft(owner_id: int, e_service_id: int) -> DraftRecord | None:
+    """The owner's most recently used draft of the e-service."""
+    rows = await fetch(_OPEN_DRAFT_QUERY, owner_id, e_service_id)
+    return _draft_record(rows[0]) if rows else None
+
+
+async def create_draft(
+    *,
+    owner_id: int | None,
+    anonymous_key: str,
+    e_service_id: int,
+    form_version_id: int,
+    answers: dict,
+    now: datetime,
+    organisation_id: int | None = None,
+) -> Draft:
+    draft = Draft(
+        public_id=uuid.uuid4(),
+        owner=owner_id,
+        anonymous_key=anonymous_key,
+        e_service=e_service_id,
+        form_version=form_version_id,
+        answers=answers,
+        organisation=organisation_id,
+        created_at=now,
+        last_activity_at=now,
+    )
+    await draft.save()
+    return draft
+
+
+async def save_answers(draft: DraftRecord, changes: dict, now: datetime) -> None:
+    """Store the answers in `changes` (and only those: another tab saving other answers of the same draft at the
+    same moment keeps its own), in one statement; `draft.answers` becomes what the database now holds."""
+    rows = await fetch(
+        f"UPDATE draft SET answers = {json_set_keys('answers', len(changes))}, last_activity_at = {{}} "  # noqa: S608
+        "WHERE id = {} RETURNING answers",
+        *json_set_arguments(changes),
+        now,
+        draft.id,
+    )
+    if rows:
+        draft.answers = json_column(rows[0]["answers"], {})
+    draft.last_activity_at = now
+
+
+async def delete_draft(draft_id: int) -> None:
+    await Draft.delete().where(Draft.id == draft_id)
+
+
+def deletion_date(last_activity: datetime, retention_days: int | None, default_days: int) -> datetime:
+    return last_activity + timedelta(days=retention_days or default_days)
+
+
+_ATTACHMENTS_QUERY = (
+    "SELECT id, public_id, field_id, filename, content_type, size, sha256 FROM attachment WHERE draft = {} ORDER BY id"
+)
+
+
+async def attachments_of(draft_id: int) -> list[dict]:
+    return await fetch(_ATTACHMENTS_QUERY, draft_id)
+
+
+def by_field(attachments: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for attachment in attachments:
+        grouped[attachment["field_id"]].append(attachment)
+    return grouped
+
+
+async def add_attachment(
+    draft_id: int, field_id: str, *, filename: str, content_type: str, size: int, sha256: str, content: bytes, now
+) -> None:
+    await Attachment.insert(
+        Attachment(
+            public_id=uuid.uuid4(),
+            draft=draft_id,
+            field_id=field_id,
+            filename=filename,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            content=content,
+            created_at=now,
+        )
+    )
+
+
+async def remove_attachment(draft_id: int, public_id: str) -> bool:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return False
+    removed = (
+        await Attachment.delete()
+        .where((Attachment.draft == draft_id) & (Attachment.public_id == parsed))
+        .returning(Attachment.id)
+    )
+    return bool(removed)
+
+
+async def attachment_content(draft_id: int, public_id: str) -> dict | None:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
+    return (
+        await Attachment.select(Attachment.filename, Attachment.content_type, Attachment.content)
+        .where((Attachment.draft == draft_id) & (Attachment.public_id == parsed))
+        .first()
+    )

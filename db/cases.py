@@ -1,32 +1,60 @@
-"""Cases: submission (a draft becomes an incoming document in one transaction), reference numbers, co-signing,
-timelines and the notification outbox."""
+"""Cases: submission (a draft becomes an incoming document, with a time of receipt and a reference number, in one
+transaction), the timeline, the decision, and the files of a case. Tables and queries."""
 
 from __future__ import annotations
 
-import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from asyncpg.exceptions import UniqueViolationError
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
 
 from core.i18n import LOCAL_TIMEZONE
-from core.i18n import gettext as _
-from db.accounts import account_by_id, emails_of
-from db.applications import (
-    Attachment,
-    CaseEvent,
-    CaseRecord,
-    CoApplicant,
-    Draft,
-    ReferenceCounter,
-    Signature,
-)
-from db.drafts import DraftRecord
-from db.engine import fetch, json_column, write_transaction
-from db.notices import notify_applicant, queue_notification
+from db import signing
+from db.accounts import UserAccount
+from db.applications import Attachment, Draft, DraftRecord, FormVersion, parse_public_id
+from db.catalogue import EService
+from db.engine import fetch, is_unique_violation, json_column, write_transaction
+from db.notices import notify_applicant, notify_case_received
 
-log = logging.getLogger(__name__)
+
+class CaseRecord(Table, tablename="case_record"):
+    """An incoming document: created by submission, with a time of receipt and a reference number."""
+
+    id = Serial(primary_key=True)
+    reference = Varchar(length=20, unique=True)
+    source_draft = UUID(unique=True, help_text="The draft it came from: one case per draft, however often submitted.")
+    e_service = ForeignKey(references=EService, on_delete=OnDelete.restrict, null=False)
+    form_version = ForeignKey(references=FormVersion, on_delete=OnDelete.restrict, null=False)
+    applicant = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    answers = JSON(default="{}")
+    digest = Varchar(length=64, default="")
+    status = Varchar(length=30, default="received")
+    protected = Boolean(default=False, help_text="The applicant or a party has protected identity.")
+    received_at = Timestamptz()
+    assigned_to = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    closed_at = Timestamptz(null=True, default=None)
+    decision = Text(default="")
+    receipt_key = Varchar(length=64, default="", help_text="Anonymous submissions: hash of the receipt cookie token.")
+    organisation = Integer(null=True, default=None, help_text="Applied for on behalf of this organisation (id).")
+
+
+class CaseEvent(Table, tablename="case_event"):
+    """The case's timeline; `details` holds no personal data beyond what the case itself holds."""
+
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    at = Timestamptz()
+    kind = Varchar(length=40)
+    actor = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    details = JSON(default="{}")
+
+
+class ReferenceCounter(Table, tablename="reference_counter"):
+    id = Serial(primary_key=True)
+    year = Integer(unique=True)
+    last = Integer(default=0)
 
 
 async def next_reference(year: int) -> str:
@@ -89,14 +117,11 @@ async def submit(
                 )
             else:
                 await Attachment.delete().where(Attachment.draft == draft.id)
-            for table in (Attachment, Signature, CoApplicant):
-                await table.update({table.case: case.id, table.draft: None}).where(table.draft == draft.id)
-            await Draft.delete().where(Draft.id == draft.id)
-            signed = (
-                await Signature.select(Signature.signed_at, Signature.role, Signature.signer)
-                .where(Signature.case == case.id)
-                .order_by(Signature.signed_at)
+            await Attachment.update({Attachment.case: case.id, Attachment.draft: None}).where(
+                Attachment.draft == draft.id
             )
+            signed = await signing.move_to_case(draft.id, case.id)
+            await Draft.delete().where(Draft.id == draft.id)
             events = []
             for s in signed:
                 events.append(
@@ -108,21 +133,12 @@ async def submit(
                     events.append(CaseEvent(case=case.id, at=s["signed_at"], kind="cosign_requested", details={}))
             await CaseEvent.insert(*events, CaseEvent(case=case.id, at=now, kind="received", actor=draft.owner))
             if notify_email:
-                await queue_notification(
-                    user_id=draft.owner,
-                    email=notify_email,
-                    kind="case_received",
-                    subject=_("Your case %(reference)s has been received") % {"reference": reference},
-                    body=_(
-                        "We have received your application. Its reference number is %(reference)s.\n\n"
-                        "Log in on My pages to follow it."
-                    )
-                    % {"reference": reference},
-                    now=now,
-                )
+                await notify_case_received(draft.owner, notify_email, reference, now)
             return case
-    except UniqueViolationError:
-        # PostgreSQL: another request submitted the same draft at the same moment and won the unique source_draft.
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+        # Another request submitted the same draft at the same moment and won the unique source_draft.
         existing = await case_from_draft(draft.public_id)
         if existing is None:
             raise
@@ -150,87 +166,6 @@ async def decide(case_id: int, officer_id: int | None, decision: str, now: datet
     return True
 
 
-# Co-signing: after the applicant signs, the draft waits (still private) for every co-applicant's signature.
-
-
-async def start_cosigning(draft: DraftRecord, digest: str, coapplicants: list[str], deadline: datetime) -> None:
-    async with write_transaction():
-        await CoApplicant.delete().where(CoApplicant.draft == draft.id)
-        await CoApplicant.insert(*(CoApplicant(draft=draft.id, personal_number=number) for number in coapplicants))
-        await Draft.update(
-            {
-                Draft.status: "awaiting_signatures",
-                Draft.digest: digest,
-                Draft.signing_deadline: deadline,
-                Draft.returned_reason: "",
-            }
-        ).where(Draft.id == draft.id)
-
-
-def signing_time_is_up(draft, now: datetime) -> bool:
-    return draft.status == "awaiting_signatures" and bool(draft.signing_deadline) and now > draft.signing_deadline
-
-
-async def end_cosigning(draft_id: int, owner_id: int | None, now: datetime, reason: str | None = None) -> bool:
-    """A co-applicant declined (`reason`) or the time to sign ran out: the application is its applicant's draft
-    again, with the reason, every signature void, and the applicant gets a notice. Once: False when it had already
-    ended (the job and a page view, say, at the same moment)."""
-    async with write_transaction():
-        returned = (
-            await Draft.update(
-                {
-                    Draft.status: "draft",
-                    Draft.digest: "",
-                    Draft.signing_deadline: None,
-                    Draft.returned_reason: reason or _("The time for your co-applicants to sign ran out."),
-                }
-            )
-            .where((Draft.id == draft_id) & (Draft.status == "awaiting_signatures"))
-            .returning(Draft.id)
-        )
-        if not returned:
-            return False
-        await Signature.delete().where(Signature.draft == draft_id)
-        await CoApplicant.update({CoApplicant.status: "pending", CoApplicant.decided_at: None}).where(
-            CoApplicant.draft == draft_id
-        )
-    await notify_applicant_cosigning_ended(owner_id, now)
-    return True
-
-
-async def record_signature(
-    *,
-    draft_id: int,
-    signer_id: int,
-    personal_number: str,
-    role: str,
-    digest: str,
-    order_ref: str,
-    completion: dict,
-    now: datetime,
-) -> None:
-    await Signature.insert(
-        Signature(
-            draft=draft_id,
-            signer=signer_id,
-            personal_number=personal_number,
-            role=role,
-            digest=digest,
-            order_ref=order_ref,
-            signed_at=now,
-            completion=completion,
-        )
-    )
-    if role == "coapplicant":
-        await CoApplicant.update({CoApplicant.status: "signed", CoApplicant.decided_at: now}).where(
-            (CoApplicant.draft == draft_id) & (CoApplicant.personal_number == personal_number)
-        )
-
-
-def signing_deadline(now: datetime, days: int) -> datetime:
-    return now + timedelta(days=days)
-
-
 async def attachments_of_case(case_id: int) -> list[dict]:
     """Every file of the case (sent with the form, a message or a supplement), without content, oldest first."""
     return await fetch(
@@ -238,180 +173,6 @@ async def attachments_of_case(case_id: int) -> list[dict]:
         'FROM attachment WHERE "case" = {} ORDER BY id',
         case_id,
     )
-
-
-async def signatures_of_case(case_id: int) -> list[dict]:
-    """Signatures with the signer's name as BankID gave it."""
-    rows = await fetch(
-        'SELECT role, personal_number, signed_at, completion FROM signature WHERE "case" = {} ORDER BY signed_at',
-        case_id,
-    )
-    for row in rows:
-        completion = json_column(row.pop("completion"), {})
-        row["name"] = (completion.get("user") or {}).get("name") or completion.get("name", "")
-    return rows
-
-
-async def notify_coapplicants(personal_numbers: list[str], service_title: str, now: datetime) -> None:
-    """Ask co-applicants with a known e-mail address to sign (no details: they log in to read it)."""
-    for user_id, email in await emails_of(personal_numbers):
-        await queue_notification(
-            user_id=user_id,
-            email=email,
-            kind="cosign_requested",
-            subject=_("An application is waiting for your signature"),
-            body=_("You have been named as co-applicant on an application. Log in on My pages to read and sign it."),
-            now=now,
-        )
-
-
-async def past_signing_deadline(now: datetime) -> list[dict]:
-    """Drafts still waiting for co-applicants when their time to sign has run out."""
-    return await fetch(
-        "SELECT id, owner FROM draft WHERE status = 'awaiting_signatures' AND signing_deadline < {}", now
-    )
-
-
-async def notify_applicant_cosigning_ended(owner_id: int | None, now: datetime) -> None:
-    """A co-applicant declined, or the time to sign ran out: the application is the applicant's draft again."""
-    owner = await account_by_id(owner_id) if owner_id else None
-    if owner and owner.email:
-        await queue_notification(
-            user_id=owner.id,
-            email=owner.email,
-            kind="cosign_declined",
-            subject=_("Your application needs your attention"),
-            body=_("A co-applicant did not sign your application. Log in on My pages to see what to do."),
-            now=now,
-        )
-
-
-# A resident sees a case as its applicant, as a co-applicant, or as a representative of the organisation it was made
-# for. One condition, used by every query below, so the lists and the case page can never disagree.
-_VISIBLE_TO = (
-    '(c.applicant = {} OR c.id IN (SELECT "case" FROM co_applicant WHERE personal_number = {}) '
-    'OR c.organisation IN (SELECT organisation FROM representation WHERE "user" = {}))'
-)
-_CASE_COLUMNS = (
-    "c.id, c.reference, c.status, c.received_at, c.closed_at, c.source_draft, c.applicant, c.organisation, "
-    "c.decision, c.form_version, c.e_service, c.protected, e.title AS service_title, e.slug AS service_slug, "
-    "e.retention_days_closed, e.allows_messages, e.allows_supplement, o.name AS organisation_name"
-)
-_CASE_JOINS = "JOIN e_service e ON e.id = c.e_service LEFT JOIN organisation o ON o.id = c.organisation"
-_CASE_FROM = f"case_record c {_CASE_JOINS}"
-GROUP_STATUSES = {"pagaende": ("received", "in_progress", "awaiting_supplement"), "avslutade": ("closed",)}
-
-
-def _visible_args(user_id: int, personal_number: str) -> tuple:
-    return (user_id, personal_number, user_id)
-
-
-async def case_for(reference: str, user_id: int, personal_number: str) -> dict | None:
-    """The case with this reference if the user may see it, with its answers, its form's definition (text),
-    whether it has signatures and supplement requests at all (most have none: no need to ask for them) and how the
-    user sees it (`viewer_role`: applicant, representative or coapplicant); None for a stranger (the same answer as
-    no case)."""
-    rows = await fetch(
-        f"SELECT {_CASE_COLUMNS}, c.answers, f.definition AS form_definition, "  # noqa: S608
-        'EXISTS (SELECT 1 FROM signature s WHERE s."case" = c.id) AS has_signatures, '
-        'EXISTS (SELECT 1 FROM supplement_request r WHERE r."case" = c.id) AS has_supplements, '
-        "CASE WHEN c.applicant = {} THEN 'applicant' "
-        "WHEN c.organisation IN (SELECT organisation FROM representation WHERE \"user\" = {}) THEN 'representative' "
-        "ELSE 'coapplicant' END AS viewer_role "
-        f"FROM {_CASE_FROM} JOIN form_version f ON f.id = c.form_version "
-        f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
-        user_id,
-        user_id,
-        reference,
-        *_visible_args(user_id, personal_number),
-    )
-    return rows[0] if rows else None
-
-
-# What the lists mark on each case: unread messages from the officer, and open supplement requests (how many, the
-# earliest due date and that request's message). Correlated subqueries, evaluated for the page's rows only.
-_CASE_MARKERS = (
-    "(SELECT count(*) FROM message m WHERE m.\"case\" = c.id AND m.from_officer = 'yes' "
-    "AND m.read_by_resident_at IS NULL) AS unread, "
-    '(SELECT count(*) FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL) AS supplements_open, '
-    '(SELECT min(s.due_date) FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL) '
-    "AS supplement_due, "
-    '(SELECT s.message FROM supplement_request s WHERE s."case" = c.id AND s.answered_at IS NULL '
-    "ORDER BY s.due_date, s.id LIMIT 1) AS supplement_message"
-)
-# The same rule as _VISIBLE_TO, as the user's cases with what lists sort and filter on: own cases from a covering
-# index (applicant, status, received_at, id), then the few they see as co-applicant or representative that are not
-# already among them (UNION ALL: deduplicating hundreds of own cases cost more than the rest of the query). CROSS JOIN
-# makes SQLite keep that order (it would rather scan every case than trust an index on a mostly empty organisation
-# column); PostgreSQL reads it as a join. A list query starts with it and reads `visible` as often as it needs: it is
-# computed once.
-_WITH_VISIBLE = (
-    "WITH visible AS MATERIALIZED (SELECT id, status, received_at FROM case_record WHERE applicant = {} "
-    "UNION ALL SELECT DISTINCT v.id, v.status, v.received_at FROM co_applicant a CROSS JOIN case_record v "
-    'WHERE a.personal_number = {} AND v.id = a."case" AND v.applicant IS DISTINCT FROM {} '
-    "UNION ALL SELECT DISTINCT v.id, v.status, v.received_at FROM representation r CROSS JOIN case_record v "
-    'WHERE r."user" = {} AND v.organisation = r.organisation AND v.applicant IS DISTINCT FROM {} '
-    'AND NOT EXISTS (SELECT 1 FROM co_applicant a WHERE a."case" = v.id AND a.personal_number = {})) '
-)
-
-
-def _with_visible_args(user_id: int, personal_number: str) -> tuple:
-    return (user_id, personal_number, user_id, user_id, user_id, personal_number)
-
-
-_NEWEST_FIRST = "c.received_at DESC, c.id DESC"
-
-
-# What a case list shows of each case (fewer columns: each one costs on every row of every list).
-_LIST_COLUMNS = (
-    "c.id, c.reference, c.status, c.received_at, c.closed_at, e.title AS service_title, e.retention_days_closed, "
-    "o.name AS organisation_name"
-)
-
-
-def _page_of(where: str) -> str:
-    """Rows with markers for a page of the `visible` cases that `where` selects, each with how many `where` selects
-    in all (`total`): ids are sorted and cut first, and only the page's rows are joined and counted (sorting whole
-    joined rows, markers and all, costs several times more; a window function costs more than the count)."""
-    return (
-        f"SELECT {_LIST_COLUMNS}, {_CASE_MARKERS}, (SELECT count(*) FROM visible c WHERE {where}) AS total "  # noqa: S608
-        f"FROM (SELECT c.id FROM visible c WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT {{}} OFFSET {{}}) page "
-        f"JOIN case_record c ON c.id = page.id {_CASE_JOINS}"
-    )
-
-
-async def cases_in_group(
-    user_id: int, personal_number: str, group: str, *, offset: int, limit: int
-) -> tuple[list[dict], int]:
-    """A page of the user's cases in a group (newest first) with their markers, and how many there are in all."""
-    statuses = GROUP_STATUSES[group]
-    where = f"c.status IN ({', '.join('{}' for _ in statuses)})"
-    visible = _with_visible_args(user_id, personal_number)
-    rows = await fetch(
-        f"{_WITH_VISIBLE}{_page_of(where)} ORDER BY {_NEWEST_FIRST}", *visible, *statuses, *statuses, limit, offset
-    )
-    if rows:
-        return rows, rows[0]["total"]
-    if not offset:
-        return [], 0
-    count = f"{_WITH_VISIBLE}SELECT count(*) AS n FROM visible c WHERE {where}"  # noqa: S608
-    return [], (await fetch(count, *visible, *statuses))[0]["n"]
-
-
-async def newest_cases_per_group(user_id: int, personal_number: str, per_group: int) -> dict[str, tuple[list, int]]:
-    """For Mina sidor's overview: each group's newest cases with their markers, and its total (one query)."""
-    closed = GROUP_STATUSES["avslutade"]
-    is_closed = f"c.status IN ({', '.join('{}' for _ in closed)})"
-    rows = await fetch(
-        f"{_WITH_VISIBLE}SELECT * FROM ({_page_of(is_closed)}) closed_cases "  # noqa: S608
-        f"UNION ALL SELECT * FROM ({_page_of(f'NOT {is_closed}')}) open_cases",
-        *_with_visible_args(user_id, personal_number),
-        *(*closed, *closed, per_group, 0) * 2,
-    )
-    groups: dict[str, tuple[list, int]] = {name: ([], 0) for name in GROUP_STATUSES}
-    for row in sorted(rows, key=lambda row: (row["received_at"], row["id"]), reverse=True):
-        groups["avslutade" if row["status"] in closed else "pagaende"][0].append(row)
-    return {name: (rows, rows[0]["total"] if rows else 0) for name, (rows, _none) in groups.items()}
 
 
 async def events_of(case_id: int) -> list[dict]:
@@ -422,9 +183,8 @@ async def events_of(case_id: int) -> list[dict]:
 
 
 async def attachment_of_case(case_id: int, public_id: str) -> dict | None:
-    try:
-        parsed = uuid.UUID(public_id)
-    except ValueError:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
         return None
     return (
         await Attachment.select(Attachment.filename, Attachment.content_type, Attachment.content)

@@ -1,7 +1,10 @@
-"""The e-service catalogue: categories, e-services, their related forms (blanketter) and operating notices.
+"""The e-service catalogue: categories, e-services, their related forms (blanketter) and operating notices. Tables
+and queries.
 
-Reads for citizens go through the cached index in `db/catalogue_index.py`; every write must call `bump_version()` so
-that all processes pick the change up.
+Reads for citizens go through the in-memory index of services/catalogue.py; every write must call `bump_version()` so
+that all processes pick the change up. The one exception is the start counter (`count_start`): popularity may lag,
+and each process rebuilds its index every few minutes anyway (services.catalogue.MAX_AGE_SECONDS), so an application
+start does not make every process rebuild.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from core import clock
+from db.engine import fetch
 
 CATALOGUE_STAMP = "catalogue"
 
@@ -109,3 +113,30 @@ async def bump_version(name: str = CATALOGUE_STAMP) -> None:
         await CacheStamp.insert(CacheStamp(name=name, version=1, changed_at=clock.now())).on_conflict(
             action="DO NOTHING"
         )
+
+
+async def index_rows() -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """What the in-memory index is built from: categories (in their order), published e-services, related documents
+    (without content) and operating notices (newest first)."""
+    categories = await Category.select().order_by(Category.sort_order).order_by(Category.name)
+    services = await EService.select().where(EService.published == True)  # noqa: E712
+    documents = await fetch(
+        "SELECT e_service, title, filename, content_type, length(content) AS size "
+        "FROM related_document ORDER BY sort_order, title"
+    )
+    notices = await OperatingNotice.select().order_by(OperatingNotice.starts_at, ascending=False)
+    return categories, services, documents, notices
+
+
+async def related_document(e_service_id: int, filename: str) -> dict | None:
+    """A related form's content and content type."""
+    return (
+        await RelatedDocument.select(RelatedDocument.content, RelatedDocument.content_type)
+        .where((RelatedDocument.e_service == e_service_id) & (RelatedDocument.filename == filename))
+        .first()
+    )
+
+
+async def count_start(e_service_id: int) -> None:
+    """One more application started (ranks the popular e-services; see the module's note on bump_version)."""
+    await EService.update({EService.start_count: EService.start_count + 1}).where(EService.id == e_service_id)

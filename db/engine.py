@@ -1,4 +1,6 @@
-"""Engine selection from DATABASE_URL and the engine's life cycle inside the app."""
+"""Engine selection from DATABASE_URL, the engine's life cycle inside the app, and every difference between SQLite and
+PostgreSQL that the rest of db/ must know about (decoding values read with plain SQL, unique violations, an unavailable
+database, patching a JSON column). Nothing outside db/ asks which engine runs."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ import logging
 import sqlite3
 import string
 import threading
+import uuid
 from contextvars import ContextVar
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
@@ -39,6 +44,84 @@ def json_column(value, empty):
     if value is None or value == "":
         return empty
     return json.loads(value) if isinstance(value, str) else value
+
+
+def uuid_column(value) -> uuid.UUID | None:
+    """A UUID column read with plain SQL: a UUID from asyncpg, text from SQLite."""
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def date_column(value) -> date | None:
+    """A date read with plain SQL: a date from asyncpg; from SQLite text, also where an aggregate (min, max) lost
+    the column's type."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A write lost a race for a unique value (PostgreSQL; SQLite's IMMEDIATE transactions take turns instead)."""
+    return isinstance(error, asyncpg.UniqueViolationError) or (
+        isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+    )
+
+
+# What a database that cannot be reached raises: no connection (refused, unknown host, pool closed, server shutting
+# down or full), or SQLite's file gone or locked longer than the busy timeout.
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.ConnectionFailureError,
+    asyncpg.AdminShutdownError,
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database could not be reached (as opposed to a wrong query or bad data)."""
+    if isinstance(error, _UNAVAILABLE):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error)
+        return "unable to open" in message or "locked" in message or "disk I/O" in message
+    return False
+
+
+def json_set_keys(column: str, count: int) -> str:
+    """SQL for `column` (a JSON object) with `count` top-level keys set, as one expression evaluated by the
+    database, so two writers changing different keys at the same moment both keep their change. Its arguments are
+    `json_set_arguments(changes)`."""
+    if count == 0:
+        return column
+    if _is_postgres():
+        return f"({column}::jsonb || {{}}::jsonb)::json"
+    return f"json_set({column}, {', '.join(['{}, json({})'] * count)})"
+
+
+def json_set_arguments(changes: dict) -> tuple:
+    if not changes:
+        return ()
+    if _is_postgres():
+        return (json.dumps(changes, ensure_ascii=False),)
+    return tuple(
+        argument
+        for key, value in changes.items()
+        for argument in ('$."' + key.replace('"', "") + '"', json.dumps(value, ensure_ascii=False))
+    )
+
+
+def _is_postgres() -> bool:
+    return isinstance(_engine(), PostgresEngine)
+
+
+def lock_clause() -> str:
+    """Appended to a SELECT inside a write transaction to lock the rows it reads until the transaction ends. SQLite
+    needs none: its IMMEDIATE write transactions already hold the whole database."""
+    return " FOR UPDATE" if _is_postgres() else ""
 
 
 class FastReadSQLiteEngine(SQLiteEngine):

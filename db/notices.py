@@ -1,14 +1,35 @@
-"""E-mail notices: the kinds a resident can turn off, and their texts. A notice says that something happened and
-gives at most the reference number: never a name, an answer or a message text (an e-mail is not a safe channel)."""
+"""E-mail notices: the mail outbox (table and queries), the kinds a resident can turn off, and their texts. A notice
+says that something happened and gives at most the reference number: never a name, an answer or a message text (an
+e-mail is not a safe channel). Requests only queue mail; the outbox job (jobs/outbox.py) sends it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
 from core.i18n import format_date
 from core.i18n import gettext as _
-from db.accounts import UserAccount
-from db.applications import CaseRecord, Notification
+from db.accounts import UserAccount, emails_of
+from db.engine import fetch, json_column
+
+
+class Notification(Table, tablename="notification"):
+    """The mail outbox. Bodies name no person and no case detail beyond the reference number."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=UserAccount, on_delete=OnDelete.cascade, null=True)
+    email = Varchar(length=254)
+    kind = Varchar(length=40)
+    subject = Varchar(length=200)
+    body = Text()
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    last_error = Varchar(length=500, default="")
+
 
 NOTICE_KINDS = (
     "case_received",
@@ -54,16 +75,59 @@ def _texts(kind: str, reference: str) -> tuple[str, str]:
 async def notify_applicant(case_id: int, kind: str, now: datetime) -> None:
     """Queue a notice about a case to its applicant, when they have an e-mail address (the outbox job checks
     whether they want this kind)."""
-    case = await CaseRecord.select(CaseRecord.reference, CaseRecord.applicant).where(CaseRecord.id == case_id).first()
-    if case is None or case["applicant"] is None:
-        return
-    account = await UserAccount.select(UserAccount.email).where(UserAccount.id == case["applicant"]).first()
-    if not account or not account["email"]:
-        return
-    subject, body = _texts(kind, case["reference"])
-    await queue_notification(
-        user_id=case["applicant"], email=account["email"], kind=kind, subject=subject, body=body, now=now
+    rows = await fetch(
+        "SELECT c.reference, c.applicant, u.email FROM case_record c JOIN user_account u ON u.id = c.applicant "
+        "WHERE c.id = {}",
+        case_id,
     )
+    if not rows or not rows[0]["email"]:
+        return
+    subject, body = _texts(kind, rows[0]["reference"])
+    await queue_notification(
+        user_id=rows[0]["applicant"], email=rows[0]["email"], kind=kind, subject=subject, body=body, now=now
+    )
+
+
+async def notify_case_received(user_id: int | None, email: str, reference: str, now: datetime) -> None:
+    await queue_notification(
+        user_id=user_id,
+        email=email,
+        kind="case_received",
+        subject=_("Your case %(reference)s has been received") % {"reference": reference},
+        body=_(
+            "We have received your application. Its reference number is %(reference)s.\n\n"
+            "Log in on My pages to follow it."
+        )
+        % {"reference": reference},
+        now=now,
+    )
+
+
+async def notify_coapplicants(personal_numbers: list[str], now: datetime) -> None:
+    """Ask co-applicants with a known e-mail address to sign (no details: they log in to read it)."""
+    for user_id, email in await emails_of(personal_numbers):
+        await queue_notification(
+            user_id=user_id,
+            email=email,
+            kind="cosign_requested",
+            subject=_("An application is waiting for your signature"),
+            body=_("You have been named as co-applicant on an application. Log in on My pages to read and sign it."),
+            now=now,
+        )
+
+
+async def notify_cosigning_ended(owner_id: int | None, now: datetime) -> None:
+    """A co-applicant declined, or the time to sign ran out: the application is the applicant's draft again."""
+    rows = await fetch("SELECT email FROM user_account WHERE id = {}", owner_id) if owner_id else []
+    if rows and rows[0]["email"]:
+        await queue_notification(
+            user_id=owner_id,
+            email=rows[0]["email"],
+            kind="cosign_declined",
+            subject=_("Your application needs your attention"),
+            body=_("A co-applicant did not sign your application. Log in on My pages to see what to do."),
+            now=now,
+        )
 
 
 async def notify_draft_expiring(user_id: int, email: str, deleted_on: datetime, now: datetime) -> None:
@@ -86,3 +150,74 @@ async def queue_notification(
             user=user_id, email=email, kind=kind, subject=subject, body=body, created_at=now, next_attempt_at=now
         )
     )
+
+
+# The outbox job's queries (jobs/outbox.py holds its rules: batches, backoff, giving up).
+
+
+async def due_notifications(now: datetime, limit: int) -> list[dict]:
+    """Unsent messages whose next attempt is due, oldest first, with the kinds their recipient turned off (a list)."""
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.email,
+            Notification.kind,
+            Notification.subject,
+            Notification.body,
+            Notification.attempts,
+            Notification.user.notices_off.as_alias("notices_off"),
+        )
+        .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= now))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    for row in rows:
+        row["notices_off"] = [kind for kind in json_column(row["notices_off"], []) if isinstance(kind, str)]
+    return rows
+
+
+async def mark_sent(notification_id: int, attempts: int, now: datetime) -> None:
+    await Notification.update(
+        {Notification.sent_at: now, Notification.attempts: attempts, Notification.last_error: ""}
+    ).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+
+
+async def schedule_retry(notification_id: int, attempts: int, next_attempt_at: datetime, error: str) -> None:
+    await Notification.update(
+        {Notification.attempts: attempts, Notification.next_attempt_at: next_attempt_at, Notification.last_error: error}
+    ).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+
+
+async def close(notification_id: int, error: str, now: datetime, attempts: int | None = None) -> None:
+    """The outbox is done with this message without delivering it: `sent_at` takes it out of the queue."""
+    changes = {Notification.sent_at: now, Notification.last_error: error}
+    if attempts is not None:
+        changes[Notification.attempts] = attempts
+    await Notification.update(changes).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+
+
+# The dev mode's mail viewer (/_dev/mail).
+
+
+async def newest_notifications(limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` messages of the outbox without their bodies, and how many it holds in all."""
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.email,
+            Notification.kind,
+            Notification.subject,
+            Notification.created_at,
+            Notification.sent_at,
+            Notification.attempts,
+            Notification.next_attempt_at,
+            Notification.last_error,
+        )
+        .order_by(Notification.created_at, Notification.id, ascending=False)
+        .limit(limit)
+    )
+    return rows, await Notification.count()
+
+
+async def notification(notification_id: int) -> dict | None:
+    return await Notification.select().where(Notification.id == notification_id).first()

@@ -4,23 +4,19 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from db.accounts import Organisation, Representation, StaffMember, UserAccount
-from db.applications import (
-    Attachment,
-    CaseEvent,
-    CaseRecord,
-    CoApplicant,
-    Draft,
-    FormVersion,
-    Notification,
-    ReferenceCounter,
-    Signature,
-)
+from db.accounts import UserAccount
+from db.applications import Attachment, Draft, FormVersion
 from db.audit import AuditEntry
+from db.auth import UserSession
+from db.bankid import BankIdOrder
+from db.cases import CaseEvent, CaseRecord, ReferenceCounter
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
-from db.conversations import Message, SupplementRequest
 from db.jobs import JobLease
-from db.sessions import BankIdOrder, UserSession
+from db.messages import Message, SupplementRequest
+from db.notices import Notification
+from db.organisations import Organisation, Representation
+from db.signing import CoApplicant, Signature
+from db.staff import StaffMember
 
 APP_CONFIG = AppConfig(
     app_name="eplatform",

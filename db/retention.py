@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from db.applications import CaseRecord, Draft, Notification
+from db.applications import Draft
+from db.cases import CaseRecord
 from db.catalogue import EService
+from db.notices import Notification
 
 
 async def rules() -> list[dict]:

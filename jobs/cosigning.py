@@ -4,14 +4,9 @@ too; this job makes it happen when nobody opens the application."""
 
 from __future__ import annotations
 
-from core import clock
 from core.settings import Settings
-from db import cases
+from services import signing
 
 
 async def run(settings: Settings) -> dict[str, int]:
-    now = clock.now()
-    ended = 0
-    for draft in await cases.past_signing_deadline(now):
-        ended += await cases.end_cosigning(draft["id"], draft["owner"], now)
-    return {"cosigning_ended": ended}
+    return {"cosigning_ended": await signing.end_overdue_cosigning()}

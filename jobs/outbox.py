@@ -6,14 +6,13 @@ Without SMTP_HOST it sends nothing and changes nothing: in dev mode the messages
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Literal
 
 from core import clock
 from core.settings import Settings
-from db.applications import Notification
+from db import notices
 from integrations import mail
 from integrations.mail import MailError, OutgoingMail
 
@@ -35,8 +34,8 @@ async def run(settings: Settings) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0, "retried": 0, "skipped": 0}
     if not settings.smtp_host:
         return counts
-    for row in await due_notifications(clock.now(), BATCH_SIZE):
-        if row["kind"] in _kinds(row["notices_off"]):
+    for row in await notices.due_notifications(clock.now(), BATCH_SIZE):
+        if row["kind"] in row["notices_off"]:
             await _close(row["id"], TURNED_OFF)
             log.info("mail_skipped", extra={"notification": row["id"], "kind": row["kind"], "reason": TURNED_OFF})
             counts["skipped"] += 1
@@ -63,29 +62,9 @@ async def run(settings: Settings) -> dict[str, int]:
             if error.server_failure:
                 break  # the rest would fail the same way; they stay due for the next run
             continue
-        await Notification.update(
-            {Notification.sent_at: clock.now(), Notification.attempts: row["attempts"] + 1, Notification.last_error: ""}
-        ).where((Notification.id == row["id"]) & Notification.sent_at.is_null())
+        await notices.mark_sent(row["id"], row["attempts"] + 1, clock.now())
         counts["sent"] += 1
     return counts
-
-
-async def due_notifications(now: datetime, limit: int) -> list[dict]:
-    """Unsent messages whose next attempt is due, oldest first, with the kinds their recipient turned off."""
-    return (
-        await Notification.select(
-            Notification.id,
-            Notification.email,
-            Notification.kind,
-            Notification.subject,
-            Notification.body,
-            Notification.attempts,
-            Notification.user.notices_off.as_alias("notices_off"),
-        )
-        .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= now))
-        .order_by(Notification.created_at, Notification.id)
-        .limit(limit)
-    )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -110,26 +89,9 @@ async def _record_failure(notification_id: int, attempts: int, reason: str, *, g
         attempts_text = f"{attempts} attempts" if attempts > 1 else "1 attempt"
         await _close(notification_id, f"gave up after {attempts_text}: {reason}", attempts=attempts)
         return True
-    await Notification.update(
-        {
-            Notification.attempts: attempts,
-            Notification.next_attempt_at: now + retry_delay(attempts),
-            Notification.last_error: reason[:ERROR_MAX_LENGTH],
-        }
-    ).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+    await notices.schedule_retry(notification_id, attempts, now + retry_delay(attempts), reason[:ERROR_MAX_LENGTH])
     return False
 
 
 async def _close(notification_id: int, error: str, attempts: int | None = None) -> None:
-    """The outbox is done with this message without delivering it: `sent_at` takes it out of the queue."""
-    changes = {Notification.sent_at: clock.now(), Notification.last_error: error[:ERROR_MAX_LENGTH]}
-    if attempts is not None:
-        changes[Notification.attempts] = attempts
-    await Notification.update(changes).where((Notification.id == notification_id) & Notification.sent_at.is_null())
-
-
-def _kinds(notices_off) -> list[str]:
-    """The user's turned-off kinds as a list, whether the driver returned JSON text or a decoded value."""
-    if isinstance(notices_off, str):
-        notices_off = json.loads(notices_off or "[]")
-    return [kind for kind in notices_off or [] if isinstance(kind, str)]
+    await notices.close(notification_id, error[:ERROR_MAX_LENGTH], clock.now(), attempts)

@@ -1,13 +1,15 @@
-"""HTTP handlers, one module per area. Each module exports `route_handlers`."""
+"""HTTP handlers, one module per area (routes/<area>.py -> services/<area>.py -> db/<area>.py, templates/<area>/).
+Each module exports `route_handlers`; routes/bankid.py has none of its own (the BankID pages that logging in and
+signing share)."""
 
 from routes import (
     applications,
     auth,
-    case_messages,
     catalogue,
     dev,
     dev_mail,
     health,
+    messages,
     my_pages,
     organisations,
     pages,
@@ -26,7 +28,7 @@ def all_route_handlers() -> list:
         *applications.route_handlers,
         *signing.route_handlers,
         *my_pages.route_handlers,
-        *case_messages.route_handlers,
+        *messages.route_handlers,
         *organisations.route_handlers,
         *staff.route_handlers,
         serve_static,

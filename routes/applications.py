@@ -6,12 +6,11 @@ browser holding its cookie), so staff and other users cannot tell that it exists
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import Cookie, UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -20,28 +19,16 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from core import clock
 from core.i18n import format_datetime
 from core.i18n import gettext as _
-from db import accounts, drafts, sessions
-from db.catalogue import EService
-from db.catalogue_index import EServiceView
 from forms import engine
 from forms.definition import Field
 from forms.fields import coapplicant_slots, input_id
-from forms.uploads import UploadRejected, check_upload
-from web.applications import (
-    ANONYMOUS_COOKIE,
-    Application,
-    application_for,
-    attachment_response,
-    case_for_receipt,
-    filenames_by_field,
-    prefilled_answers,
-    receipt_for,
-    receipt_pdf_for,
-    submit_application,
-)
-from web.auth import LoginRequired, current_user
-from web.bankid_pages import order_cookie
+from services import applications, organisations
+from services.applications import Application, filenames_by_field
+from services.catalogue import EServiceView
+from web.auth import LoginRequired, current_user, flash
+from web.downloads import attachment_response, pdf_response
 from web.htmx import wants_fragment
+from web.params import parse_int
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024  # the largest field limit (50 MB) plus the rest of the form
 
@@ -66,60 +53,72 @@ async def _published_service(request: Request, slug: str) -> EServiceView:
     return service
 
 
+async def application_for(request: Request, draft_id: str, **options) -> Application:
+    """The application behind /ansokan/{draft_id} for this visitor (404 for anyone who may not reach it)."""
+    return await applications.application_for(
+        await request.app.state.catalogue.get(),
+        request.app.state.settings,
+        current_user(request),
+        draft_id,
+        request.cookies.get(applications.anonymous_cookie_name(draft_id)),
+        **options,
+    )
+
+
+async def case_for_receipt(request: Request, draft_id: str):
+    return await applications.case_for_receipt(
+        request.app.state.settings,
+        current_user(request),
+        draft_id,
+        request.cookies.get(applications.anonymous_cookie_name(draft_id)),
+    )
+
+
 @get("/e-tjanster/{slug:str}/starta", name="start_application")
 async def start_page(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
-    version = await drafts.latest_form_version(service.id)
-    if version is None:
-        return Template("catalogue/start_pending.html", context={"service": service})
+    if not await applications.has_form(service):
+        return Template("applications/start_pending.html", context={"service": service})
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
-    existing = await drafts.open_draft(user.id, service.id) if user and service.allows_drafts else None
-    organisations = await accounts.organisations_of(user.id) if user else []
     return Template(
         "applications/start.html",
-        context={"service": service, "existing": existing, "organisations": organisations},
+        context={
+            "service": service,
+            "existing": await applications.existing_draft(user, service),
+            "organisations": await organisations.represented(user.id) if user else [],
+        },
     )
 
 
 @post("/e-tjanster/{slug:str}/starta", name="start_application_post", request_max_body_size=64 * 1024)
 async def start_application(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
-    version = await drafts.latest_form_version(service.id)
-    if version is None:
-        raise NotFoundException()
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
     form = await request.form()
-    now = clock.now()
-    if user is not None:
-        existing = await drafts.open_draft(user.id, service.id)
-        if existing is not None:
-            if service.allows_drafts and form.get("action") != "new":
-                return Redirect(f"/ansokan/{existing.public_id}", status_code=HTTP_303_SEE_OTHER)
-            if existing.status == "draft":
-                await drafts.delete_draft(existing.id)
-    definition, _version = await drafts.definition_of(version.id)
-    organisation_id = None
-    chosen = str(form.get("for") or "")
-    if user is not None and chosen.isdigit() and await accounts.represents(user.id, int(chosen)):
-        organisation_id = int(chosen)  # applying on behalf of an organisation the user represents
-    token = "" if user else sessions.new_token()
-    draft = await drafts.create_draft(
-        owner_id=user.id if user else None,
-        anonymous_key=sessions.hash_token(token) if token else "",
-        e_service_id=service.id,
-        form_version_id=version.id,
-        answers=prefilled_answers(definition, user),
-        organisation_id=organisation_id,
-        now=now,
+    started = await applications.start(
+        request.app.state.settings,
+        service,
+        user,
+        action=str(form.get("action") or ""),
+        organisation_id=parse_int(form.get("for")),
     )
-    await EService.update({EService.start_count: EService.start_count + 1}).where(EService.id == service.id)
-    response = Redirect(f"/ansokan/{draft.public_id}", status_code=HTTP_303_SEE_OTHER)
-    if token:
-        response.set_cookie(order_cookie(request.app.state.settings, ANONYMOUS_COOKIE, token, "/ansokan"))
+    response = Redirect(f"/ansokan/{started.public_id}", status_code=HTTP_303_SEE_OTHER)
+    if started.anonymous_cookie:
+        settings = request.app.state.settings
+        response.set_cookie(
+            Cookie(
+                key=applications.anonymous_cookie_name(started.public_id),
+                value=started.anonymous_cookie,
+                path=f"/ansokan/{started.public_id}",
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        )
     return response
 
 
@@ -160,7 +159,7 @@ def _step_context(app: Application, step, *, errors=None, upload_errors=None, re
         "input_id": input_id,
         "coapplicant_slots": coapplicant_slots,
         "can_save": app.can_save,
-        "deleted_on": drafts.deletion_date(app.draft.last_activity_at, app.service.retention_days_draft, app.settings),
+        "deleted_on": app.deleted_on,
     }
 
 
@@ -218,7 +217,7 @@ async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath
     )
     await app.save(outcome.answers)
     if action == "save" and app.can_save:
-        await sessions.set_flash(current_user(request).session_id, _("Your application has been saved."))
+        await flash(current_user(request), _("Your application has been saved."))
         return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
     if action != "continue" or upload_errors or not outcome.complete:
         errors = {**upload_errors, **outcome.errors}
@@ -246,27 +245,7 @@ async def _attach(app: Application, step, uploads: dict[str, list[UploadFile]]) 
 
 
 async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | None:
-    data = await upload.read()
-    digest = hashlib.sha256(data).hexdigest()
-    if any(a["sha256"] == digest for a in app.files.get(f.id, [])):
-        return None  # the same file posted again (a browser that kept it in the input after uploading it)
-    try:
-        checked = check_upload(data, upload.filename or "", f, already_attached=len(app.files.get(f.id, [])))
-    except UploadRejected as rejected:
-        return _("%(file)s: %(message)s") % {"file": upload.filename or _("The file"), "message": rejected.message}
-    await drafts.add_attachment(
-        app.draft.id,
-        f.id,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        content=data,
-        now=clock.now(),
-    )
-    app.files.setdefault(f.id, []).append({"filename": checked.filename})
-    await app.reload_files()
-    return None
+    return await applications.attach(app, f, upload.filename or "", await upload.read())
 
 
 @post("/ansokan/{draft_id:str}/autospara", name="application_autosave", request_max_body_size=256 * 1024)
@@ -281,7 +260,7 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     # Checked like a step post, errors left for the post to show: valid answers are stored normalised, so an autosave
     # that lands after "Fortsätt" (they race when leaving a field) stores what the post stored.
     outcome = engine.read_step(app.definition, step, values, app.answers, app.context, files=app.files, shown=None)
-    changed_answers = outcome.answers != app.answers
+    changed_answers = bool(app.changes(outcome.answers))
     if changed_answers:  # focus moves and tabbing fire events too: write only what is new
         await app.save(outcome.answers)
     after = {f.id for f in app.definition.visible_fields(step, app.answers)}
@@ -342,7 +321,7 @@ async def remove_attachment(request: Request, draft_id: FromPath[str], attachmen
     field_id = next(
         (a["field_id"] for items in app.files.values() for a in items if str(a["public_id"]) == attachment_id), None
     )
-    if field_id is None or not await drafts.remove_attachment(app.draft.id, attachment_id):
+    if field_id is None or not await applications.remove_attachment(app, attachment_id):
         raise NotFoundException()
     await app.reload_files()
     f = app.definition.field(field_id)
@@ -355,7 +334,7 @@ async def remove_attachment(request: Request, draft_id: FromPath[str], attachmen
 @get("/ansokan/{draft_id:str}/bilagor/{attachment_id:str}", name="application_attachment")
 async def attachment(request: Request, draft_id: FromPath[str], attachment_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    row = await drafts.attachment_content(app.draft.id, attachment_id)
+    row = await applications.attachment(app, attachment_id)
     if row is None:
         raise NotFoundException()
     return attachment_response(row)
@@ -381,7 +360,7 @@ def _check_context(app: Application, problems: dict | None = None) -> dict:
 async def check_post(request: Request, draft_id: FromPath[str]) -> Response:
     try:
         app = await application_for(request, draft_id, editable=True)
-    except NotFoundException:
+    except applications.NotReachable:
         # A retry of a submission that went through (double click, second tab, a lost response): its receipt,
         # for whoever may see that receipt.
         await case_for_receipt(request, draft_id)
@@ -391,27 +370,32 @@ async def check_post(request: Request, draft_id: FromPath[str]) -> Response:
         return Template("applications/check.html", context=_check_context(app, problems), status_code=400)
     if app.service.requires_signing:
         return Redirect(f"/ansokan/{draft_id}/signera", status_code=HTTP_303_SEE_OTHER)
-    await submit_application(request, app)
+    await applications.submit_application(app)
     return Redirect(f"/ansokan/{draft_id}/kvittens", status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/ansokan/{draft_id:str}/kvittens", name="application_receipt")
 async def receipt(request: Request, draft_id: FromPath[str]) -> Template:
-    case, service, sections = await receipt_for(request, draft_id)
+    case = await case_for_receipt(request, draft_id)
+    service = (await request.app.state.catalogue.get()).service_by_id(case.e_service)
+    sections = await applications.sections_of_case(case.id, case.form_version, case.answers)
     return Template("applications/receipt.html", context={"case": case, "service": service, "sections": sections})
 
 
 @get("/ansokan/{draft_id:str}/kvittens.pdf", name="application_receipt_pdf")
 async def receipt_pdf(request: Request, draft_id: FromPath[str]) -> Response:
-    case, pdf = await receipt_pdf_for(request, draft_id)
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="kvitto-{case.reference}.pdf"',
-            "Cache-Control": "no-store",
-        },
+    case = await case_for_receipt(request, draft_id)
+    user = current_user(request)
+    pdf = await applications.receipt_pdf(
+        request.app.state.settings,
+        case_id=case.id,
+        reference=case.reference,
+        received_at=case.received_at,
+        service=(await request.app.state.catalogue.get()).service_by_id(case.e_service),
+        sections=await applications.sections_of_case(case.id, case.form_version, case.answers),
+        applicant_name=user.name if user and user.id == case.applicant else None,
     )
+    return pdf_response(pdf, f"kvitto-{case.reference}.pdf")
 
 
 @get("/ansokan/{draft_id:str}/ta-bort", name="application_delete_page")
@@ -425,13 +409,11 @@ async def delete_application(request: Request, draft_id: FromPath[str]) -> Respo
     """The owner deletes a saved application, also one waiting for co-applicants (their signing ends with it).
     A submitted application is a case, which the resident cannot delete: its draft is gone, so this answers 404."""
     app = await application_for(request, draft_id, with_files=False)
-    await drafts.delete_draft(app.draft.id)
+    await applications.delete(app)
     user = current_user(request)
     if user is None:
         return Redirect(app.service.url, status_code=HTTP_303_SEE_OTHER)
-    await sessions.set_flash(
-        user.session_id, _("The saved application %(title)s has been deleted.") % {"title": app.service.title}
-    )
+    await flash(user, _("The saved application %(title)s has been deleted.") % {"title": app.service.title})
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -13,19 +13,22 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from db import audit, sessions
 from integrations.bankid import BankIdError, error_message
-from web import bankid_flow, login
-from web.auth import current_user, expired_cookie, login_url, safe_next, session_cookie
-from web.bankid_pages import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
+from routes import bankid
+from routes.bankid import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
+from services import auth
+from services.bankid import order_for
+from web.auth import client_key, current_user, expired_cookie, login_url, safe_next, session_cookie
 from web.errors import UserFacingError
 
-STATUS_URL = "/logga-in/bankid/status"
+STATUS_URL = auth.STATUS_PATH
+ORDER_COOKIE = "bankid_login"
+ORDER_COOKIE_PATH = "/logga-in"
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 async def _attempt(request: Request):
-    return await bankid_flow.order_for(request.cookies.get(login.ORDER_COOKIE), "login")
+    return await order_for(request.cookies.get(ORDER_COOKIE), "login")
 
 
 @get("/logga-in", name="login")
@@ -52,8 +55,15 @@ async def bankid_choice(request: Request, next_path: Annotated[str, QueryParamet
 async def bankid_start(request: Request, data: Annotated[dict[str, str], Form]) -> Response:
     next_path = safe_next(data.get("next"), default="")
     try:
-        token = await login.start(request, same_device=data.get("enhet") == "denna", next_url=next_path)
-    except login.TooManyLogins:
+        token = await auth.start(
+            bankid.client(request),
+            request.app.state.settings,
+            bankid.requester(request),
+            client_key=client_key(request),
+            same_device=data.get("enhet") == "denna",
+            next_url=next_path,
+        )
+    except auth.TooManyLogins:
         raise UserFacingError(
             429, _("You have tried to log in many times in a short while. Wait ten minutes and try again.")
         ) from None
@@ -61,7 +71,7 @@ async def bankid_start(request: Request, data: Annotated[dict[str, str], Form]) 
         context = {"next_path": next_path, "error": error_message(error)}
         return Template("auth/bankid.html", context=context, status_code=503)
     response = Redirect(STATUS_URL, status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(order_cookie(request.app.state.settings, login.ORDER_COOKIE, token, login.ORDER_COOKIE_PATH))
+    response.set_cookie(order_cookie(request.app.state.settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))
     return response
 
 
@@ -72,9 +82,14 @@ async def bankid_status(request: Request) -> Response:
         if current_user(request) is not None:
             return Redirect(safe_next(attempt.next_url if attempt else ""), status_code=HTTP_303_SEE_OTHER)
         return Redirect("/logga-in/bankid", status_code=HTTP_303_SEE_OTHER)
-    state = await bankid_flow.poll(request, attempt)
+    state = await bankid.poll(request, attempt)
     if state.status == "complete":
-        logged_in = await login.finish(request, attempt, state.completion) if state.completion else None
+        logged_in = None
+        if state.completion:
+            app_state = request.app.state
+            logged_in = await auth.finish(
+                app_state.settings, app_state.register, app_state.company_register, attempt, state.completion
+            )
         return _logged_in(request, logged_in, attempt.next_url)
     page = BankIdPage(
         title=_("Log in with BankID"),
@@ -89,14 +104,14 @@ async def bankid_status(request: Request) -> Response:
     return await bankid_status_response(request, attempt, state, page)
 
 
-def _logged_in(request: Request, logged_in: login.LoggedIn | None, next_url: str) -> Response:
+def _logged_in(request: Request, logged_in: auth.LoggedIn | None, next_url: str) -> Response:
     """Another poll may have claimed the completion a moment earlier: its response set the cookie; follow along."""
     target = safe_next(logged_in.next_url if logged_in else next_url)
     settings = request.app.state.settings
     response = finished_response(request, target)
     if logged_in is not None:
         response.set_cookie(session_cookie(settings, logged_in.session_token))
-    response.set_cookie(expired_cookie(settings, login.ORDER_COOKIE, login.ORDER_COOKIE_PATH))
+    response.set_cookie(expired_cookie(settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
     return response
 
 
@@ -111,10 +126,10 @@ async def bankid_cancel(request: Request) -> Response:
     next_path = ""
     if attempt is not None:
         next_path = attempt.next_url
-        await bankid_flow.cancel(request, attempt)
+        await bankid.cancel(request, attempt)
     target = "/logga-in?" + urlencode({"avbruten": "1", **({"next": next_path} if next_path else {})})
     response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(expired_cookie(request.app.state.settings, login.ORDER_COOKIE, login.ORDER_COOKIE_PATH))
+    response.set_cookie(expired_cookie(request.app.state.settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
     return response
 
 
@@ -122,8 +137,7 @@ async def bankid_cancel(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     user = current_user(request)
     if user is not None:
-        await sessions.end_session(user.session_id)
-        await audit.record("logout", actor_id=user.id)
+        await auth.log_out(user.id, user.session_id)
     response = Redirect("/utloggad", status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(expired_cookie(request.app.state.settings))
     return response
@@ -157,7 +171,7 @@ async def session_status(request: Request) -> Template:
 async def session_extend(request: Request) -> Template:
     user = current_user(request)
     if user is not None:
-        await sessions.touch_session(user.session_id, clock.now())
+        await auth.stay_logged_in(user.session_id)
     return Template(
         "layout/_session_timeout.html",
         context={

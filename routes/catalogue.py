@@ -12,8 +12,8 @@ from litestar.response import Template
 
 from core import clock
 from core.i18n import current_locale
-from db.catalogue import RelatedDocument
-from db.catalogue_index import MAX_QUERY_LENGTH, CatalogueIndex
+from services import catalogue as catalogue_service
+from services.catalogue import MAX_QUERY_LENGTH, CatalogueIndex
 from web.htmx import VARY, wants_fragment
 from web.pagination import Page, parse_page_number
 from web.templating import render_fragment
@@ -97,13 +97,7 @@ async def e_service_page(request: Request, slug: FromPath[str]) -> Template:
 @get("/e-tjanster/{slug:str}/blanketter/{filename:str}", name="related_document")
 async def related_document(request: Request, slug: FromPath[str], filename: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
-    if not any(document.filename == filename for document in service.documents):
-        raise NotFoundException()
-    row = (
-        await RelatedDocument.select(RelatedDocument.content, RelatedDocument.content_type)
-        .where((RelatedDocument.e_service == service.id) & (RelatedDocument.filename == filename))
-        .first()
-    )
+    row = await catalogue_service.related_document(service, filename)
     if row is None:
         raise NotFoundException()
     return Response(

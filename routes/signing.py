@@ -1,8 +1,5 @@
-"""Signing an application with BankID: the applicant first, then each co-applicant; the last signature submits it.
-
-Every signature binds to the digest of the frozen application (answers, files, parties). If the application changes,
-the digest changes and earlier signatures no longer count.
-"""
+"""Signing an application with BankID (/ansokan/{id}/signera, /medsokande, /vantar): the applicant first, then each
+co-applicant; the last signature submits it. The rules are in services/signing.py."""
 
 from __future__ import annotations
 
@@ -15,31 +12,20 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from core import clock
 from core.i18n import gettext as _
-from db import cases, drafts, sessions
-from db.drafts import DraftRecord
 from forms import engine
 from integrations.bankid import BankIdError, error_message
-from web import bankid_flow
-from web.applications import (
-    Application,
-    application_for,
-    canonical,
-    coapplicant_numbers,
-    filenames_by_field,
-    submit_signed,
-)
-from web.auth import current_user, expired_cookie, login_required
-from web.bankid_pages import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
+from routes import bankid
+from routes.applications import application_for
+from routes.bankid import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
+from services import signing
+from services.applications import Application, filenames_by_field
+from services.bankid import order_for
+from web.auth import current_user, expired_cookie, flash, login_required
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 ORDER_COOKIE = "bankid_sign"
 ORDER_COOKIE_PATH = "/ansokan"
-
-
-def _role(app: Application) -> str:
-    return "applicant" if app.user and app.user.id == app.draft.owner else "coapplicant"
 
 
 @get("/ansokan/{draft_id:str}/signera", name="sign_page", guards=[login_required])
@@ -47,7 +33,7 @@ async def sign_page(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, editable=True)
     if engine.check_all(app.definition, app.answers, app.context, app.files):
         return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
-    return Template("applications/sign.html", context=_sign_context(app, "applicant"))
+    return Template("signing/sign.html", context=_sign_context(app, "applicant"))
 
 
 def _sign_context(app: Application, role: str, error: str = "") -> dict:
@@ -68,74 +54,70 @@ async def sign_start(request: Request, draft_id: FromPath[str], data: Annotated[
     app = await application_for(request, draft_id, editable=True)
     if engine.check_all(app.definition, app.answers, app.context, app.files):
         return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
-    _answers, document = canonical(app, coapplicant_numbers(app))
-    return await _start_order(request, app, "applicant", engine.digest(document), data)
+    return await _start_order(request, app, "applicant", signing.applicant_digest(app), data)
 
 
 @get("/ansokan/{draft_id:str}/medsokande", name="cosign_page", guards=[login_required])
 async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    if _role(app) == "applicant":
+    if signing.role(app) == "applicant":
         return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
-    coapplicants = await drafts.coapplicants_of(app.draft.id)
+    coapplicants = await signing.coapplicants(app)
     context = {**_sign_context(app, "coapplicant"), "coapplicants": coapplicants}
-    context["already_signed"] = _has_signed(app, coapplicants)
-    return Template("applications/cosign.html", context=context)
-
-
-def _has_signed(app: Application, coapplicants: list[dict]) -> bool:
-    return any(c["personal_number"] == app.user.personal_number and c["status"] == "signed" for c in coapplicants)
+    context["already_signed"] = signing.has_signed(app.user.personal_number, coapplicants)
+    return Template("signing/cosign.html", context=context)
 
 
 @post("/ansokan/{draft_id:str}/medsokande", name="cosign_start", guards=[login_required])
 async def cosign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    if _role(app) != "coapplicant":
+    if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
-    if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):  # once is enough
+    if signing.has_signed(app.user.personal_number, await signing.coapplicants(app)):  # once is enough
         return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
     return await _start_order(request, app, "coapplicant", app.draft.digest, data)
 
 
 async def _start_order(request: Request, app: Application, role: str, digest: str, data: dict) -> Response:
     user = current_user(request)
+    settings = request.app.state.settings
     sections = engine.summarise(app.definition, app.answers, filenames_by_field(app.files))
     try:
-        token = await bankid_flow.start_order(
+        token = await bankid.start_order(
             request,
             purpose="sign",
             same_device=data.get("enhet") == "denna",
             next_url="",
             return_path=f"/ansokan/{app.public_id}/signera/status",
-            sign_text=engine.signing_text(request.app.state.settings.municipality_name, app.service.title, sections),
+            sign_text=engine.signing_text(settings.municipality_name, app.service.title, sections),
             sign_payload=engine.signing_payload(digest, app.public_id, role),
             personal_number=user.personal_number,
             draft_public_id=app.public_id,
             digest=digest,
         )
     except BankIdError as error:
-        template = "applications/sign.html" if role == "applicant" else "applications/cosign.html"
+        template = "signing/sign.html" if role == "applicant" else "signing/cosign.html"
         context = _sign_context(app, role, error_message(error))
-        context.setdefault("coapplicants", await drafts.coapplicants_of(app.draft.id))
+        context.setdefault("coapplicants", await signing.coapplicants(app))
         return Template(template, context=context, status_code=503)
     response = Redirect(f"/ansokan/{app.public_id}/signera/status", status_code=HTTP_303_SEE_OTHER)
-    response.set_cookie(order_cookie(request.app.state.settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))
+    response.set_cookie(order_cookie(settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))
     return response
 
 
 async def _order(request: Request, draft_id: str):
-    order = await bankid_flow.order_for(request.cookies.get(ORDER_COOKIE), "sign")
+    order = await order_for(request.cookies.get(ORDER_COOKIE), "sign")
     return order if order is not None and order.draft_public_id == draft_id else None
 
 
 @get("/ansokan/{draft_id:str}/signera/status", name="sign_status", guards=[login_required])
 async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    role = _role(app)
+    role = signing.role(app)
     order = await _order(request, draft_id)
     if order is None or order.status in ("complete", "cancelled"):
         return Redirect(_after_signing_url(app, role), status_code=HTTP_303_SEE_OTHER)
-    state = await bankid_flow.poll(request, order)
+    state = await bankid.poll(request, order)
     if state.status == "complete":
         target = _after_signing_url(app, role)
         if state.completion is not None:
@@ -162,55 +144,23 @@ def _after_signing_url(app: Application, role: str) -> str:
 
 
 async def _signed(request: Request, app: Application, role: str, order, completion) -> str:
-    """Record the signature if it signs what the application still is; submit when nobody else has to sign."""
+    """Where the signer goes once BankID has the signature."""
     user = current_user(request)
-    draft = await drafts.draft_by_public_id(app.public_id)
-    if draft is None:
+    signed = await signing.record(app, user, order, completion)
+    if signed.outcome == "gone":  # submitted meanwhile
         return f"/ansokan/{app.public_id}/kvittens"
-    now = clock.now()
-    if role == "applicant":
-        _answers, document = canonical(app, coapplicant_numbers(app))
-        if engine.digest(document) != order.digest or completion.personal_number != user.personal_number:
-            return f"/ansokan/{app.public_id}/granska"  # changed meanwhile: check and sign again
-    elif (
-        draft.status != "awaiting_signatures"
-        or draft.digest != order.digest
-        or _has_signed(app, await drafts.coapplicants_of(draft.id))
-    ):
+    if signed.outcome == "changed":
+        return f"/ansokan/{app.public_id}/granska"  # changed meanwhile: check and sign again
+    if signed.outcome == "stale":
         return f"/ansokan/{app.public_id}/medsokande"
-    await cases.record_signature(
-        draft_id=draft.id,
-        signer_id=user.id,
-        personal_number=completion.personal_number,
-        role=role,
-        digest=order.digest,
-        order_ref=order.order_ref,
-        completion=completion.raw,  # BankID's completionData whole: the signature, OCSP response, user and device
-        now=now,
-    )
-    if role == "applicant":
-        numbers = coapplicant_numbers(app)
-        if numbers:
-            await _ask_coapplicants(request, app, draft, numbers, order.digest)
-            return f"/ansokan/{app.public_id}/vantar"
-    elif any(c["status"] != "signed" for c in await drafts.coapplicants_of(draft.id)):
-        return f"/ansokan/{app.public_id}/medsokande"
-    case = await submit_signed(request, app, draft, order.digest)
+    if signed.outcome == "waiting":
+        return _after_signing_url(app, role)
     if role == "applicant":
         return f"/ansokan/{app.public_id}/kvittens"
     # The last co-applicant's signature sent the application: tell them, on the case they can now follow.
     message = _("You have signed. The application has been sent with reference number %(reference)s.")
-    await sessions.set_flash(user.session_id, message % {"reference": case.reference})
-    return f"/mina-sidor/arenden/{case.reference}"
-
-
-async def _ask_coapplicants(
-    request: Request, app: Application, draft: DraftRecord, numbers: list[str], digest: str
-) -> None:
-    settings = request.app.state.settings
-    days = app.service.cosign_days or settings.default_cosign_days
-    await cases.start_cosigning(draft, digest, numbers, cases.signing_deadline(clock.now(), days))
-    await cases.notify_coapplicants(numbers, app.service.title, clock.now())
+    await flash(user, message % {"reference": signed.reference})
+    return f"/mina-sidor/arenden/{signed.reference}"
 
 
 @get("/ansokan/{draft_id:str}/signera/qr", name="sign_qr", guards=[login_required])
@@ -224,8 +174,8 @@ async def sign_cancel(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
     order = await _order(request, draft_id)
     if order is not None:
-        await bankid_flow.cancel(request, order)
-    target = f"/ansokan/{draft_id}/granska" if _role(app) == "applicant" else f"/ansokan/{draft_id}/medsokande"
+        await bankid.cancel(request, order)
+    target = f"/ansokan/{draft_id}/granska" if signing.role(app) == "applicant" else f"/ansokan/{draft_id}/medsokande"
     response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(expired_cookie(request.app.state.settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
     return response
@@ -237,24 +187,19 @@ async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
     if app.draft.status != "awaiting_signatures":
         return Redirect(f"/ansokan/{draft_id}", status_code=HTTP_303_SEE_OTHER)
     return Template(
-        "applications/waiting.html",
-        context={"app": app, "service": app.service, "coapplicants": await drafts.coapplicants_of(app.draft.id)},
+        "signing/waiting.html",
+        context={"app": app, "service": app.service, "coapplicants": await signing.coapplicants(app)},
     )
 
 
 @post("/ansokan/{draft_id:str}/medsokande/avboj", name="cosign_decline", guards=[login_required])
 async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
-    if _role(app) != "coapplicant":
+    if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
-    if _has_signed(app, await drafts.coapplicants_of(app.draft.id)):
+    if not await signing.decline(app, data.get("reason", "")):
         # Having signed, they cannot take it back here (that would void everyone's signatures): say so.
         return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
-    reason = data.get("reason", "").strip()[:500]
-    message = _("A co-applicant declined to sign.") + (
-        " " + _("Their reason: %(reason)s") % {"reason": reason} if reason else ""
-    )
-    await cases.end_cosigning(app.draft.id, app.draft.owner, clock.now(), message)
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -117,8 +117,8 @@ async def make_case(service: EService, applicant_id: int | None, *, answers: dic
     """A submitted case, as submission would leave it (with its 'received' event)."""
     import uuid
 
-    from db.applications import CaseEvent, CaseRecord, FormVersion
-    from db.cases import next_reference
+    from db.applications import FormVersion
+    from db.cases import CaseEvent, CaseRecord, next_reference
 
     form = await FormVersion.objects().where(FormVersion.e_service == service.id).first()
     now = fields.pop("received_at", clock.now())

@@ -8,14 +8,18 @@ import secrets
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
+from core.errors import DomainError
 from core.i18n import gettext as _
+from db.engine import is_unavailable
 from web.auth import LoginRequired, login_url
 from web.htmx import wants_fragment
 from web.templating import render_fragment
 
 log = logging.getLogger("eplatform.errors")
+# How long a client is asked to wait while the database is out of reach.
+RETRY_AFTER_SECONDS = 30
 
 
 class UserFacingError(HTTPException):
@@ -58,7 +62,13 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return response
 
 
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return _render(request, exc.status_code, detail=exc.user_message or None)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if is_unavailable(exc):
+        return unavailable_handler(request, exc)
     error_ref = secrets.token_hex(4).upper()
     log.error(
         "unhandled_exception",
@@ -76,7 +86,20 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
         )
 
 
+def unavailable_handler(request: Request, exc: Exception) -> Response:
+    """The database is out of reach: a Swedish 503 that says to come back shortly (what lives in memory, such as
+    the catalogue, is still served by its handlers)."""
+    log.warning(
+        "database_unavailable", extra={"error": type(exc).__name__, "method": request.method, "path": request.url.path}
+    )
+    response = _render(request, HTTP_503_SERVICE_UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
     LoginRequired: login_required_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,

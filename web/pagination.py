@@ -7,14 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from web.params import parse_int
+
 T = TypeVar("T")
 
 
+# Far beyond any list's last page (pages past the end show the last one); keeps OFFSET within the database's range.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def parse_page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
+    return max(1, parse_int(raw or "1", maximum=MAX_PAGE_NUMBER) or 1)
 
 
 @dataclass(frozen=True, slots=True)

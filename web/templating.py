@@ -15,8 +15,8 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
 from core import clock, i18n
+from core.markdown import render_markdown
 from core.settings import PROJECT_ROOT, Settings
-from db.catalogue_index import render_markdown
 from web.static_assets import StaticAssets
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -159,7 +159,7 @@ class FragmentCache:
     The arguments are the whole key (rows frozen with every column), so a changed row renders anew and nothing is
     ever stale; only for macros whose output follows from their arguments alone (no now(), no request). Where
     freezing the rows costs too much, `key=` gives a cheaper key that must change whenever the output would (as
-    `db.conversations.thread_key`)."""
+    `db.messages.thread_key`)."""
 
     def __init__(self, chars: int) -> None:
         self.chars = chars  # the budget: the fragments' total length

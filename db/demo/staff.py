@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core import clock
 from core.settings import Settings
-from db.accounts import add_staff, staff_member
+from db.staff import save_staff, staff_member
 
 DEMO_STAFF = (
     ("197606239866", "officer", "Bygga, bo och miljö"),  # Eva Karlsson
@@ -18,5 +18,5 @@ async def load_staff(settings: Settings | None = None) -> dict[str, int]:
     created = 0
     for personal_number, role, unit in DEMO_STAFF:
         created += await staff_member(personal_number) is None
-        await add_staff(personal_number, role, unit, clock.now())
+        await save_staff(personal_number, role, unit, clock.now())
     return {"staff": len(DEMO_STAFF), "created": created}

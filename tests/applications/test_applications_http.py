@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 
 from core import clock
-from db.applications import Attachment, CaseEvent, CaseRecord, Draft, Notification
+from db.applications import Attachment, Draft
+from db.cases import CaseEvent, CaseRecord
 from db.catalogue import EService
+from db.notices import Notification
 from tests.applications.helpers import post_step, start
 from tests.factories import TEST_FORM, make_form, make_service_with_form
 from tests.login import csrf_from, log_in
@@ -201,7 +203,7 @@ async def test_a_newer_form_version_does_not_break_an_open_draft(client, app):
 
 @pytest.mark.parametrize("who", ["other citizen", "staff", "anonymous"])
 async def test_a_draft_is_not_found_by_anyone_but_its_owner(client, app, who):
-    from db.accounts import add_staff
+    from db.staff import save_staff as add_staff
 
     await make_service_with_form(slug="tjanst")
     await log_in(client, app, ERIK)

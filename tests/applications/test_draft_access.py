@@ -16,8 +16,10 @@ import httpx
 import pytest
 
 from core import clock
-from db.applications import Attachment, CaseRecord, CoApplicant, Draft, Signature
-from db.sessions import BankIdOrder
+from db.applications import Attachment, Draft
+from db.bankid import BankIdOrder
+from db.cases import CaseRecord
+from db.signing import CoApplicant, Signature
 from tests.applications.helpers import post_step, start
 from tests.applications.test_signing_http import sign
 from tests.factories import make_service_with_form
@@ -129,7 +131,7 @@ async def prepare(client: httpx.AsyncClient, app, kind: str) -> Scenario:
 
 async def become(client: httpx.AsyncClient, app, who: str) -> None:
     """The same browser, now in someone else's hands (the owner's cookies gone)."""
-    from db.accounts import add_staff
+    from db.staff import save_staff as add_staff
 
     client.cookies.clear()
     if who == "staff":

@@ -10,8 +10,11 @@ from xml.etree import ElementTree
 import pytest
 
 from core import clock
-from db.applications import CaseEvent, CaseRecord, CoApplicant, Draft, Notification, Signature
-from db.sessions import BankIdOrder
+from db.applications import Draft
+from db.bankid import BankIdOrder
+from db.cases import CaseEvent, CaseRecord
+from db.notices import Notification
+from db.signing import CoApplicant, Signature
 from tests.applications.helpers import post_step, start
 from tests.factories import make_service_with_form
 from tests.login import approve, csrf_from, log_in, newest_order
@@ -168,9 +171,9 @@ async def test_co_signing_ends_at_the_deadline(client, app, settings):
 
 
 async def test_the_cosigning_job_returns_late_applications_and_tells_the_applicant(client, app, settings):
-    from db import cases
     from db.accounts import update_contact_details
     from jobs import cosigning
+    from services.signing import end_cosigning
 
     draft_id = await signed_by_erik_for_maria(client, app, then_log_in=None)
     draft = await Draft.objects().first()
@@ -181,7 +184,7 @@ async def test_the_cosigning_job_returns_late_applications_and_tells_the_applica
         assert f"/ansokan/{draft_id}/medsokande" not in (await client.get("/mina-sidor")).text  # nothing to sign
         assert await cosigning.run(settings) == {"cosigning_ended": 1}
         assert await cosigning.run(settings) == {"cosigning_ended": 0}
-        assert not await cases.end_cosigning(draft.id, draft.owner, clock.now())  # a page view a moment later
+        assert not await end_cosigning(draft.id, draft.owner)  # a page view a moment later
     draft = await Draft.objects().first()
     assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
     assert await Signature.count() == 0

@@ -10,7 +10,8 @@ import pytest
 from core import clock
 from db.accounts import UserAccount
 from db.audit import AuditEntry
-from db.sessions import BankIdOrder, UserSession
+from db.auth import UserSession
+from db.bankid import BankIdOrder
 from integrations.population_register import Address, PersonRecord
 from tests.login import approve, csrf_from, log_in, newest_order, start_login
 
@@ -316,7 +317,7 @@ async def test_logged_in_pages_are_never_cached(client, app):
 
 
 async def test_staff_land_in_their_inbox_and_citizens_are_refused_there(client, app):
-    from db.accounts import add_staff
+    from db.staff import save_staff as add_staff
 
     await add_staff(OFFICER, "officer", "Bygga, bo och miljö", clock.now())
     finished = await log_in(client, app, OFFICER)

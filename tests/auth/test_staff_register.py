@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from db.accounts import StaffMember
-from db.sessions import UserSession
+from db.auth import UserSession
+from db.staff import StaffMember
 from tests.login import log_in
 
 pytestmark = pytest.mark.usefixtures("db")

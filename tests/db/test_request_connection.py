@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from db import engine
-from db.applications import CaseRecord
-from db.conversations import Message
+from db.cases import CaseRecord
+from db.messages import Message
 from tests import database
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_case, make_service_with_form, make_user

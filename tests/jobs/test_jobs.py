@@ -8,7 +8,8 @@ import pytest
 
 from core import clock
 from db import jobs as leases
-from db.sessions import BankIdOrder, UserSession
+from db.auth import UserSession
+from db.bankid import BankIdOrder
 from jobs import JOBS
 from jobs.runner import run_due_jobs, run_job
 from tests.login import log_in, start_login

@@ -9,9 +9,13 @@ from datetime import date, timedelta
 import pytest
 
 from core import clock
-from db import conversations, drafts
-from db.applications import Attachment, CaseEvent, CaseRecord, CoApplicant, Draft, FormVersion, Notification
-from db.conversations import Message, SupplementRequest
+from db import applications as drafts
+from db import messages as conversations
+from db.applications import Attachment, Draft, FormVersion
+from db.cases import CaseEvent, CaseRecord
+from db.messages import Message, SupplementRequest
+from db.notices import Notification
+from db.signing import CoApplicant
 from jobs import JOBS
 from jobs.runner import run_job
 from tests.factories import make_case, make_service_with_form, make_user

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from core import clock
-from db.applications import Notification
-from db.notices import queue_notification
+from db.notices import Notification, queue_notification
 
 pytestmark = pytest.mark.usefixtures("db")
 

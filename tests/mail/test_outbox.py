@@ -11,8 +11,7 @@ import pytest
 
 from core import clock
 from db.accounts import UserAccount
-from db.applications import Notification
-from db.notices import queue_notification
+from db.notices import Notification, queue_notification
 from jobs import JOBS
 from jobs.outbox import MAX_ATTEMPTS, retry_delay
 from jobs.runner import run_job

@@ -17,11 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core import clock
-from db import accounts, conversations
-from db.accounts import Representation
-from db.applications import Attachment, CaseRecord, CoApplicant
+from db import messages as conversations
+from db import organisations, staff
+from db.applications import Attachment
 from db.audit import AuditEntry
-from db.conversations import Message, SupplementRequest
+from db.cases import CaseRecord
+from db.messages import Message, SupplementRequest
+from db.organisations import Representation
+from db.signing import CoApplicant
 from tests.factories import make_case, make_service_with_form, make_user
 from tests.login import csrf_from, log_in
 
@@ -68,10 +71,10 @@ async def world(db) -> World:
     a form attachment, a message from Erik and an open supplement request. Eva is a case officer; Sara is nobody."""
     service = await make_service_with_form(slug="tjanst", title="Bygglov")
     users = {visitor: (await make_user(number)).id for visitor, number in VISITORS.items() if number}
-    organisation_id = await accounts.add_representation(
+    organisation_id = await organisations.add_representation(
         users["representative"], KINNA_BYGG, "Kinna Bygg & Fastighet AB", clock.now()
     )
-    await accounts.add_staff(EVA, "officer", "Bygga, bo och miljö", clock.now())
+    await staff.save_staff(EVA, "officer", "Bygga, bo och miljö", clock.now())
     case = await make_case(
         service, users["applicant"], answers={"namn": ANSWER, "typ": "a"}, organisation=organisation_id
     )

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core import clock
-from db import conversations
-from db.applications import CaseRecord
+from db import messages as conversations
+from db.cases import CaseRecord
 from tests.browser import assert_accessible, assert_no_horizontal_scroll, log_in_with_bankid, run_async
 from tests.factories import clear_database, make_case, make_service_with_form, make_user
 

@@ -8,9 +8,11 @@ from datetime import date, timedelta
 import pytest
 
 from core import clock
-from db import conversations
-from db.applications import Attachment, CaseRecord, CoApplicant
-from db.conversations import Message, SupplementRequest
+from db import messages as conversations
+from db.applications import Attachment
+from db.cases import CaseRecord
+from db.messages import Message, SupplementRequest
+from db.signing import CoApplicant
 from tests.factories import make_case, make_service_with_form, make_user
 from tests.login import csrf_from, log_in
 
@@ -41,7 +43,7 @@ async def test_case_page_shows_status_timeline_answers_and_receipt(client, app):
 
 @pytest.mark.parametrize("who", ["other citizen", "staff", "anonymous"])
 async def test_strangers_get_404_for_a_case_and_its_parts(client, app, who):
-    from db.accounts import add_staff
+    from db.staff import save_staff as add_staff
 
     _service, erik, case = await erik_with_case(client, app)
     message_id = await conversations.add_message(case.id, erik.id, from_officer=False, body="Hemligt", now=clock.now())
@@ -295,7 +297,7 @@ async def test_supplement_round_trip_keeps_both_versions(client, app):
 
 
 async def _notices_to(user_id: int) -> list[dict]:
-    from db.applications import Notification
+    from db.notices import Notification
 
     return await Notification.select(Notification.kind, Notification.subject, Notification.body).where(
         Notification.user == user_id
@@ -333,7 +335,7 @@ async def test_officer_messages_supplement_requests_and_decisions_reach_the_time
 
 
 async def test_saved_applications_are_a_group_of_their_own_with_pages(client, app):
-    from db.drafts import create_draft
+    from db.applications import create_draft
     from tests.factories import make_form, make_service
 
     await log_in(client, app, ERIK)

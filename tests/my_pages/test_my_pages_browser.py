@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core import clock
-from db.accounts import add_staff
+from db.staff import save_staff as add_staff
 from tests.browser import assert_accessible, assert_no_horizontal_scroll, log_in_with_bankid, run_async
 from tests.factories import clear_database
 

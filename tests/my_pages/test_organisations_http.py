@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from db.accounts import Organisation
-from db.applications import CaseRecord, CoApplicant, Draft
+from db.applications import Draft
+from db.cases import CaseRecord
+from db.organisations import Organisation
+from db.signing import CoApplicant
 from integrations.company_register import CompanyRecord
 from tests.applications.helpers import post_step
 from tests.factories import make_case, make_service_with_form, make_user

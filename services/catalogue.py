@@ -10,21 +10,27 @@ from __future__ import annotations
 import asyncio
 import bisect
 import functools
+import logging
 import re
 import time
 import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from db.catalogue import CATALOGUE_STAMP, Category, EService, OperatingNotice, stamp_version
-from db.engine import fetch
+from core.markdown import render_markdown
+from db import catalogue
+from db.catalogue import CATALOGUE_STAMP
+from db.engine import is_unavailable
+
+log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 600
+# A refresh that takes longer than this counts as a database out of reach.
+REFRESH_TIMEOUT_SECONDS = 3
 RENDERED_CACHE_SIZE = 1024
 POPULAR_COUNT = 6
 MAX_QUERY_LENGTH = 200
@@ -33,7 +39,6 @@ TITLE_WEIGHT, KEYWORD_WEIGHT, SUMMARY_WEIGHT = 1000, 30, 10
 # A query word found inside a longer word (Swedish compounds: "tillstånd" in "serveringstillstånd") counts less.
 INFIX_FACTOR, MIN_INFIX_LENGTH = 0.5, 4
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _WORD = re.compile(r"[^\W_]+")
 _SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}"})
 
@@ -51,11 +56,6 @@ def words(text: str) -> list[str]:
 def swedish_sort_key(text: str) -> str:
     """Orders å, ä, ö after z as the Swedish alphabet does."""
     return normalise(text.casefold().translate(_SWEDISH_ORDER))
-
-
-def render_markdown(text: str) -> Markup:
-    # Safe: markdown-it escapes raw HTML ("html": False) and refuses javascript: links.
-    return Markup(_markdown.render(text)) if text.strip() else Markup("")  # noqa: S704
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,14 @@ class NoticeView:
     body: str
     starts_at: datetime
     ends_at: datetime | None
+
+
+# The e-service's columns that its view takes as they are (the others are computed in load_index).
+_COPIED_COLUMNS = tuple(
+    f.name
+    for f in fields(EServiceView)
+    if f.name not in ("description_html", "before_you_start_html", "category", "documents")
+)
 
 
 class CatalogueIndex:
@@ -221,14 +229,7 @@ class CatalogueIndex:
 
 
 async def load_index(version: int) -> CatalogueIndex:
-    category_rows = await Category.select().order_by(Category.sort_order).order_by(Category.name)
-    service_rows = await EService.select().where(EService.published == True)  # noqa: E712
-    document_rows = await fetch(
-        "SELECT e_service, title, filename, content_type, length(content) AS size "
-        "FROM related_document ORDER BY sort_order, title"
-    )
-    notice_rows = await OperatingNotice.select().order_by(OperatingNotice.starts_at, ascending=False)
-
+    category_rows, service_rows, document_rows, notice_rows = await catalogue.index_rows()
     counts: dict[int, int] = defaultdict(int)
     for row in service_rows:
         counts[row["category"]] += 1
@@ -243,29 +244,11 @@ async def load_index(version: int) -> CatalogueIndex:
         )
     services = [
         EServiceView(
-            id=row["id"],
-            slug=row["slug"],
-            title=row["title"],
-            summary=row["summary"],
+            **{name: row[name] for name in _COPIED_COLUMNS},
             description_html=render_markdown(row["description"]),
             before_you_start_html=render_markdown(row["before_you_start"]),
-            processing_time=row["processing_time"],
             category=categories[row["category"]],
-            contact_name=row["contact_name"],
-            contact_title=row["contact_title"],
-            contact_email=row["contact_email"],
-            contact_phone=row["contact_phone"],
-            requires_login=row["requires_login"],
-            requires_signing=row["requires_signing"],
-            allows_drafts=row["allows_drafts"],
-            allows_supplement=row["allows_supplement"],
-            allows_messages=row["allows_messages"],
-            allows_coapplicants=row["allows_coapplicants"],
-            retention_days_closed=row["retention_days_closed"],
-            retention_days_draft=row["retention_days_draft"],
-            cosign_days=row["cosign_days"],
             documents=tuple(documents[row["id"]]),
-            start_count=row["start_count"],
         )
         for row in service_rows
     ]
@@ -291,14 +274,32 @@ class CatalogueCache:
             index = self._index
             if index is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
                 return index
-            version = await stamp_version(CATALOGUE_STAMP)
-            stale = index is None or index.version != version
-            if stale or time.monotonic() - index.built_at > MAX_AGE_SECONDS:
-                index = self._index = await load_index(version)
+            try:
+                timeout = REFRESH_TIMEOUT_SECONDS if index is not None else None  # the first load may take its time
+                index = self._index = await asyncio.wait_for(self._current(index), timeout)
+            except Exception as error:
+                # The database is out of reach: the catalogue keeps being served from the index at hand, and the next
+                # check comes after the usual interval. Without an index there is nothing to serve.
+                if index is None or not is_unavailable(error):
+                    raise
+                log.warning("catalogue_refresh_failed", extra={"error": type(error).__name__})
             self._checked_at = time.monotonic()
             return index
+
+    async def _current(self, index: CatalogueIndex | None) -> CatalogueIndex:
+        version = await catalogue.stamp_version(CATALOGUE_STAMP)
+        if index is None or index.version != version or time.monotonic() - index.built_at > MAX_AGE_SECONDS:
+            return await load_index(version)
+        return index
 
     def invalidate(self) -> None:
         """Forget the index, so this process reloads on its next request (after its own writes)."""
         self._checked_at = 0.0
         self._index = None
+
+
+async def related_document(service: EServiceView, filename: str) -> dict | None:
+    """One of the e-service's related forms with its content; None unless the e-service lists it."""
+    if not any(document.filename == filename for document in service.documents):
+        return None
+    return await catalogue.related_document(service.id, filename)

@@ -3,27 +3,29 @@ and who may see it (the applicant, co-applicants, representatives of the organis
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
-from typing import Any
-
-from litestar import Request
-from litestar.exceptions import NotFoundException
+from typing import TYPE_CHECKING
 
 from core import clock
-from core.i18n import LOCAL_TIMEZONE, pgettext
+from core.errors import NotFound
 from core.i18n import gettext as _
+from core.i18n import pgettext
 from core.settings import Settings
-from db import cases, conversations, drafts
-from forms.engine import display_lines
-from web.applications import case_sections
-from web.auth import CurrentUser
+from db import accounts, applications, cases, my_pages, signing
+from db import messages as conversations
+from db.notices import NOTICE_KINDS, notice_label
+from forms.validators import FieldError, display_phone, email_address, mobile_number
+from services.applications import case_sections, draft_deletion_date
+from services.applications import today as local_today
+from services.catalogue import CatalogueIndex
+from services.messages import messaging_open, supplements_with_changes, takes_supplements, thread_context
 from web.pagination import Page
+
+if TYPE_CHECKING:
+    from web.auth import CurrentUser
 
 OVERVIEW_ITEMS = 5
 PAGE_SIZE = 20
-# A case page shows the latest messages; older ones are a link away (long threads are slow to read on a phone too).
-THREAD_LATEST = 20
 
 
 def status_label(status: str) -> str:
@@ -56,12 +58,6 @@ def event_label(kind: str, details: dict) -> str:
     return labels.get(kind, kind)
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def deletion_date(case: dict, settings: Settings) -> datetime | None:
     if case["closed_at"] is None:
         return None
@@ -76,27 +72,22 @@ def decorate(case: dict, settings: Settings, today: date) -> dict:
     if "supplements_open" in case:
         if case["status"] == "closed":
             case["supplements_open"] = 0
-        case["supplement_due"] = _as_date(case["supplement_due"])
         case["supplement_overdue"] = bool(case["supplement_due"] and case["supplement_due"] < today)
     return case
-
-
-def _today() -> date:
-    return clock.now().astimezone(LOCAL_TIMEZONE).date()
 
 
 # The groups of Mina sidor, in the order they are shown; the first two are drafts (few: one per e-service at most),
 # paged in memory, the others cases, paged by the database.
 DRAFT_GROUPS = ("att-signera", "sparade")
-LIST_GROUPS = (*DRAFT_GROUPS, *cases.GROUP_STATUSES)
+LIST_GROUPS = (*DRAFT_GROUPS, *my_pages.GROUP_STATUSES)
 
 
 async def draft_groups(user: CurrentUser, settings: Settings) -> dict[str, list[dict]]:
     """The drafts waiting for the user's signature as co-applicant, and their own saved ones with the date each
     will be deleted."""
-    own, to_sign = await drafts.drafts_of(user.id, user.personal_number, clock.now())
+    own, to_sign = await my_pages.drafts_of(user.id, user.personal_number, clock.now())
     for draft in own:
-        draft["deleted_on"] = drafts.deletion_date(draft["last_activity_at"], draft["retention_days"], settings)
+        draft["deleted_on"] = draft_deletion_date(draft["last_activity_at"], draft["retention_days"], settings)
     return {"att-signera": to_sign, "sparade": own}
 
 
@@ -104,85 +95,45 @@ async def group_page(user: CurrentUser, group: str, number: int, size: int, sett
     if group in DRAFT_GROUPS:
         return Page.of((await draft_groups(user, settings))[group], number, size)
     offset = (max(1, number) - 1) * size
-    rows, total = await cases.cases_in_group(user.id, user.personal_number, group, offset=offset, limit=size)
+    rows, total = await my_pages.cases_in_group(user.id, user.personal_number, group, offset=offset, limit=size)
     if not rows and total and number > 1:  # past the end: show the last page
         last = (total - 1) // size + 1
-        rows, total = await cases.cases_in_group(
+        rows, total = await my_pages.cases_in_group(
             user.id, user.personal_number, group, offset=(last - 1) * size, limit=size
         )
         number = last
-    today = _today()
+    today = local_today()
     return Page([decorate(row, settings, today) for row in rows], max(1, number), size, total)
 
 
 async def overview_groups(user: CurrentUser, settings: Settings) -> dict[str, Page]:
     """The first OVERVIEW_ITEMS of each group, with the group's total, for /mina-sidor."""
-    today = _today()
+    today = local_today()
     groups = {group: Page.of(items, 1, OVERVIEW_ITEMS) for group, items in (await draft_groups(user, settings)).items()}
     for group, (rows, total) in (
-        await cases.newest_cases_per_group(user.id, user.personal_number, OVERVIEW_ITEMS)
+        await my_pages.newest_cases_per_group(user.id, user.personal_number, OVERVIEW_ITEMS)
     ).items():
         groups[group] = Page([decorate(row, settings, today) for row in rows], 1, OVERVIEW_ITEMS, total)
     return groups
 
 
-async def visible_case(request: Request, user: CurrentUser, reference: str) -> dict:
-    case = await cases.case_for(reference, user.id, user.personal_number)
+async def visible_case(user: CurrentUser, reference: str) -> dict:
+    """The case with this reference if the user may see it (as applicant, co-applicant or representative);
+    NotFound for anyone else, the same answer as for no case."""
+    case = await my_pages.case_for(reference, user.id, user.personal_number)
     if case is None:
-        raise NotFoundException()
-    answers = case.get("answers")
-    if isinstance(answers, str):
-        case["answers_text"], case["answers"] = answers, json.loads(answers)
+        raise NotFound()
     return case
 
 
-async def thread_context(case: dict, all_messages: bool, attachments: list[dict]) -> dict:
-    """The thread as the case page shows it: the latest THREAD_LATEST messages unless all are asked for, and how
-    many older ones there are."""
-    if not case["allows_messages"]:
-        return {"messages": [], "older_messages": 0, "last_id": 0, "thread_key": ()}
-    latest = None if all_messages else THREAD_LATEST
-    messages = await conversations.thread(case["id"], latest=latest, attachments=attachments)
-    older = messages[0]["thread_total"] - latest if latest is not None and len(messages) == latest else 0
-    return {
-        "messages": messages,
-        "older_messages": older,
-        "last_id": max((m["id"] for m in messages), default=0),
-        "thread_key": conversations.thread_key(messages),
-    }
-
-
-def takes_supplements(case: dict) -> bool:
-    return bool(case["allows_supplement"]) and case["status"] != "closed"
-
-
-def reads_for_applicant(case: dict) -> bool:
-    """Whether the viewer's reading counts as the applicant's side having read the officer's messages: the applicant
-    and the organisation's representatives, not a co-applicant (the applicant would lose their unread marker)."""
-    return case["viewer_role"] != "coapplicant"
-
-
-async def mark_officer_messages_read(case: dict, messages: list[dict]) -> None:
-    if reads_for_applicant(case) and any(m["from_officer"] and m["read_by_resident_at"] is None for m in messages):
-        await conversations.mark_read(case["id"], by_officer=False, now=clock.now())
-
-
-def messaging_open(case: dict, settings: Settings) -> bool:
-    """Residents may write while the case is open and for a while after it closed."""
-    if not case["allows_messages"]:
-        return False
-    if case["closed_at"] is None:
-        return True
-    return clock.now() < case["closed_at"] + timedelta(days=settings.messages_open_days_after_close)
-
-
-async def case_page_context(request: Request, user, case: dict, *, all_messages: bool = False, **extra) -> dict:
-    settings = request.app.state.settings
-    today = _today()
+async def case_page_context(
+    settings: Settings, catalogue: CatalogueIndex, user, case: dict, *, all_messages: bool = False, **extra
+) -> dict:
+    today = local_today()
     decorate(case, settings, today)
-    service = (await request.app.state.catalogue.get()).service_by_id(case["e_service"])
+    service = catalogue.service_by_id(case["e_service"])
     events = await cases.events_of(case["id"])
-    definition = drafts.parsed_definition(case["form_definition"])
+    definition = applications.parsed_definition(case["form_definition"])
     attachments = await cases.attachments_of_case(case["id"])
     form_files = [a for a in attachments if a["field_id"]]
     supplements = (
@@ -199,11 +150,11 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
         # What the rendered answers follow from (the page caches them: web.templating.FragmentCache).
         "answers_key": (
             case["form_definition"],
-            case.get("answers_text") or json.dumps(case["answers"], sort_keys=True),
+            case["answers_text"],
             tuple((attachment["field_id"], attachment["filename"]) for attachment in form_files),
         ),
         "attachments": form_files,
-        "signatures": await cases.signatures_of_case(case["id"]) if case["has_signatures"] else [],
+        "signatures": await signing.signatures_of_case(case["id"]) if case["has_signatures"] else [],
         "events": [{**event, "label": event_label(event["kind"], event["details"])} for event in events],
         "supplements": supplements,
         # What the resident still has to answer: nothing once the case cannot take supplements (closed, say).
@@ -217,22 +168,43 @@ async def case_page_context(request: Request, user, case: dict, *, all_messages:
     }
 
 
-def supplements_with_changes(requests: list[dict], definition) -> list[dict]:
-    """Each answered request with its changed answers as (question, before, after) in words a person reads."""
-    for request_row in requests:
-        changes = []
-        for field_id, after in (request_row.get("new_answers") or {}).items():
-            try:
-                field = definition.field(field_id)
-            except KeyError:
-                continue
-            before = (request_row.get("previous_answers") or {}).get(field_id)
-            changes.append(
-                (
-                    field.label,
-                    ", ".join(display_lines(field, before)) or "–",
-                    ", ".join(display_lines(field, after)) or "–",
-                )
-            )
-        request_row["changes"] = changes
-    return requests
+async def attachment(case: dict, public_id: str) -> dict | None:
+    """A file of the case with its content."""
+    return await cases.attachment_of_case(case["id"], public_id)
+
+
+# Mina uppgifter: contact details and which notices the resident wants.
+
+
+def notice_choices() -> list[tuple[str, str]]:
+    """The kinds of e-mail notice a resident may turn off, with their labels."""
+    return [(kind, notice_label(kind)) for kind in NOTICE_KINDS]
+
+
+def contact_details(account) -> dict:
+    return {
+        "email": account["email"],
+        "phone": display_phone(account["phone"]),
+        "notices_off": accounts.notices_off(account),
+    }
+
+
+async def save_contact_details(user_id: int, posted: dict) -> tuple[dict, dict[str, str]]:
+    """Check and store the e-mail address, mobile number and wanted notices (`posted["notices"]`: the kinds ticked).
+    Returns the values as the page shows them and what is wrong by field (nothing is stored then)."""
+    wanted = set(posted["notices"])
+    values = {
+        "email": posted["email"],
+        "phone": posted["phone"],
+        "notices_off": [kind for kind in NOTICE_KINDS if kind not in wanted],
+    }
+    errors: dict[str, str] = {}
+    cleaned = {}
+    for name, validate in (("email", email_address), ("phone", mobile_number)):
+        try:
+            cleaned[name] = validate(values[name]) if values[name] else ""
+        except FieldError as error:
+            errors[name] = error.message
+    if not errors:
+        await accounts.update_contact_details(user_id, cleaned["email"], cleaned["phone"], values["notices_off"])
+    return values, errors

@@ -11,11 +11,12 @@ import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from litestar import Request
-
 from core import clock
-from db import audit, sessions
-from db.sessions import BankIdOrder
+from core.settings import Settings
+from core.tokens import hash_token, new_token
+from db import audit
+from db import bankid as orders
+from db.bankid import BankIdOrder
 from integrations.bankid import (
     BankIdClient,
     BankIdError,
@@ -32,23 +33,29 @@ MOBILE_HINTS = ("Mobi", "Android", "iPhone", "iPad")
 
 
 @dataclass(frozen=True)
+class Requester:
+    """The browser asking, as BankID wants to know it (its address, user agent and the site's host name)."""
+
+    ip: str
+    user_agent: str
+    hostname: str
+
+    @property
+    def mobile(self) -> bool:
+        return any(hint in self.user_agent for hint in MOBILE_HINTS)
+
+
+@dataclass(frozen=True)
 class OrderState:
     status: str  # pending | failed | complete
     message: str
     completion: Completion | None = None  # only for the one poll that claimed the completed order
 
 
-def bankid(request: Request) -> BankIdClient:
-    return request.app.state.bankid
-
-
-def is_mobile(request: Request) -> bool:
-    agent = request.headers.get("user-agent", "")
-    return any(hint in agent for hint in MOBILE_HINTS)
-
-
 async def start_order(
-    request: Request,
+    bankid: BankIdClient,
+    settings: Settings,
+    requester: Requester,
     *,
     purpose: str,
     same_device: bool,
@@ -62,25 +69,23 @@ async def start_order(
     digest: str = "",
 ) -> str:
     """Start an auth order (or a sign order when `sign_text` is given); returns the browser's cookie token."""
-    settings = request.app.state.settings
-    token = sessions.new_token()
+    token = new_token()
     common = {
-        "return_url": f"{settings.base_url}{return_path}" if same_device and is_mobile(request) else None,
+        "return_url": f"{settings.base_url}{return_path}" if same_device and requester.mobile else None,
         "web": WebDevice(
-            referring_domain=request.url.hostname or "localhost",
-            user_agent=request.headers.get("user-agent", ""),
-            device_identifier=sessions.hash_token(token),
+            referring_domain=requester.hostname or "localhost",
+            user_agent=requester.user_agent,
+            device_identifier=hash_token(token),
         ),
         "requirement": {"personalNumber": personal_number} if personal_number else None,
     }
-    end_user_ip = request.client.host if request.client else "127.0.0.1"
     if sign_text is None:
-        order = await bankid(request).auth(end_user_ip, **common)
+        order = await bankid.auth(requester.ip, **common)
     else:
-        order = await bankid(request).sign(end_user_ip, sign_text, user_non_visible_data=sign_payload, **common)
-    await BankIdOrder.insert(
+        order = await bankid.sign(requester.ip, sign_text, user_non_visible_data=sign_payload, **common)
+    await orders.add_order(
         BankIdOrder(
-            token_hash=sessions.hash_token(token),
+            token_hash=hash_token(token),
             purpose=purpose,
             draft_public_id=draft_public_id,
             digest=digest,
@@ -98,7 +103,7 @@ async def start_order(
 
 
 async def order_for(token: str | None, purpose: str) -> BankIdOrder | None:
-    order = await sessions.bankid_order_for(token) if token else None
+    order = await orders.order_for(token) if token else None
     return order if order is not None and order.purpose == purpose else None
 
 
@@ -108,40 +113,36 @@ def qr_for(order: BankIdOrder) -> str:
     return qr_content(order.qr_start_token, order.qr_start_secret, max(0, elapsed))
 
 
-def autostart_url(request: Request, order: BankIdOrder) -> str:
-    if request.app.state.settings.uses_bankid_simulator:
+def autostart_url(settings: Settings, order: BankIdOrder) -> str:
+    if settings.uses_bankid_simulator:
         return f"/_dev/bankid/app?autostarttoken={order.auto_start_token}"
     return f"bankid:///?autostarttoken={order.auto_start_token}&redirect=null"
 
 
-async def poll(request: Request, order: BankIdOrder) -> OrderState:
+async def poll(bankid: BankIdClient, requester: Requester, order: BankIdOrder) -> OrderState:
     """Where the order stands: collects from BankID when due. A completed order is claimed by one poll only, which
     gets the completion data; the row keeps no secret after that."""
     now = clock.now()
     if order.status == "pending" and (order.last_collect_at is None or now - order.last_collect_at >= COLLECT_INTERVAL):
         try:
-            result = await bankid(request).collect(order.order_ref)
+            result = await bankid.collect(order.order_ref)
         except BankIdError as error:
             await _fail(order, f"error:{error.error_code}")
             return OrderState("failed", error_message(error))
         if result.status == "complete" and result.completion is not None:
-            claimed = (
-                await BankIdOrder.update({BankIdOrder.status: "complete", BankIdOrder.qr_start_secret: ""})
-                .where((BankIdOrder.id == order.id) & (BankIdOrder.status == "pending"))
-                .returning(BankIdOrder.id)
-            )
+            claimed = await orders.claim_completion(order.id)
             order.status = "complete"
             return OrderState("complete", "", result.completion if claimed else None)
         order.status = "failed" if result.status == "failed" else "pending"
         order.hint_code = result.hint_code or ""
         order.last_collect_at = now
-        await order.save([BankIdOrder.status, BankIdOrder.hint_code, BankIdOrder.last_collect_at])
+        await orders.save_progress(order)
         if order.status == "failed":
             await audit.record(f"{order.purpose}.failed", hint=order.hint_code)
-    return OrderState(order.status, message_for(request, order))
+    return OrderState(order.status, message_for(requester, order))
 
 
-def message_for(request: Request, order: BankIdOrder) -> str:
+def message_for(requester: Requester, order: BankIdOrder) -> str:
     if order.status == "failed" and order.hint_code.startswith("error:"):
         return error_message(BankIdError(order.hint_code.removeprefix("error:"), "", 0))
     result = CollectResult(
@@ -150,22 +151,20 @@ def message_for(request: Request, order: BankIdOrder) -> str:
         hint_code=order.hint_code or None,
         completion=None,
     )
-    return collect_message(result, qr=not order.same_device, same_device_mobile=is_mobile(request))
+    return collect_message(result, qr=not order.same_device, same_device_mobile=requester.mobile)
 
 
 async def _fail(order: BankIdOrder, hint_code: str) -> None:
     order.status, order.hint_code = "failed", hint_code
-    await order.save([BankIdOrder.status, BankIdOrder.hint_code])
+    await orders.save_progress(order)
     await audit.record(f"{order.purpose}.failed", error=hint_code.removeprefix("error:"))
 
 
-async def cancel(request: Request, order: BankIdOrder) -> None:
+async def cancel(bankid: BankIdClient, order: BankIdOrder) -> None:
     if order.status == "pending":
         with contextlib.suppress(BankIdError):  # the order may already be gone; it ends here either way
-            await bankid(request).cancel(order.order_ref)
-    await BankIdOrder.update({BankIdOrder.status: "cancelled", BankIdOrder.qr_start_secret: ""}).where(
-        BankIdOrder.id == order.id
-    )
+            await bankid.cancel(order.order_ref)
+    await orders.mark_cancelled(order.id)
     await audit.record(f"{order.purpose}.cancelled")
 
 
@@ -176,4 +175,4 @@ def shown_key(order: BankIdOrder) -> str:
 async def remember_shown(order: BankIdOrder) -> None:
     """Polls answer 'no change' (204) while what the page shows is still true."""
     order.shown = shown_key(order)
-    await order.save([BankIdOrder.shown])
+    await orders.save_shown(order)

@@ -1,4 +1,5 @@
-"""Messages between residents and case officers, and supplement requests (kompletteringar), per case."""
+"""Messages between residents and case officers, and supplement requests (kompletteringar), per case. Tables and
+queries; both sides of the conversation (Mina sidor and the staff views) use them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from piccolo.columns import JSON, Date, ForeignKey, OnDelete, Serial, Text, Time
 from piccolo.table import Table
 
 from db.accounts import UserAccount
-from db.applications import CaseEvent, CaseRecord
+from db.cases import CaseEvent, CaseRecord
 from db.engine import fetch, json_column, write_transaction
 from db.notices import notify_applicant
 
@@ -17,6 +18,8 @@ class Message(Table, tablename="message"):
     id = Serial(primary_key=True)
     case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
     author = ForeignKey(references=UserAccount, on_delete=OnDelete.set_null, null=True)
+    # Text, not a boolean: plain SQL reads booleans back as 0/1 on SQLite and as bool on PostgreSQL; `thread()` turns
+    # it into a bool, so nothing outside this module sees the difference.
     from_officer = Varchar(length=5, default="no", help_text="'yes' when written by staff")
     body = Text()
     created_at = Timestamptz()

@@ -1,14 +1,13 @@
-"""Logins: sessions (server-side, in the database so every process sees them) and BankID logins in progress."""
+"""Logins: sessions, server-side in the database so every process sees them. Table and queries."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
+from core.tokens import hash_token, new_token
 from db.accounts import UserAccount
 from db.engine import fetch
 
@@ -25,37 +24,6 @@ class UserSession(Table, tablename="user_session"):
     last_seen_at = Timestamptz()
     expires_at = Timestamptz(help_text="Absolute end, however active the user is.")
     flash = Varchar(length=500, default="", help_text="A one-time notice for the next page.")
-
-
-class BankIdOrder(Table, tablename="bankid_order"):
-    """A BankID order in progress (a login, or signing an application), bound to the browser that started it by a
-    cookie token (stored hashed)."""
-
-    id = Serial(primary_key=True)
-    token_hash = Varchar(length=64, unique=True)
-    purpose = Varchar(length=10, default="login", help_text="login | sign")
-    draft_public_id = Varchar(length=36, default="", help_text="Signing: the draft being signed.")
-    digest = Varchar(length=64, default="", help_text="Signing: what the signer is signing.")
-    order_ref = Varchar(length=64)
-    auto_start_token = Varchar(length=64, default="")
-    qr_start_token = Varchar(length=64, default="")
-    qr_start_secret = Varchar(length=64, default="", secret=True)
-    same_device = Boolean(default=False)
-    next_url = Varchar(length=500, default="")
-    client_key = Varchar(length=64, default="", help_text="HMAC of the client IP, for rate limiting.")
-    started_at = Timestamptz()
-    status = Varchar(length=20, default="pending")
-    hint_code = Varchar(length=50, default="")
-    shown = Varchar(length=80, default="", help_text="The status last shown, so polls can answer 'no change'.")
-    last_collect_at = Timestamptz(null=True, default=None)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 async def create_session(
@@ -92,10 +60,6 @@ async def find_session(token: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def is_expired(session: dict, now: datetime, idle_timeout: timedelta) -> bool:
-    return now >= session["expires_at"] or now >= session["last_seen_at"] + idle_timeout
-
-
 async def touch_session(session_id: int, now: datetime) -> None:
     await UserSession.update({UserSession.last_seen_at: now}).where(UserSession.id == session_id)
 
@@ -127,20 +91,4 @@ async def delete_expired_sessions(now: datetime, idle_timeout: timedelta) -> int
         .where((UserSession.expires_at <= now) | (UserSession.last_seen_at <= now - idle_timeout))
         .returning(UserSession.id)
     )
-    return len(deleted)
-
-
-async def login_starts_since(client_key: str, since: datetime) -> int:
-    return await BankIdOrder.count().where(
-        (BankIdOrder.client_key == client_key) & (BankIdOrder.started_at >= since) & (BankIdOrder.purpose == "login")
-    )
-
-
-async def bankid_order_for(token: str) -> BankIdOrder | None:
-    return await BankIdOrder.objects().where(BankIdOrder.token_hash == hash_token(token)).first()
-
-
-async def delete_old_bankid_orders(before: datetime) -> int:
-    """Orders are kept for the rate-limit window, then removed (BankID has long forgotten them by then)."""
-    deleted = await BankIdOrder.delete().where(BankIdOrder.started_at < before).returning(BankIdOrder.id)
     return len(deleted)

@@ -1,0 +1,147 @@
+"""Logging in and out: a BankID auth order (services/bankid.py) whose completion creates or refreshes the account
+from the population register and starts a session; the login rate limit; logging out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core import clock
+from core.i18n import gettext as _
+from core.settings import Settings
+from db import accounts, audit, staff
+from db import auth as sessions
+from db import bankid as orders
+from db.accounts import UserAccount
+from db.bankid import BankIdOrder
+from integrations.bankid import BankIdClient, Completion
+from integrations.company_register import CompanyRegister
+from integrations.population_register import PersonRecord, PopulationRegister
+from services import bankid
+from services.organisations import drop_lapsed_representations
+
+STATUS_PATH = "/logga-in/bankid/status"
+REGISTER_MAX_AGE = timedelta(hours=24)
+
+
+class TooManyLogins(Exception):
+    """The client has started too many logins recently."""
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    session_token: str
+    next_url: str
+
+
+async def start(
+    client: BankIdClient,
+    settings: Settings,
+    requester: bankid.Requester,
+    *,
+    client_key: str,
+    same_device: bool,
+    next_url: str,
+) -> str:
+    """Start a BankID login for this browser; returns the cookie token that binds the order to it. `client_key`
+    identifies the client for the rate limit (a keyed hash of its address)."""
+    window_start = clock.now() - timedelta(minutes=settings.login_rate_window_minutes)
+    if await orders.login_starts_since(client_key, window_start) >= settings.login_rate_limit:
+        await audit.record("login.rate_limited")
+        raise TooManyLogins()
+    return await bankid.start_order(
+        client,
+        settings,
+        requester,
+        purpose="login",
+        same_device=same_device,
+        next_url=next_url,
+        client_key=client_key,
+        return_path=STATUS_PATH,
+    )
+
+
+async def finish(
+    settings: Settings,
+    register: PopulationRegister,
+    company_register: CompanyRegister,
+    order: BankIdOrder,
+    completion: Completion,
+) -> LoggedIn:
+    """BankID has identified the person: their account (created or refreshed) and a new session."""
+    now = clock.now()
+    account, created = await account_after_login(
+        completion.personal_number, completion.given_name, completion.surname, register, now
+    )
+    await drop_lapsed_representations(account.id, account.personal_number, company_register)
+    member = await staff.staff_member(account.personal_number)
+    flash = ""
+    if not account.in_register:
+        flash = _("We could not find you in the population register, so we only know your name from BankID.")
+    elif created:
+        flash = _("Welcome! Your account has been created with your details from the population register.")
+    token = await sessions.create_session(
+        account.id,
+        staff_role=member.role if member else "",
+        staff_unit=member.unit if member else "",
+        now=now,
+        max_age=timedelta(hours=settings.session_max_hours),
+        flash=flash,
+    )
+    await audit.record("login.succeeded", actor_id=account.id, method="bankid", staff=bool(member), new=created)
+    return LoggedIn(token, order.next_url or ("/handlaggare" if member else "/mina-sidor"))
+
+
+async def stay_logged_in(session_id: int) -> None:
+    """The user answered the idle-timeout warning: their session counts as active now."""
+    await sessions.touch_session(session_id, clock.now())
+
+
+async def log_out(user_id: int, session_id: int) -> None:
+    await sessions.end_session(session_id)
+    await audit.record("logout", actor_id=user_id)
+
+
+async def account_after_login(
+    personal_number: str, given_name: str, surname: str, register: PopulationRegister, now: datetime
+) -> tuple[UserAccount, bool]:
+    """The account of the person BankID has just identified: created on the first login, its register data
+    refreshed when older than 24 hours. Returns (account, created). Only this person is looked up."""
+    account = await accounts.account_by_personal_number(personal_number)
+    created = account is None
+    if account is None:
+        account = UserAccount(personal_number=personal_number, created_at=now)
+    stale = account.register_fetched_at is None or now - account.register_fetched_at > REGISTER_MAX_AGE
+    if stale:
+        apply_register_record(account, await register.lookup(personal_number), now)
+    if not account.in_register or not (account.given_name or account.surname):
+        # The register does not know the person, or releases no name (protected identity): take BankID's, which it
+        # has just verified.
+        account.given_name, account.surname = given_name, surname
+    account.last_login_at = now
+    await accounts.save(account)
+    return account, created
+
+
+def apply_register_record(account: UserAccount, record: PersonRecord | None, now: datetime) -> None:
+    """Copy what the register says; a protected person keeps no address at all, whatever was stored before."""
+    account.register_fetched_at = now
+    account.in_register = record is not None
+    if record is None:
+        account.protected_identity = False
+        _clear_address(account)
+        return
+    if record.given_name or record.surname:
+        account.given_name, account.surname = record.given_name, record.surname
+    account.register_changed_at = record.changed_at
+    account.protected_identity = record.protected
+    if record.protected or record.address is None:
+        _clear_address(account)
+    else:
+        address = record.address
+        account.care_of, account.street = address.care_of, address.street
+        account.postal_code, account.city = address.postal_code, address.city
+
+
+def _clear_address(account: UserAccount) -> None:
+    account.care_of = account.street = account.postal_code = account.city = ""

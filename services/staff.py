@@ -1,0 +1,36 @@
+"""The staff side: the staff register (who may reach /handlaggare, in which role and unit). The case officers' views
+build on this."""
+
+from __future__ import annotations
+
+from core import clock
+from db import audit, staff
+from db import auth as sessions
+from db.staff import StaffMember
+
+STAFF_ROLES = ("officer", "admin")
+
+
+async def add_member(personal_number: str, role: str, unit: str) -> StaffMember:
+    """Add someone to the staff register, or change their role or unit. Their sessions end: a new role takes
+    effect at the next login, so it can never be stale."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    member = await staff.save_staff(personal_number, role, unit, clock.now())
+    await audit.record("staff.added", target=f"staff:{member.id}", role=role)
+    await sessions.end_sessions_of(personal_number)
+    return member
+
+
+async def remove_member(personal_number: str) -> int | None:
+    """Remove someone from the staff register and end their sessions; returns how many ended, None when they were
+    not in the register."""
+    if not await staff.remove_staff(personal_number):
+        return None
+    ended = await sessions.end_sessions_of(personal_number)
+    await audit.record("staff.removed", sessions_ended=ended)
+    return ended
+
+
+async def members() -> list[StaffMember]:
+    return await staff.all_staff()
