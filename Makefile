@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium node lint format messages vendor lock benchmark
+.PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
 
 run: demo
 	$(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log
 
-test: install-dev node chromium
+test: install-dev node chromium java
 	$(BIN)/pytest
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -42,6 +42,11 @@ node: node_modules/.installed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+
+# The HTML validation test runs the Nu Html Checker (vnu-jar from npm), which needs Java 17 or later.
+java:
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless; }
 
 lint: install-dev
 	$(BIN)/ruff format --check .

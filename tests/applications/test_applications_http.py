@@ -260,7 +260,7 @@ async def test_autosave_keeps_answers_and_reveals_questions(client, app):
         headers={"HX-Request": "true", "x-csrftoken": csrf_from(page.text)},
     )
     assert response.status_code == 200
-    assert 'id="falt-detalj"' in response.text and 'hx-swap-oob="outerHTML"' in response.text
+    assert 'id="falt-detalj"' in response.text and 'data-hx-swap-oob="outerHTML"' in response.text
     assert "Sparat kl." in response.text and "Ny fråga: Detalj" in response.text
     assert 'id="falt-namn"' not in response.text  # what the user types in is never swapped
     draft = await Draft.objects().output(load_json=True).first()

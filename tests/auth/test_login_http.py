@@ -343,7 +343,7 @@ async def test_idle_warning_is_offered_before_the_timeout_without_counting_as_ac
     await log_in(client, app, ERIK)
     htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/mina-sidor/uppgifter"}
     early = await client.get("/session/status", headers=htmx)
-    assert "Du loggas snart ut" not in early.text and 'hx-trigger="load delay:' in early.text
+    assert "Du loggas snart ut" not in early.text and 'data-hx-trigger="load delay:' in early.text
     almost = timedelta(minutes=settings.session_idle_minutes) - timedelta(seconds=60)
     with clock.travel(almost):
         warning = await client.get("/session/status", headers=htmx)

@@ -136,7 +136,7 @@ async def test_htmx_request_gets_only_the_results_fragment(client):
     assert response.headers["HX-Push-Url"] == "/e-tjanster?q=bygglov"
     assert "HX-Request" in response.headers["Vary"]
     # The result count is announced through the page's live region.
-    assert 'hx-swap-oob="innerHTML:#search-status"' in response.text
+    assert 'data-hx-swap-oob="innerHTML:#search-status"' in response.text
     assert "3 e-tjänster matchar ”bygglov”" in response.text
     # Typing must not move focus away from the search box.
     assert "autofocus" not in response.text

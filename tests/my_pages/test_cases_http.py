@@ -124,7 +124,7 @@ async def test_sending_a_message_with_htmx_and_without(client, app):
         files={"files": ("intyg.pdf", PDF, "application/pdf")},
     )
     assert sent.status_code == 200
-    assert "Hej handläggaren" in sent.text and 'hx-swap-oob="beforeend:#message-list"' in sent.text
+    assert "Hej handläggaren" in sent.text and 'data-hx-swap-oob="beforeend:#message-list"' in sent.text
     assert "Ditt meddelande har skickats" in sent.text and "intyg.pdf" in sent.text
     plain = await client.post(url, data={"_csrf_token": token, "text": "Utan JavaScript"})
     assert plain.status_code == 303 and plain.headers["location"].endswith("#meddelanden")
@@ -224,7 +224,7 @@ async def test_the_first_message_from_the_officer_replaces_the_no_messages_hint(
     assert 'id="no-messages"' in (await client.get(f"/mina-sidor/arenden/{case.reference}")).text
     await conversations.add_message(case.id, None, from_officer=True, body="Hej", now=clock.now())
     news = await client.get(f"/mina-sidor/arenden/{case.reference}/meddelanden?efter=0", headers={"HX-Request": "true"})
-    assert '<p id="no-messages" hx-swap-oob="delete"></p>' in news.text
+    assert '<p id="no-messages" data-hx-swap-oob="delete"></p>' in news.text
 
 
 async def test_read_receipts_show_when_the_officer_has_read(client, app):
