@@ -92,3 +92,14 @@ async def client(app, db):
 def base_url(live_server) -> str:
     """Overrides pytest-base-url's fixture (a conftest fixture wins over a plugin's)."""
     return live_server.url
+
+
+@pytest.fixture
+async def demo(db, settings, app):
+    """The demo catalogue and its forms (the `db` fixture clears them after)."""
+    from db.demo.catalogue import load_catalogue
+    from db.demo.forms import load_forms
+
+    await load_catalogue(settings=settings)
+    await load_forms(settings=settings)
+    app.state.catalogue.invalidate()

@@ -19,10 +19,8 @@ import httpx
 import pytest
 
 from core import clock
-from db import conversations
-from db.accounts import add_staff
-from db.demo.catalogue import load_catalogue
-from db.demo.forms import load_forms
+from db import messages as conversations
+from db.staff import save_staff as add_staff
 from tests.applications.helpers import current_step, post_step, start
 from tests.factories import make_case, make_service_with_form, make_user
 from tests.login import csrf_from, log_in, start_login
@@ -36,14 +34,6 @@ FAULT_REPORT = "felanmalan-gata-park-och-belysning"  # no login, no signing; a c
 
 # One document the checker must find fault with: proof that it ran and read the directory.
 CANARY = '<!doctype html><html lang="sv"><head><title>Kontroll</title></head><body><p nonsense="1">x</p></body></html>'
-
-
-@pytest.fixture
-async def demo(db, settings, app):
-    """The demo catalogue and forms, as in tests/applications (the `db` fixture clears them after)."""
-    await load_catalogue(settings=settings)
-    await load_forms(settings=settings)
-    app.state.catalogue.invalidate()
 
 
 class Pages:
