@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from core import clock
 from core.errors import NotFound
@@ -97,13 +97,13 @@ def draft_deletion_date(last_activity: datetime, retention_days: int | None, set
     return last_activity + timedelta(days=retention_days or settings.default_retention_days_draft)
 
 
-class _Serializer(URLSafeTimedSerializer):
+class _ClockSigner(TimestampSigner):
     def get_timestamp(self) -> int:  # the project's clock, which tests can move
         return int(clock.now().timestamp())
 
 
 def _anonymous_serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return _Serializer(settings.secret_key, salt="anonymous-draft")
+    return URLSafeTimedSerializer(settings.secret_key, salt="anonymous-draft", signer=_ClockSigner)
 
 
 def anonymous_cookie_value(settings: Settings, public_id: str, token: str) -> str:

@@ -22,6 +22,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages of an application in progress hold what the resident typed (also without logging in, where no session makes
+# them private): no cache may keep them, not even the browser's.
+PRIVATE_PATHS = ("/ansokan/",)
+NO_STORE = (b"cache-control", b"no-store")
+
+
 def security_headers_hook(settings: Settings):
     headers = [
         ("content-security-policy", CONTENT_SECURITY_POLICY),
@@ -41,6 +47,9 @@ def security_headers_hook(settings: Settings):
         if message["type"] != "http.response.start":
             return
         response_headers = message.setdefault("headers", [])
+        if scope["path"].startswith(PRIVATE_PATHS):
+            response_headers[:] = [header for header in response_headers if header[0].lower() != b"cache-control"]
+            response_headers.append(NO_STORE)
         present = {name.lower() for name, _ in response_headers}
         response_headers.extend(header for header in encoded if header[0] not in present)
 

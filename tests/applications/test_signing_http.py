@@ -170,6 +170,21 @@ async def test_co_signing_ends_at_the_deadline(client, app, settings):
     assert draft.status == "draft" and "tiden" in draft.returned_reason.lower()
 
 
+async def test_a_stranger_opening_an_application_after_the_deadline_changes_nothing(client, app, settings):
+    """Ending co-signing is a write and a notice: only someone who may see the application sets it off."""
+    draft_id = await signed_by_erik_for_maria(client, app, then_log_in=None)
+    with clock.travel(timedelta(days=settings.default_cosign_days, hours=1)):
+        client.cookies.clear()
+        await log_in(client, app, SARA)
+        for path in ("", "/medsokande", "/vantar", "/signera/status"):
+            assert (await client.get(f"/ansokan/{draft_id}{path}")).status_code == 404, path
+        client.cookies.clear()  # and anonymously
+        assert (await client.get(f"/ansokan/{draft_id}")).status_code == 404
+    draft = await Draft.objects().first()
+    assert draft.status == "awaiting_signatures" and draft.returned_reason == ""
+    assert await Notification.count().where(Notification.kind == "cosign_declined") == 0
+
+
 async def test_the_cosigning_job_returns_late_applications_and_tells_the_applicant(client, app, settings):
     from db.accounts import update_contact_details
     from jobs import cosigning
