@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 from litestar import Litestar, asgi
@@ -73,7 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz", "/livez", BANKID_SIMULATOR_PATH],
+            # Only the simulator's API (a BankID client, not a browser, calls it); a pattern is searched anywhere in
+            # the path, so it is anchored at the start.
+            exclude=[rf"^{re.escape(BANKID_SIMULATOR_PATH)}(/|$)"] if settings.simulators else None,
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
