@@ -27,6 +27,7 @@ from integrations.population_register.fixture import FixtureRegister
 from routes import all_route_handlers, dev_route_handlers
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
+from web.head import answer_head_as_get
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
 from web.templating import build_environments, template_config
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await state.bankid.aclose()
         await engine.stop()
 
-    return Litestar(
+    application = Litestar(
         route_handlers=route_handlers,
         template_config=template_config(build_environments(settings, assets)),
         plugins=[HTMXPlugin()],
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    return answer_head_as_get(application)
 
 
 def _bankid_client(settings: Settings, state: State) -> BankIdClient:
