@@ -24,6 +24,7 @@ from integrations.company_register import NoCompanyRegister
 from integrations.company_register.fixture import FixtureCompanyRegister
 from integrations.population_register import NoRegister
 from integrations.population_register.fixture import FixtureRegister
+from jobs.scheduler import Scheduler
 from routes import all_route_handlers, dev_route_handlers
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
@@ -58,8 +59,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def start_services() -> None:
         await engine.start(settings.db_pool_min, settings.db_pool_max)
         state.bankid = _bankid_client(settings, state)
+        if settings.jobs_in_app:
+            state.scheduler = Scheduler(settings)
+            state.scheduler.start()
 
     async def stop_services() -> None:
+        if "scheduler" in state:
+            await state.scheduler.stop()
         if "bankid" in state:
             await state.bankid.aclose()
         await engine.stop()

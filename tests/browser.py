@@ -65,7 +65,7 @@ class LiveServer:
 
 def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, ...] = ()) -> LiveServer:
     """uvicorn on a socket we bound ourselves (port 0), so no other process can take the port first; as in production,
-    without the `server` banner."""
+    without the `server` banner. It runs no scheduled jobs unless `env` turns them on (JOBS_IN_APP)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # uvicorn treats an inherited fd as a Unix socket and does not set TCP_NODELAY on connections; accepted
@@ -77,7 +77,7 @@ def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, .
     process = subprocess.Popen(
         [*UVICORN, "--fd", str(listener.fileno()), *uvicorn_args],
         cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "JOBS_IN_APP": "0", **env},
         pass_fds=[listener.fileno()],
         stdout=log_file,
         stderr=subprocess.STDOUT,
