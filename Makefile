@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
 
 run: demo
-	$(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
 
 test: install-dev node chromium java
 	$(BIN)/pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 from litestar import Litestar, asgi
@@ -22,10 +23,12 @@ from integrations.company_register import NoCompanyRegister
 from integrations.company_register.fixture import FixtureCompanyRegister
 from integrations.population_register import NoRegister
 from integrations.population_register.fixture import FixtureRegister
+from jobs.scheduler import Scheduler
 from routes import all_route_handlers, dev_route_handlers
 from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
+from web.head import answer_head_as_get
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
 from web.templating import build_environments, template_config
@@ -56,13 +59,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def start_services() -> None:
         await engine.start(settings.db_pool_min, settings.db_pool_max)
         state.bankid = _bankid_client(settings, state)
+        if settings.jobs_in_app:
+            state.scheduler = Scheduler(settings)
+            state.scheduler.start()
 
     async def stop_services() -> None:
+        if "scheduler" in state:
+            await state.scheduler.stop()
         if "bankid" in state:
             await state.bankid.aclose()
         await engine.stop()
 
-    return Litestar(
+    application = Litestar(
         route_handlers=route_handlers,
         template_config=template_config(build_environments(settings, assets)),
         plugins=[HTMXPlugin()],
@@ -73,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz", "/livez", BANKID_SIMULATOR_PATH],
+            # Only the simulator's API (a BankID client, not a browser, calls it); a pattern is searched anywhere in
+            # the path, so it is anchored at the start.
+            exclude=[rf"^{re.escape(BANKID_SIMULATOR_PATH)}(/|$)"] if settings.simulators else None,
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
@@ -87,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    return answer_head_as_get(application)
 
 
 def _bankid_client(settings: Settings, state: State) -> BankIdClient:

@@ -63,6 +63,10 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "Marks kommun e-tjänster <noreply@mark.se>"
+    # Scheduled jobs (jobs/): every app process also runs them in the background (their leases let one process run
+    # each job at a time), looking for due jobs every `jobs_interval_seconds`, as `python -m jobs loop` does.
+    jobs_in_app: bool = True
+    jobs_interval_seconds: float = 60.0
     # Residents may write about a closed case for this many days.
     messages_open_days_after_close: int = 30
     # BankID RP API v6.0. Empty URL with SIMULATORS on: the built-in simulator, in process.
@@ -117,6 +121,8 @@ class Settings:
                 smtp_password=env.get("SMTP_PASSWORD", ""),
                 smtp_starttls=_flag(env.get("SMTP_STARTTLS"), default=True),
                 mail_from=env.get("MAIL_FROM", cls.mail_from),
+                jobs_in_app=_flag(env.get("JOBS_IN_APP"), default=True),
+                jobs_interval_seconds=float(env.get("JOBS_INTERVAL_SECONDS", cls.jobs_interval_seconds)),
                 messages_open_days_after_close=int(
                     env.get("MESSAGES_OPEN_DAYS_AFTER_CLOSE", cls.messages_open_days_after_close)
                 ),
@@ -136,6 +142,8 @@ class Settings:
         found: list[str] = []
         if self.db_pool_min < 0 or self.db_pool_max < self.db_pool_min:
             found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
+        if not self.jobs_interval_seconds > 0:
+            found.append("JOBS_INTERVAL_SECONDS: must be more than 0.")
         if not self.simulators and not self.is_production and not self.bankid_url:
             found.append("BANKID_URL: with SIMULATORS off, BankID's address and certificates are needed.")
         if not self.is_production:

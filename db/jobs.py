@@ -1,5 +1,5 @@
 """Scheduled jobs' bookkeeping: one lease row per job, so a job runs on exactly one process at a time however many
-machines run the scheduler, and when it last ran with what result."""
+machines run the scheduler, when it is due next, and when it last ran with what result."""
 
 from __future__ import annotations
 
@@ -18,29 +18,50 @@ class JobLease(Table, tablename="job_lease"):
     last_started_at = Timestamptz(null=True, default=None)
     last_finished_at = Timestamptz(null=True, default=None)
     last_result = JSON(default="{}")
+    # When a scheduler runs the job next; NULL: at its next look (the job never ran, or its last run failed).
+    next_run_at = Timestamptz(null=True, default=None)
 
 
-async def acquire(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the job's lease unless another holder has a live one. One UPDATE decides, so two processes asking at
-    the same moment cannot both win."""
+async def acquire(
+    name: str, holder: str, now: datetime, ttl: timedelta, every: timedelta = timedelta(0), *, due_only: bool = False
+) -> bool:
+    """Take the job's lease unless another holder has a live one (with `due_only`, also unless the job is not due
+    yet); the job is then next due `every` from now. One UPDATE decides, so two processes asking at the same moment
+    cannot both win, and one that found the job due just before another ran it does not run it again."""
     await JobLease.insert(JobLease(name=name)).on_conflict(action="DO NOTHING")
+    condition = (JobLease.name == name) & (JobLease.expires_at.is_null() | (JobLease.expires_at <= now))
+    if due_only:
+        condition = condition & (JobLease.next_run_at.is_null() | (JobLease.next_run_at <= now))
     taken = (
-        await JobLease.update({JobLease.holder: holder, JobLease.expires_at: now + ttl, JobLease.last_started_at: now})
-        .where(
-            (JobLease.name == name)
-            & (JobLease.expires_at.is_null() | (JobLease.expires_at <= now) | (JobLease.holder == holder))
+        await JobLease.update(
+            {
+                JobLease.holder: holder,
+                JobLease.expires_at: now + ttl,
+                JobLease.last_started_at: now,
+                JobLease.next_run_at: now + every,
+            }
         )
+        .where(condition)
         .returning(JobLease.id)
     )
     return bool(taken)
 
 
-async def release(name: str, holder: str, now: datetime, result: dict) -> None:
-    await JobLease.update(
-        {JobLease.expires_at: None, JobLease.last_finished_at: now, JobLease.last_result: json.dumps(result)}
-    ).where((JobLease.name == name) & (JobLease.holder == holder))
+async def release(name: str, holder: str, now: datetime, result: dict, *, failed: bool = False) -> None:
+    """Give the lease back with the run's result; a failed run makes the job due again at once."""
+    changes = {JobLease.expires_at: None, JobLease.last_finished_at: now, JobLease.last_result: json.dumps(result)}
+    if failed:
+        changes[JobLease.next_run_at] = None
+    await JobLease.update(changes).where((JobLease.name == name) & (JobLease.holder == holder))
 
 
-async def last_started(name: str) -> datetime | None:
-    row = await JobLease.select(JobLease.last_started_at).where(JobLease.name == name).first()
-    return row["last_started_at"] if row else None
+async def due(names: list[str], now: datetime) -> list[str]:
+    """Those of `names` that look due and free now, in the order given (acquire decides for sure)."""
+    leases = {
+        row["name"]: row for row in await JobLease.select(JobLease.name, JobLease.expires_at, JobLease.next_run_at)
+    }
+
+    def is_due(lease: dict | None) -> bool:
+        return lease is None or all(t is None or t <= now for t in (lease["expires_at"], lease["next_run_at"]))
+
+    return [name for name in names if is_due(leases.get(name))]

@@ -1,5 +1,6 @@
-"""Scheduled work. Each job is an async function taking the settings and returning counts (no personal data);
-`python -m jobs loop` runs due jobs under a database lease, `python -m jobs run NAME` runs one now."""
+"""Scheduled work. Each job is an async function taking the settings and returning counts (no personal data). A
+scheduler (`scheduler.py`: in every app process, or `python -m jobs loop`) runs due jobs under a database lease;
+`python -m jobs run NAME` runs one now."""
 
 from __future__ import annotations
 

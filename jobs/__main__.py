@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 
 from core.logging import configure_logging
 from core.settings import Settings
 from db import engine
 from jobs import JOBS
-from jobs.runner import run_due_jobs, run_job
+from jobs.runner import run_job
+from jobs.scheduler import Scheduler
 
 
 async def main(arguments: list[str]) -> int:
@@ -18,11 +20,14 @@ async def main(arguments: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one job now (if no other process is running it)")
     run.add_argument("name", choices=sorted(JOBS))
-    loop = commands.add_parser("loop", help="run due jobs forever; start one per machine or more, leases decide")
-    loop.add_argument("--interval", type=float, default=60.0)
+    loop = commands.add_parser("loop", help="run due jobs until stopped; start one per machine or more, leases decide")
+    loop.add_argument("--interval", type=float, default=None, help="seconds between looks (JOBS_INTERVAL_SECONDS)")
     commands.add_parser("list", help="list the jobs and how often they run")
     args = parser.parse_args(arguments)
-    settings = Settings.from_env().check()
+    settings = Settings.from_env()
+    if args.command == "loop" and args.interval is not None:
+        settings = settings.with_overrides(jobs_interval_seconds=args.interval)
+    settings = settings.check()
     configure_logging(settings.log_level)
     if args.command == "list":
         for job in JOBS.values():
@@ -32,9 +37,11 @@ async def main(arguments: list[str]) -> int:
     if args.command == "run":
         await run_job(JOBS[args.name], settings)
         return 0
-    while True:
-        await run_due_jobs(settings)
-        await asyncio.sleep(args.interval)
+    scheduler = Scheduler(settings)
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # the job in progress finishes first
+        asyncio.get_running_loop().add_signal_handler(stop_signal, scheduler.request_stop)
+    await scheduler.run()
+    return 0
 
 
 if __name__ == "__main__":

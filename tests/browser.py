@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_SOURCE = (PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--no-server-header"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -63,7 +64,8 @@ class LiveServer:
 
 
 def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, ...] = ()) -> LiveServer:
-    """uvicorn on a socket we bound ourselves (port 0), so no other process can take the port first."""
+    """uvicorn on a socket we bound ourselves (port 0), so no other process can take the port first; as in production,
+    without the `server` banner. It runs no scheduled jobs unless `env` turns them on (JOBS_IN_APP)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # uvicorn treats an inherited fd as a Unix socket and does not set TCP_NODELAY on connections; accepted
@@ -73,9 +75,9 @@ def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, .
     port = listener.getsockname()[1]
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "app:create_app", "--fd", str(listener.fileno()), *uvicorn_args],
+        [*UVICORN, "--fd", str(listener.fileno()), *uvicorn_args],
         cwd=PROJECT_ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "JOBS_IN_APP": "0", **env},
         pass_fds=[listener.fileno()],
         stdout=log_file,
         stderr=subprocess.STDOUT,

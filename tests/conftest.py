@@ -45,8 +45,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    # No pool: the app under test and the test's own queries share the event loop but not connections.
-    return Settings(database_url=TEST_DATABASE_URL, db_pool_min=0, db_pool_max=0, catalogue_refresh_seconds=0)
+    # No pool: the app under test and the test's own queries share the event loop but not connections. No scheduled
+    # jobs behind the tests' backs: a test that wants them runs them.
+    return Settings(
+        database_url=TEST_DATABASE_URL, db_pool_min=0, db_pool_max=0, catalogue_refresh_seconds=0, jobs_in_app=False
+    )
 
 
 @pytest.fixture(scope="session")

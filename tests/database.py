@@ -6,6 +6,7 @@ Imported by conftest.py before anything imports piccolo_conf, because Piccolo re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import subprocess
@@ -54,6 +55,28 @@ def drop_throwaway(url: str, base_url: str) -> None:
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
         path.parent.rmdir()
+
+
+@contextlib.asynccontextmanager
+async def unavailable(url: str):
+    """The database is gone inside the block: PostgreSQL refuses new connections; SQLite's directory (with its WAL
+    files) is moved away, and SQLite cannot create a missing directory. Connections already open may still work."""
+    if is_postgres(url):
+        name = urlparse(url).path.lstrip("/")
+        admin_url = _with_database(url, "postgres")
+        await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        try:
+            yield
+        finally:
+            await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    else:
+        directory = Path(url.removeprefix("sqlite:///")).parent
+        moved = directory.with_name(directory.name + "-moved")
+        directory.rename(moved)
+        try:
+            yield
+        finally:
+            moved.rename(directory)
 
 
 def migrate(url: str, *args: str) -> subprocess.CompletedProcess:

@@ -71,7 +71,7 @@ class StaticAssets:
         return Response(content=asset.body, media_type=asset.media_type, headers=headers)
 
 
-@get("/static/{name:path}", name="static", include_in_schema=False, opt={"exclude_from_csrf": True})
+@get("/static/{name:path}", name="static", include_in_schema=False)
 async def serve_static(request: Request, name: FromPath[str]) -> Response:
     assets: StaticAssets = request.app.state.assets
     return assets.response(

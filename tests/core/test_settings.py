@@ -32,6 +32,18 @@ def test_environment_variables_are_read():
     assert settings.check() is settings
 
 
+def test_the_app_runs_scheduled_jobs_unless_told_not_to():
+    assert Settings.from_env({}).jobs_in_app and Settings.from_env({}).jobs_interval_seconds == 60
+    settings = Settings.from_env({"JOBS_IN_APP": "0", "JOBS_INTERVAL_SECONDS": "2.5"})
+    assert not settings.jobs_in_app and settings.jobs_interval_seconds == 2.5
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan"])
+def test_the_jobs_interval_must_be_positive(interval):
+    with pytest.raises(ConfigurationError, match="JOBS_INTERVAL_SECONDS"):
+        Settings.from_env({"JOBS_INTERVAL_SECONDS": interval}).check()
+
+
 @pytest.mark.parametrize(
     ("override", "named_setting"),
     [
