@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from core import clock
-from db import drafts
+from db import applications as drafts
 from db import jobs as leases
 from db.applications import Draft, FormVersion
 from db.engine import current_engine

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from core import clock
+from core.i18n import LOCAL_TIMEZONE
 from db import messages as conversations
 from db.applications import Attachment
 from db.cases import CaseRecord
@@ -249,7 +250,16 @@ async def test_messaging_closes_some_days_after_the_case_is_closed(client, app, 
             f"/mina-sidor/arenden/{closed.reference}/meddelanden",
             data={"_csrf_token": csrf_from(late.text), "text": "x"},
         )
-        assert refused.status_code == 403
+        assert refused.status_code == 403  # and the resident reads why, with and without JavaScript
+        assert "Det går inte längre att skicka meddelanden i det här ärendet." in refused.text
+        swapped = await client.post(
+            f"/mina-sidor/arenden/{closed.reference}/meddelanden",
+            data={"text": "x"},
+            headers={"HX-Request": "true", "x-csrftoken": csrf_from(late.text)},
+        )
+        assert swapped.status_code == 403
+        assert "Det går inte längre att skicka meddelanden i det här ärendet." in swapped.text
+    assert await Message.count().where(Message.case == closed.id) == 0
 
 
 async def test_e_services_without_messages_have_no_thread(client, app):
@@ -294,6 +304,37 @@ async def test_supplement_round_trip_keeps_both_versions(client, app):
     assert (await CaseRecord.objects().where(CaseRecord.id == case.id).output(load_json=True).first()).answers[
         "namn"
     ] == "Erik Johan"
+
+
+async def test_a_supplement_answer_takes_today_in_swedish_time(client, app):
+    """At 00:30 in Sweden it is still yesterday in UTC: a date 'no later than today' must accept Sweden's today."""
+    form = (
+        "steps:\n  - id: om\n    title: Om\n    fields:\n"
+        "      - {id: namn, type: text, label: Namn}\n"
+        "      - {id: intraffade, type: date, label: Datum, max_date: today}\n"
+    )
+    service = await make_service_with_form(form, slug="tjanst", title="Skadeanmälan")
+    erik = await make_user(ERIK)
+    case = await make_case(service, erik.id, answers={"namn": "Erik"})
+    now = clock.now()
+    half_past_eleven_utc = now.replace(hour=23, minute=30, second=0, microsecond=0)
+    if half_past_eleven_utc <= now:
+        half_past_eleven_utc += timedelta(days=1)
+    with clock.travel(half_past_eleven_utc - now):
+        swedish_today = clock.now().astimezone(LOCAL_TIMEZONE).date()
+        assert swedish_today != clock.now().date()  # the moment this test is about
+        await log_in(client, app, ERIK)
+        request_id = await conversations.request_supplement(
+            case.id, None, message="Ange datumet.", fields=["intraffade"], due_date=swedish_today, now=clock.now()
+        )
+        url = f"/mina-sidor/arenden/{case.reference}/komplettering/{request_id}"
+        page = await client.get(url)
+        answered = await client.post(
+            url, data={"_csrf_token": csrf_from(page.text), "intraffade": swedish_today.isoformat(), "text": ""}
+        )
+        assert answered.status_code == 303, answered.text
+    stored = await CaseRecord.objects().where(CaseRecord.id == case.id).output(load_json=True).first()
+    assert stored.answers["intraffade"] == swedish_today.isoformat()
 
 
 async def _notices_to(user_id: int) -> list[dict]:
