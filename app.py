@@ -29,6 +29,7 @@ from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
+from web.requests import RefuseControlCharacters, Request
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
 from web.templating import build_environments, template_config
@@ -74,7 +75,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers,
         template_config=template_config(build_environments(settings, assets)),
         plugins=[HTMXPlugin()],
-        middleware=[engine.RequestConnection, DefineMiddleware(SessionMiddleware, settings=settings)],
+        request_class=Request,
+        middleware=[
+            RefuseControlCharacters,
+            engine.RequestConnection,
+            DefineMiddleware(SessionMiddleware, settings=settings),
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="__Host-csrf" if settings.secure_cookies else "csrf",

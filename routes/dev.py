@@ -20,6 +20,7 @@ from core.i18n import gettext as _
 from core.identity_numbers import InvalidIdentityNumber, parse_personal_number
 from integrations.bankid.simulator import BankIdSimulator, OrderUnavailable
 from integrations.population_register.fixture import TEST_PERSONS
+from web.params import parse_int
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 INJECTABLE_ERRORS = {
@@ -110,7 +111,8 @@ async def bankid_order_action(
 async def bankid_inject_error(request: Request, data: Annotated[dict[str, str], Form]) -> Response:
     code = data.get("error_code", "")
     if code in INJECTABLE_ERRORS:
-        _simulator(request).inject_error(code, INJECTABLE_ERRORS[code], count=int(data.get("count") or 1))
+        count = parse_int(data.get("count") or "1", maximum=100) or 1
+        _simulator(request).inject_error(code, INJECTABLE_ERRORS[code], count=count)
     return _back_with(_("The next call answers %(code)s.") % {"code": code})
 
 

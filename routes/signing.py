@@ -193,11 +193,12 @@ async def waiting(request: Request, draft_id: FromPath[str]) -> Response:
 
 
 @post("/ansokan/{draft_id:str}/medsokande/avboj", name="cosign_decline", guards=[login_required])
-async def decline(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
+async def decline(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
     if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
-    if not await signing.decline(app, data.get("reason", "")):
+    form = await request.form()
+    if not await signing.decline(app, str(form.get("reason") or "")):
         # Having signed, they cannot take it back here (that would void everyone's signatures): say so.
         return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
