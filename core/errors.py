@@ -18,6 +18,12 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class Unavailable(DomainError):
+    """Something the answer needs is out of reach for a moment (the database): come back shortly."""
+
+    status_code = 503
+
+
 class Refused(DomainError):
     """It exists and the visitor may see it, but not do this (the message says why)."""
 

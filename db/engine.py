@@ -73,11 +73,11 @@ def is_unique_violation(error: BaseException) -> bool:
 _UNAVAILABLE = (
     OSError,
     asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.ConnectionFailureError,
     asyncpg.AdminShutdownError,
+    asyncpg.InvalidCatalogNameError,  # the database does not exist (any more)
 )
 
 
@@ -85,6 +85,8 @@ def is_unavailable(error: BaseException) -> bool:
     """True when `error` says the database could not be reached (as opposed to a wrong query or bad data)."""
     if isinstance(error, _UNAVAILABLE):
         return True
+    if isinstance(error, asyncpg.ObjectNotInPrerequisiteStateError):
+        return "not currently accepting connections" in str(error)
     if isinstance(error, sqlite3.OperationalError):
         message = str(error)
         return "unable to open" in message or "locked" in message or "disk I/O" in message

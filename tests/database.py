@@ -59,12 +59,18 @@ def drop_throwaway(url: str, base_url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def unavailable(url: str):
-    """The database is gone inside the block: PostgreSQL refuses new connections; SQLite's directory (with its WAL
-    files) is moved away, and SQLite cannot create a missing directory. Connections already open may still work."""
+    """The database is gone inside the block: PostgreSQL refuses new connections and ends the open ones (a pool's
+    too); SQLite's directory (with its WAL files) is moved away, and SQLite cannot create a missing directory, but a
+    connection already open (the app's reader) may still read."""
     if is_postgres(url):
         name = urlparse(url).path.lstrip("/")
         admin_url = _with_database(url, "postgres")
         await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await _admin(
+            admin_url,
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "  # noqa: S608
+            "AND pid <> pg_backend_pid()",
+        )
         try:
             yield
         finally:

@@ -23,7 +23,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import clock
 from core.settings import Settings
+from core.errors import Unavailable
 from db import auth as sessions
+from db.engine import is_unavailable
 
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 NO_SESSION_PATHS = ("/static/", "/livez", "/healthz", "/_dev/bankid/rp/")
@@ -117,11 +119,20 @@ class SessionMiddleware:
         if token is None:
             await self.app(scope, receive, send)
             return
-        user = await self._load(
-            token,
-            passive=scope["path"].startswith(PASSIVE_PATHS),
-            consume_flash=scope["method"] == "GET" and not _has_header(scope, b"hx-request"),
-        )
+        try:
+            user = await self._load(
+                token,
+                passive=scope["path"].startswith(PASSIVE_PATHS),
+                consume_flash=scope["method"] == "GET" and not _has_header(scope, b"hx-request"),
+            )
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The database is out of reach: pages anyone may see (the catalogue) are served as to a visitor, and
+            # those that need the login answer 503 (login_required); the cookie stays for when it is back.
+            scope["session_unavailable"] = True
+            await self.app(scope, receive, self._private_responses(send, clear_cookie=False))
+            return
         scope["user"] = user
         await self.app(scope, receive, self._private_responses(send, clear_cookie=user is None))
 
@@ -197,6 +208,8 @@ def login_url(next_path: str) -> str:
 
 async def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if current_user(connection) is None:
+        if connection.scope.get("session_unavailable"):
+            raise Unavailable()
         raise LoginRequired()
 
 
