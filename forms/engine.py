@@ -3,7 +3,6 @@ before it is signed or submitted, summarising the answers, and the canonical tex
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -219,7 +218,3 @@ def _escape_markdown(text: str) -> str:
 def signing_payload(digest_hex: str, draft_id: str, role: str) -> bytes:
     """userNonVisibleData: what is signed, for whom, binding the signature to this document."""
     return json.dumps({"sha256": digest_hex, "application": draft_id, "role": role}, separators=(",", ":")).encode()
-
-
-def fits_bankid(text: str) -> bool:
-    return 0 < len(base64.b64encode(text.encode())) <= 1500

@@ -68,7 +68,7 @@ async def unavailable(url: str):
         await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         await _admin(
             admin_url,
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "  # noqa: S608
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
             "AND pid <> pg_backend_pid()",
         )
         try:

@@ -22,8 +22,8 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import clock
-from core.settings import Settings
 from core.errors import Unavailable
+from core.settings import Settings
 from db import auth as sessions
 from db.engine import is_unavailable
 
