@@ -275,8 +275,10 @@ class CatalogueCache:
             if index is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
                 return index
             try:
-                timeout = REFRESH_TIMEOUT_SECONDS if index is not None else None  # the first load may take its time
-                index = self._index = await asyncio.wait_for(self._current(index), timeout)
+                # asyncio.timeout, not wait_for: the refresh stays in the request's task and on its connection
+                # (db.engine.RequestConnection). The first load may take its time.
+                async with asyncio.timeout(REFRESH_TIMEOUT_SECONDS if index is not None else None):
+                    index = self._index = await self._current(index)
             except Exception as error:
                 # The database is out of reach: the catalogue keeps being served from the index at hand, and the next
                 # check comes after the usual interval. Without an index there is nothing to serve.
