@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from piccolo.table import Table
 
 from db.accounts import UserAccount
 from db.catalogue import EService
-from db.engine import fetch, json_column, json_set_arguments, json_set_keys, uuid_column
+from db.engine import fetch, json_column, lock_clause, uuid_column, write_transaction
 from forms.definition import FormDefinition, load_definition
 
 
@@ -63,6 +64,17 @@ class Draft(Table, tablename="draft"):
     expiry_notice_at = Timestamptz(
         null=True, default=None, help_text="When the owner was told the draft will soon be deleted."
     )
+    answers_version = Integer(
+        default=0, help_text="Counts the saves that changed answers; a page carries the one it showed."
+    )
+    answer_marks = JSON(
+        default="{}", help_text="Per question: [answers_version, page id] of the save that last changed it."
+    )
+    current_step = Varchar(
+        length=40,
+        default="",
+        help_text="Where the resident left off: the step last saved or continued to, or 'granska'.",
+    )
 
 
 class Attachment(Table, tablename="attachment"):
@@ -83,6 +95,19 @@ class Attachment(Table, tablename="attachment"):
     size = Integer()
     sha256 = Varchar(length=64)
     content = Bytea()
+    created_at = Timestamptz()
+
+
+class HeldAnswers(Table, tablename="held_answers"):
+    """A step posted without a login to a draft that needs one (its owner's session ended while the page was open),
+    kept for the browser that posted it (a cookie token, stored hashed) until the owner has logged in there and seen
+    it again. Private like the draft, and deleted with it."""
+
+    id = Serial(primary_key=True)
+    draft = ForeignKey(references=Draft, on_delete=OnDelete.cascade, null=False)
+    step_id = Varchar(length=40)
+    key_hash = Varchar(length=64)
+    form = JSON(default="{}", help_text="The posted values by name, files left out.")
     created_at = Timestamptz()
 
 
@@ -128,6 +153,8 @@ class DraftRecord:
     created_at: datetime
     last_activity_at: datetime
     organisation: int | None = None
+    answers_version: int = 0
+    current_step: str = ""
 
 
 # Names its columns, so a column added to the table later does not break DraftRecord.
@@ -192,19 +219,65 @@ async def create_draft(
     return draft
 
 
-async def save_answers(draft: DraftRecord, changes: dict, now: datetime) -> None:
-    """Store the answers in `changes` (and only those: another tab saving other answers of the same draft at the
-    same moment keeps its own), in one statement; `draft.answers` becomes what the database now holds."""
-    rows = await fetch(
-        f"UPDATE draft SET answers = {json_set_keys('answers', len(changes))}, last_activity_at = {{}} "  # noqa: S608
-        "WHERE id = {} RETURNING answers",
-        *json_set_arguments(changes),
-        now,
-        draft.id,
-    )
-    if rows:
-        draft.answers = json_column(rows[0]["answers"], {})
+_LOCKED_DRAFT_QUERY = "SELECT answers, answer_marks, answers_version, current_step FROM draft WHERE id = {}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Seen:
+    """What a page showed: the draft's answers_version when it was rendered, and the page's own random id."""
+
+    version: int
+    page: str
+
+
+async def save_answers(
+    draft: DraftRecord,
+    changes: dict,
+    now: datetime,
+    *,
+    seen: Seen | None = None,
+    step: str = "",
+    moving_to: str = "",
+) -> set[str]:
+    """Store the answers in `changes` that differ from what the database holds (and only those: another tab saving
+    other answers of the same draft at the same moment keeps its own), and count it as activity. With `seen`, an
+    answer that another page changed after `seen.version` is not overwritten: its question id is returned. Where
+    the resident left off becomes `moving_to`, or `step` when an answer was not saved. `draft` becomes what the
+    database now holds."""
+    async with write_transaction():  # the row stays locked from the read to the write
+        rows = await fetch(_LOCKED_DRAFT_QUERY + lock_clause(), draft.id)
+        if not rows:
+            return set()
+        answers = json_column(rows[0]["answers"], {})
+        marks = json_column(rows[0]["answer_marks"], {})
+        version = rows[0]["answers_version"] or 0
+        changed = {key: value for key, value in changes.items() if answers.get(key) != value}
+        stale = {key for key in changed if seen is not None and _changed_elsewhere(marks.get(key), seen)}
+        accepted = {key: value for key, value in changed.items() if key not in stale}
+        if accepted:
+            version += 1
+            answers.update(accepted)
+            page = seen.page if seen else ""
+            marks.update({key: [version, page] for key in accepted})
+        current_step = (step if stale else moving_to or step) or rows[0]["current_step"] or ""
+        await fetch(
+            "UPDATE draft SET answers = {}, answer_marks = {}, answers_version = {}, last_activity_at = {}, "
+            "current_step = {} WHERE id = {}",
+            json.dumps(answers, ensure_ascii=False),
+            json.dumps(marks, ensure_ascii=False),
+            version,
+            now,
+            current_step,
+            draft.id,
+        )
+    draft.answers, draft.answers_version, draft.current_step = answers, version, current_step
     draft.last_activity_at = now
+    return stale
+
+
+def _changed_elsewhere(mark: list | None, seen: Seen) -> bool:
+    """Whether the save that last changed an answer came after the page was shown, from another page."""
+    return bool(mark) and mark[0] > seen.version and mark[1] != seen.page
 
 
 async def delete_draft(draft_id: int) -> None:
@@ -270,3 +343,32 @@ async def attachment_content(draft_id: int, public_id: str) -> dict | None:
         .where((Attachment.draft == draft_id) & (Attachment.public_id == parsed))
         .first()
     )
+
+
+async def hold_answers(draft_id: int, step_id: str, key_hash: str, form: dict, now: datetime) -> None:
+    """Keep what was posted to a step (one post per draft and step: a later one replaces it)."""
+    async with write_transaction():
+        await HeldAnswers.delete().where((HeldAnswers.draft == draft_id) & (HeldAnswers.step_id == step_id))
+        await HeldAnswers.insert(
+            HeldAnswers(draft=draft_id, step_id=step_id, key_hash=key_hash, form=form, created_at=now)
+        )
+
+
+async def take_held_answers(draft_id: int, step_id: str, key_hash: str, since: datetime) -> dict | None:
+    """The post kept for this draft's step and this browser since `since`, removed as it is taken."""
+    rows = (
+        await HeldAnswers.delete()
+        .where(
+            (HeldAnswers.draft == draft_id)
+            & (HeldAnswers.step_id == step_id)
+            & (HeldAnswers.key_hash == key_hash)
+            & (HeldAnswers.created_at >= since)
+        )
+        .returning(HeldAnswers.form)
+    )
+    return json_column(rows[0]["form"], {}) if rows else None
+
+
+async def delete_old_held_answers(before: datetime) -> int:
+    deleted = await HeldAnswers.delete().where(HeldAnswers.created_at < before).returning(HeldAnswers.id)
+    return len(deleted)

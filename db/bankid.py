@@ -52,6 +52,11 @@ async def claim_completion(order_id: int) -> bool:
     return bool(claimed)
 
 
+async def set_next_url(order_id: int, next_url: str) -> None:
+    """Where the signer goes now that the completed order has been handled (the other polls follow)."""
+    await BankIdOrder.update({BankIdOrder.next_url: next_url}).where(BankIdOrder.id == order_id)
+
+
 async def save_progress(order: BankIdOrder) -> None:
     """Store the order's status, hint code and when it was last collected."""
     await order.save([BankIdOrder.status, BankIdOrder.hint_code, BankIdOrder.last_collect_at])

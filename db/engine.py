@@ -1,6 +1,6 @@
 """Engine selection from DATABASE_URL, the engine's life cycle inside the app, and every difference between SQLite and
 PostgreSQL that the rest of db/ must know about (decoding values read with plain SQL, unique violations, an unavailable
-database, patching a JSON column). Nothing outside db/ asks which engine runs."""
+database, locking rows read in a write transaction). Nothing outside db/ asks which engine runs."""
 
 from __future__ import annotations
 
@@ -91,29 +91,6 @@ def is_unavailable(error: BaseException) -> bool:
         message = str(error)
         return "unable to open" in message or "locked" in message or "disk I/O" in message
     return False
-
-
-def json_set_keys(column: str, count: int) -> str:
-    """SQL for `column` (a JSON object) with `count` top-level keys set, as one expression evaluated by the
-    database, so two writers changing different keys at the same moment both keep their change. Its arguments are
-    `json_set_arguments(changes)`."""
-    if count == 0:
-        return column
-    if _is_postgres():
-        return f"({column}::jsonb || {{}}::jsonb)::json"
-    return f"json_set({column}, {', '.join(['{}, json({})'] * count)})"
-
-
-def json_set_arguments(changes: dict) -> tuple:
-    if not changes:
-        return ()
-    if _is_postgres():
-        return (json.dumps(changes, ensure_ascii=False),)
-    return tuple(
-        argument
-        for key, value in changes.items()
-        for argument in ('$."' + key.replace('"', "") + '"', json.dumps(value, ensure_ascii=False))
-    )
 
 
 def _is_postgres() -> bool:

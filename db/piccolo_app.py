@@ -5,7 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db.accounts import UserAccount
-from db.applications import Attachment, Draft, FormVersion
+from db.applications import Attachment, Draft, FormVersion, HeldAnswers
 from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
@@ -38,6 +38,7 @@ APP_CONFIG = AppConfig(
         CaseRecord,
         CaseEvent,
         Attachment,
+        HeldAnswers,
         CoApplicant,
         Signature,
         ReferenceCounter,

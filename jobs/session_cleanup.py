@@ -1,4 +1,5 @@
-"""Removes expired sessions and BankID orders older than the rate-limit window."""
+"""Removes expired sessions, BankID orders older than the rate-limit window, and answers posted after a session
+ended that were held for a login that never came."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from core import clock
 from core.settings import Settings
 from db import auth as sessions
 from db import bankid as orders
+from services import applications
 
 
 async def run(settings: Settings) -> dict[str, int]:
     now = clock.now()
     ended = await sessions.delete_expired_sessions(now, timedelta(minutes=settings.session_idle_minutes))
     deleted_orders = await orders.delete_old_orders(now - timedelta(minutes=settings.login_rate_window_minutes))
-    return {"sessions_deleted": ended, "bankid_orders_deleted": deleted_orders}
+    held = await applications.forget_held()
+    return {"sessions_deleted": ended, "bankid_orders_deleted": deleted_orders, "held_answers_deleted": held}

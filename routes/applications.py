@@ -23,10 +23,11 @@ from forms import engine
 from forms.definition import Field
 from forms.fields import coapplicant_slots, input_id
 from services import applications, organisations
-from services.applications import Application, filenames_by_field
+from services.applications import Application, Seen, filenames_by_field
 from services.catalogue import EServiceView
-from web.auth import LoginRequired, current_user, flash
+from web.auth import LoginRequired, current_user, expired_cookie, flash, login_url
 from web.downloads import attachment_response, pdf_response
+from web.errors import SeeOther
 from web.htmx import wants_fragment
 from web.params import parse_int
 
@@ -53,25 +54,51 @@ async def _published_service(request: Request, slug: str) -> EServiceView:
     return service
 
 
-async def application_for(request: Request, draft_id: str, **options) -> Application:
-    """The application behind /ansokan/{draft_id} for this visitor (404 for anyone who may not reach it)."""
-    return await applications.application_for(
-        await request.app.state.catalogue.get(),
-        request.app.state.settings,
-        current_user(request),
-        draft_id,
-        request.cookies.get(applications.anonymous_cookie_name(draft_id)),
-        **options,
-    )
+STEP_FORM = "application-form"  # the id of a step's form, which a login keeps (see LoginRequired)
+
+
+async def application_for(request: Request, draft_id: str, *, typed: bool = False, **options) -> Application:
+    """The application behind /ansokan/{draft_id} for this visitor. `typed`: the request carries what the resident
+    typed on a step (answers, files).
+
+    Once the application has become a case, its old addresses (every GET, and `typed` posts, which are told that
+    their changes were not saved) lead to the receipt, or for a co-applicant to the case page. A visitor without a
+    login (nor the cookie of an application made without one) is asked to log in: the owner whose session ended,
+    and anyone else, at any address, so a stranger learns nothing from it; htmx requests that are `typed` get the
+    page's "logged out" panel instead of leaving the page. Anyone else who may not reach it gets 404."""
+    user = current_user(request)
+    anonymous_cookie = request.cookies.get(applications.anonymous_cookie_name(draft_id))
+    settings = request.app.state.settings
+    try:
+        return await applications.application_for(
+            await request.app.state.catalogue.get(), settings, user, draft_id, anonymous_cookie, **options
+        )
+    except applications.NotReachable:
+        if request.method in ("GET", "HEAD") or typed:
+            case_url = await applications.became_case_at(settings, user, draft_id, anonymous_cookie)
+            if case_url is not None:
+                if typed and user is not None:
+                    await flash(
+                        user, _("The application had already been sent. What you changed after that was not saved.")
+                    )
+                raise SeeOther(case_url) from None
+        if user is None and anonymous_cookie is None:
+            next_path = None if request.method in ("GET", "HEAD") else f"/ansokan/{draft_id}"
+            raise LoginRequired(next_path=next_path, keep_form=STEP_FORM if typed else "") from None
+        raise
 
 
 async def case_for_receipt(request: Request, draft_id: str):
-    return await applications.case_for_receipt(
-        request.app.state.settings,
-        current_user(request),
-        draft_id,
-        request.cookies.get(applications.anonymous_cookie_name(draft_id)),
-    )
+    """The case the draft became, for its receipt; a visitor without a login is asked to log in, as on the draft's
+    addresses."""
+    user = current_user(request)
+    anonymous_cookie = request.cookies.get(applications.anonymous_cookie_name(draft_id))
+    try:
+        return await applications.case_for_receipt(request.app.state.settings, user, draft_id, anonymous_cookie)
+    except applications.NotReachable:
+        if user is None and anonymous_cookie is None:
+            raise LoginRequired() from None
+        raise
 
 
 @get("/e-tjanster/{slug:str}/starta", name="start_application")
@@ -124,14 +151,28 @@ async def start_application(request: Request, slug: FromPath[str]) -> Response:
 
 @get("/ansokan/{draft_id:str}", name="application")
 async def resume(request: Request, draft_id: FromPath[str]) -> Response:
+    """Continue where the resident left off (services.applications.resume_path)."""
     app = await application_for(request, draft_id)
     if app.draft.status == "awaiting_signatures":
         return Redirect(f"/ansokan/{draft_id}/vantar", status_code=HTTP_303_SEE_OTHER)
-    first = app.definition.visible_steps(app.answers)[0]
-    return Redirect(f"/ansokan/{draft_id}/steg/{first.id}", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(applications.resume_path(app), status_code=HTTP_303_SEE_OTHER)
 
 
-def _step_context(app: Application, step, *, errors=None, upload_errors=None, revealed=(), return_to="") -> dict:
+def _step_context(
+    app: Application,
+    step,
+    *,
+    errors=None,
+    upload_errors=None,
+    revealed=(),
+    return_to="",
+    seen: Seen | None = None,
+    stale=(),
+    held=False,
+) -> dict:
+    """`seen`: what the page is to say it shows (by default the answers as of now); `stale`: questions whose answers
+    the post did not save because another page had changed them; `held`: the answers shown are what the resident
+    posted while logged out, not yet saved."""
     position, total = engine.step_position(app.definition, app.answers, step)
     previous = engine.previous_step(app.definition, app.answers, step.id)
     visible = app.definition.visible_fields(step, app.answers)
@@ -160,6 +201,10 @@ def _step_context(app: Application, step, *, errors=None, upload_errors=None, re
         "coapplicant_slots": coapplicant_slots,
         "can_save": app.can_save,
         "deleted_on": app.deleted_on,
+        "seen": applications.seen_field(seen or app.seen_now()),
+        "stale": stale,
+        "held": held,
+        "step_form": STEP_FORM,
     }
 
 
@@ -183,7 +228,23 @@ async def step_page(
     step = _visible_step(app, step_id)
     if step is None:
         return Redirect(f"/ansokan/{draft_id}", status_code=HTTP_303_SEE_OTHER)
-    return Template("applications/step.html", context=_step_context(app, step, return_to=_granska(return_to)))
+    held_cookie = applications.held_cookie_name(draft_id)
+    held = await applications.take_held(app, step.id, request.cookies.get(held_cookie))
+    if held is None:
+        return Template("applications/step.html", context=_step_context(app, step, return_to=_granska(return_to)))
+    # Back from logging in again: the page shows what they had posted (unsaved, checked like autosave), as the
+    # page they posted it from showed it, so a save is checked against what that page showed.
+    outcome = engine.read_step(app.definition, step, held, app.answers, app.context, files=app.files, shown=None)
+    context = _step_context(
+        app.showing(outcome.answers),
+        step,
+        return_to=_granska((held.get("return_to") or [""])[0]),
+        seen=applications.seen_from((held.get("_seen") or [""])[0]),
+        held=True,
+    )
+    response = Template("applications/step.html", context=context)
+    response.set_cookie(expired_cookie(request.app.state.settings, held_cookie, f"/ansokan/{draft_id}"))
+    return response
 
 
 def _granska(value: str | None) -> str:
@@ -196,7 +257,10 @@ def _granska(value: str | None) -> str:
     request_max_body_size=MAX_UPLOAD_BYTES,
 )
 async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath[str]) -> Response:
-    app = await application_for(request, draft_id, editable=True)
+    try:
+        app = await application_for(request, draft_id, editable=True, typed=True)
+    except LoginRequired:
+        return await _hold_until_logged_in(request, draft_id, step_id)
     step = app.definition.step(step_id)
     if step is None:
         raise NotFoundException()
@@ -215,20 +279,72 @@ async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath
         shown=shown,
         validate=action == "continue",
     )
-    await app.save(outcome.answers)
+    moving_to = ""
+    if action == "continue" and not upload_errors and outcome.complete:
+        following = engine.next_step(app.definition, outcome.answers, step.id)
+        moving_to = applications.CHECK_ANSWERS if return_to == "granska" or following is None else following.id
+    seen = applications.seen_from((values.get("_seen") or [""])[0])
+    stale = await app.save(outcome.answers, seen=seen, step=step.id, moving_to=moving_to)
+    if stale:
+        # Another page changed these answers after this one was shown: nothing it saved is overwritten unseen.
+        errors = {**upload_errors, **_stale_errors(app, stale, outcome.answers)}
+        context = _step_context(app, step, errors=errors, upload_errors=upload_errors, return_to=return_to)
+        return Template("applications/step.html", context=context, status_code=409)
     if action == "save" and app.can_save:
         await flash(current_user(request), _("Your application has been saved."))
         return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
-    if action != "continue" or upload_errors or not outcome.complete:
+    if not moving_to:
         errors = {**upload_errors, **outcome.errors}
         context = _step_context(
             app, step, errors=errors, upload_errors=upload_errors, revealed=outcome.revealed, return_to=return_to
         )
         return Template("applications/step.html", context=context, status_code=400 if errors else 200)
-    following = engine.next_step(app.definition, app.answers, step.id)
-    if return_to == "granska" or following is None:
+    if moving_to == applications.CHECK_ANSWERS:
         return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
-    return Redirect(f"/ansokan/{draft_id}/steg/{following.id}", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(f"/ansokan/{draft_id}/steg/{moving_to}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _stale_errors(app: Application, stale: list[Field], posted: dict) -> dict[str, str]:
+    """Beside each question another page changed: that the saved answer is shown, and what this page had."""
+    errors = {}
+    for f in stale:
+        message = _(
+            "This answer was changed in another window or tab after you opened this page. The saved answer is "
+            "shown; what you wrote here was not saved."
+        )
+        written = " ".join(engine.display_lines(f, posted.get(f.id)))
+        if written:
+            message += " " + _("You wrote: %(answer)s") % {"answer": _shortened(written)}
+        errors[input_id(f)] = message
+    return errors
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _hold_until_logged_in(request: Request, draft_id: str, step_id: str) -> Response:
+    """A step posted without a login (the owner's session ended while the page was open): keep what it says for
+    this browser, and come back to the step once logged in, where it is shown again."""
+    values, _uploads = _form_data(await request.form())
+    back = f"/ansokan/{draft_id}/steg/{step_id}"
+    response = Redirect(login_url(back, logged_out=True), status_code=HTTP_303_SEE_OTHER)
+    cookie = applications.held_cookie_name(draft_id)
+    token = await applications.hold(draft_id, step_id, values, request.cookies.get(cookie))
+    if token is None:
+        return response
+    settings = request.app.state.settings
+    response.set_cookie(
+        Cookie(
+            key=cookie,
+            value=token,
+            path=f"/ansokan/{draft_id}",
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    )
+    return response
 
 
 async def _attach(app: Application, step, uploads: dict[str, list[UploadFile]]) -> dict[str, str]:
@@ -251,7 +367,7 @@ async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | N
 @post("/ansokan/{draft_id:str}/autospara", name="application_autosave", request_max_body_size=256 * 1024)
 async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     """While the user types: keep the answers, and show or hide the fields whose conditions changed."""
-    app = await application_for(request, draft_id, editable=True, with_files=False)
+    app = await application_for(request, draft_id, editable=True, with_files=False, typed=True)
     values, _uploads = _form_data(await request.form())
     step = app.definition.step((values.get("step") or [""])[0])
     if step is None:
@@ -260,16 +376,19 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     # Checked like a step post, errors left for the post to show: valid answers are stored normalised, so an autosave
     # that lands after "Fortsätt" (they race when leaving a field) stores what the post stored.
     outcome = engine.read_step(app.definition, step, values, app.answers, app.context, files=app.files, shown=None)
-    changed_answers = bool(app.changes(outcome.answers))
-    if changed_answers:  # focus moves and tabbing fire events too: write only what is new
-        await app.save(outcome.answers)
+    changes = app.changes(outcome.answers)
+    stale = []
+    if changes:  # focus moves and tabbing fire events too: write only what is new
+        seen = applications.seen_from((values.get("_seen") or [""])[0])
+        stale = await app.save(outcome.answers, seen=seen, step=step.id)
+    saved = bool(changes) and len(stale) < len(changes)
     after = {f.id for f in app.definition.visible_fields(step, app.answers)}
     changed = [f for f in step.fields if (f.id in before) != (f.id in after)]
     context = {
-        **_step_context(app, step),
+        **_step_context(app, step, stale=stale),
         "changed": changed,
         "appeared": [f for f in changed if f.id in after],
-        "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save and changed_answers else "",
+        "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save and saved else "",
     }
     return Template("applications/_autosave.html", context=context)
 
@@ -280,7 +399,7 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
     request_max_body_size=MAX_UPLOAD_BYTES,
 )
 async def upload(request: Request, draft_id: FromPath[str], field_id: FromPath[str]) -> Response:
-    app = await application_for(request, draft_id, editable=True)
+    app = await application_for(request, draft_id, editable=True, typed=True)
     try:
         f = app.definition.field(field_id)
     except KeyError:
@@ -317,7 +436,7 @@ def _file_field(app: Application, f: Field, *, error: str = "", uploaded: bool =
 
 @post("/ansokan/{draft_id:str}/bilagor/{attachment_id:str}/ta-bort", name="application_remove_attachment")
 async def remove_attachment(request: Request, draft_id: FromPath[str], attachment_id: FromPath[str]) -> Response:
-    app = await application_for(request, draft_id, editable=True)
+    app = await application_for(request, draft_id, editable=True, typed=True)
     field_id = next(
         (a["field_id"] for items in app.files.values() for a in items if str(a["public_id"]) == attachment_id), None
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlencode, urlparse
 
@@ -36,12 +37,16 @@ async def login_page(
     request: Request,
     next_path: Annotated[str, QueryParameter(name="next")] = "",
     cancelled: Annotated[str, QueryParameter(name="avbruten")] = "",
+    logged_out: Annotated[str, QueryParameter(name="utloggad")] = "",
 ) -> Response:
     if current_user(request) is not None:
         return Redirect(safe_next(next_path), status_code=HTTP_303_SEE_OTHER)
-    return Template(
-        "auth/login.html", context={"next_path": safe_next(next_path, default=""), "cancelled": bool(cancelled)}
-    )
+    context = {
+        "next_path": safe_next(next_path, default=""),
+        "cancelled": bool(cancelled),
+        "logged_out": bool(logged_out),
+    }
+    return Template("auth/login.html", context=context)
 
 
 @get("/logga-in/bankid", name="login_bankid")
@@ -148,8 +153,16 @@ async def logged_out() -> Template:
     return Template("auth/logged_out.html")
 
 
+# `?formular=`: the id of a form on the page that holds what the user typed (see layout/_session_timeout.html).
+KEEP_FORM = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def _keep_form(value: str) -> str:
+    return value if KEEP_FORM.fullmatch(value) else ""
+
+
 @get("/session/status", name="session_status")
-async def session_status(request: Request) -> Template:
+async def session_status(request: Request, keep_form: Annotated[str, QueryParameter(name="formular")] = "") -> Template:
     """Polled by the page shortly before the idle timeout; does not itself count as activity."""
     user = current_user(request)
     settings = request.app.state.settings
@@ -163,12 +176,13 @@ async def session_status(request: Request) -> Template:
             "warn": 0 < remaining <= settings.session_warning_seconds,
             "expired": user is None,
             "login_again_url": login_url(safe_next(current_page)),
+            "keep_form": _keep_form(keep_form),
         },
     )
 
 
 @post("/session/forlang", name="session_extend")
-async def session_extend(request: Request) -> Template:
+async def session_extend(request: Request, keep_form: Annotated[str, QueryParameter(name="formular")] = "") -> Template:
     user = current_user(request)
     if user is not None:
         await auth.stay_logged_in(user.session_id)
@@ -178,6 +192,7 @@ async def session_extend(request: Request) -> Template:
             "remaining": request.app.state.settings.session_idle_minutes * 60,
             "warn": False,
             "expired": user is None,
+            "keep_form": _keep_form(keep_form),
         },
     )
 

@@ -20,7 +20,7 @@ from routes.applications import application_for
 from routes.bankid import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
 from services import signing
 from services.applications import Application, filenames_by_field
-from services.bankid import order_for
+from services.bankid import handled, order_for, wait_until_handled
 from web.auth import current_user, expired_cookie, flash, login_required
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -115,13 +115,16 @@ async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
     role = signing.role(app)
     order = await _order(request, draft_id)
-    if order is None or order.status in ("complete", "cancelled"):
-        return Redirect(_after_signing_url(app, role), status_code=HTTP_303_SEE_OTHER)
-    state = await bankid.poll(request, order)
-    if state.status == "complete":
-        target = _after_signing_url(app, role)
-        if state.completion is not None:
+    if order is None or order.status == "cancelled":
+        return finished_response(request, _after_signing_url(app, role))
+    state = await bankid.poll(request, order) if order.status != "complete" else None
+    if state is None or state.status == "complete":
+        if state is not None and state.completion is not None:
             target = await _signed(request, app, role, order, state.completion)
+            await handled(order, target)
+        else:  # another poll (a second tab, or polls that crossed) took the signature: go where it sends them
+            target = await wait_until_handled(request.cookies.get(ORDER_COOKIE), "sign")
+            target = target or await _signed_elsewhere(request, app, role)
         response = finished_response(request, target)
         response.set_cookie(expired_cookie(request.app.state.settings, ORDER_COOKIE, ORDER_COOKIE_PATH))
         return response
@@ -137,6 +140,13 @@ async def sign_status(request: Request, draft_id: FromPath[str]) -> Response:
         retry_fields={"enhet": "denna" if order.same_device else "annan"},
     )
     return await bankid_status_response(request, order, state, page)
+
+
+async def _signed_elsewhere(request: Request, app: Application, role: str) -> str:
+    """Where to go when the poll that took the signature never said: the receipt or case page if the application
+    went in, else as after signing."""
+    await application_for(request, app.public_id, coapplicant_may_read=True, with_files=False)  # SeeOther if sent
+    return _after_signing_url(app, role)
 
 
 def _after_signing_url(app: Application, role: str) -> str:

@@ -3,7 +3,10 @@ makes it a case). The rules of /ansokan/...; db/applications.py holds the drafts
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,8 +19,9 @@ from core.i18n import LOCAL_TIMEZONE
 from core.i18n import gettext as _
 from core.settings import Settings
 from core.tokens import hash_token, new_token
-from db import accounts, applications, cases, catalogue, organisations, signing
+from db import accounts, applications, cases, catalogue, my_pages, organisations, signing
 from db.applications import DraftRecord as Draft
+from db.applications import Seen
 from db.cases import CaseRecord
 from forms import engine
 from forms.definition import Field, FormDefinition
@@ -84,13 +88,56 @@ class Application:
         """The answers that differ from those this request read."""
         return {key: value for key, value in answers.items() if self.answers.get(key) != value}
 
-    async def save(self, answers: dict[str, Any]) -> None:
-        """Store what changed against the answers this request read, and count it as activity. Answers to other
-        questions that another tab saved meanwhile stay; `self.answers` becomes what the database now holds."""
-        await applications.save_answers(self.draft, self.changes(answers), clock.now())
+    def seen_now(self) -> Seen:
+        """What a page rendered now shows: the answers as of now, from a page of its own."""
+        return Seen(self.draft.answers_version, secrets.token_urlsafe(9))
+
+    async def save(
+        self, answers: dict[str, Any], *, seen: Seen | None = None, step: str = "", moving_to: str = ""
+    ) -> list[Field]:
+        """Store what changed against the answers this request read, and count it as activity; the resident left
+        off at `moving_to` (a step id or "granska"), or at `step` when something stops them there. Answers to other
+        questions that another tab saved meanwhile stay. With `seen` (what the posting page showed), an answer that
+        another page changed after it was shown is not overwritten: those questions are returned, and the resident
+        stays at `step`. `self.answers` becomes what the database now holds."""
+        stale = await applications.save_answers(
+            self.draft, self.changes(answers), clock.now(), seen=seen, step=step, moving_to=moving_to
+        )
+        return [f for step_ in self.definition.steps for f in step_.fields if f.id in stale]
+
+    def showing(self, answers: dict[str, Any]) -> Application:
+        """This application as a page shows it with `answers` that are not saved (yet)."""
+        return dataclasses.replace(self, draft=dataclasses.replace(self.draft, answers=answers))
 
     async def reload_files(self) -> None:
         self.files = applications.by_field(await applications.attachments_of(self.draft.id))
+
+
+CHECK_ANSWERS = "granska"  # where the resident left off when it is the check page rather than a step
+
+
+def resume_path(app: Application) -> str:
+    """Where an application continues: the step the resident last saved or continued to (or the check page), if the
+    answers still show it; else its first step."""
+    base = f"/ansokan/{app.public_id}"
+    steps = app.definition.visible_steps(app.answers)
+    if app.draft.current_step == CHECK_ANSWERS:
+        return f"{base}/granska"
+    step = next((s for s in steps if s.id == app.draft.current_step), steps[0])
+    return f"{base}/steg/{step.id}"
+
+
+def seen_from(value: str | None) -> Seen | None:
+    """What the posting page showed, from its `_seen` field ("version.page"); None when it sent none (or garbage)."""
+    match = _SEEN.fullmatch(value or "")
+    return Seen(int(match[1]), match[2]) if match else None
+
+
+_SEEN = re.compile(r"([0-9]{1,9})\.([A-Za-z0-9_-]{1,32})")
+
+
+def seen_field(seen: Seen) -> str:
+    return f"{seen.version}.{seen.page}"
 
 
 def draft_deletion_date(last_activity: datetime, retention_days: int | None, settings: Settings) -> datetime:
@@ -180,6 +227,49 @@ async def end_cosigning_if_time_is_up(draft: Draft) -> bool:
     if not signing_time_is_up(draft, clock.now()):
         return False
     return await end_cosigning(draft.id, draft.owner)
+
+
+# A session that ends while a step is open (idle timeout, or logging out in another tab): what the page posts next
+# is held for the browser that posted it, and shown on the step again once the owner has logged in there.
+
+HELD_FOR = timedelta(hours=1)  # time enough to log in again
+MAX_HELD_CHARACTERS = 256 * 1024  # more than any step's text answers, and no more is kept for an unknown visitor
+
+
+def held_cookie_name(public_id: str) -> str:
+    return f"kvar-{public_id}"
+
+
+async def hold(public_id: str, step_id: str, form: dict[str, list[str]], token: str | None) -> str | None:
+    """Keep what a visitor without a login posted to a step; returns the token of the browser's cookie (a token it
+    already has is reused), None for an address that cannot be a draft's. Kept only for a saved draft that needs a
+    login, but the answer is the same for any draft's address, so a stranger learns nothing from it."""
+    parsed = applications.parse_public_id(public_id)
+    if parsed is None or str(parsed) != public_id:
+        return None
+    token = token if token and len(token) <= 64 else new_token()
+    form = {name: values for name, values in form.items() if name != "_csrf_token"}
+    draft = await applications.draft_by_public_id(public_id)
+    if (
+        draft is not None
+        and draft.owner is not None
+        and draft.status == "draft"
+        and sum(len(name) + sum(map(len, values)) for name, values in form.items()) <= MAX_HELD_CHARACTERS
+    ):
+        await applications.hold_answers(draft.id, step_id[:40], hash_token(token), form, clock.now())
+    return token
+
+
+async def take_held(app: Application, step_id: str, token: str | None) -> dict[str, list[str]] | None:
+    """What this browser posted to the step while logged out (within the hour), for its owner; taken once."""
+    if not token:
+        return None
+    return await applications.take_held_answers(app.draft.id, step_id, hash_token(token), clock.now() - HELD_FOR)
+
+
+async def forget_held() -> int:
+    """Delete what was held for a login that never came (for the session clean-up job); returns how many."""
+    return await applications.delete_old_held_answers(clock.now() - HELD_FOR)
 
 
 # Starting an application.
@@ -373,18 +463,40 @@ async def case_for_receipt(
     settings: Settings, user: CurrentUser | None, public_id: str, anonymous_cookie: str | None
 ) -> CaseRecord:
     """The case a draft became, for its applicant (or the browser that submitted it anonymously)."""
-    source = applications.parse_public_id(public_id)
-    case = await cases.case_from_draft(source) if source else None
-    if case is None:
+    case = await _case_from(public_id)
+    if case is None or not _may_see_receipt(settings, user, public_id, anonymous_cookie, case):
         raise NotReachable()
-    if case.applicant is not None:
-        if user is None or user.id != case.applicant:
-            raise NotReachable()
-    else:
-        key = anonymous_key(settings, public_id, anonymous_cookie)
-        if not key or not case.receipt_key or key != case.receipt_key:
-            raise NotReachable()
     return case
+
+
+async def _case_from(public_id: str) -> CaseRecord | None:
+    source = applications.parse_public_id(public_id)
+    return await cases.case_from_draft(source) if source else None
+
+
+def _may_see_receipt(
+    settings: Settings, user: CurrentUser | None, public_id: str, anonymous_cookie: str | None, case: CaseRecord
+) -> bool:
+    if case.applicant is not None:
+        return user is not None and user.id == case.applicant
+    key = anonymous_key(settings, public_id, anonymous_cookie)
+    return bool(key) and bool(case.receipt_key) and key == case.receipt_key
+
+
+async def became_case_at(
+    settings: Settings, user: CurrentUser | None, public_id: str, anonymous_cookie: str | None
+) -> str | None:
+    """Where the addresses of a draft that became a case lead now: its receipt, for the applicant (or the browser
+    that submitted it); the case page, for a co-applicant or representative. None when no case came from the draft
+    or the visitor may not see it (the same answer as for no draft)."""
+    case = await _case_from(public_id)
+    if case is None:
+        return None
+    if _may_see_receipt(settings, user, public_id, anonymous_cookie, case):
+        return f"/ansokan/{case.source_draft}/kvittens"
+    if user is not None and await my_pages.case_for(case.reference, user.id, user.personal_number):
+        return f"/mina-sidor/arenden/{case.reference}"
+    return None
 
 
 def case_sections(definition, answers: dict, form_files: list[dict]) -> list[engine.Section]:

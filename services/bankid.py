@@ -7,6 +7,7 @@ completed order is claimed exactly once, however many polls arrive at the same m
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -140,6 +141,28 @@ async def poll(bankid: BankIdClient, requester: Requester, order: BankIdOrder) -
         if order.status == "failed":
             await audit.record(f"{order.purpose}.failed", hint=order.hint_code)
     return OrderState(order.status, message_for(requester, order))
+
+
+# How long a poll that finds the order completed by another poll waits for that poll to say where the user goes.
+HANDLED_WAIT = timedelta(seconds=5)
+HANDLED_WAIT_STEP = 0.1  # seconds
+
+
+async def handled(order: BankIdOrder, next_url: str) -> None:
+    """The one poll that claimed the completed order has recorded what it means: every other poll follows it."""
+    order.next_url = next_url
+    await orders.set_next_url(order.id, next_url)
+
+
+async def wait_until_handled(token: str | None, purpose: str) -> str:
+    """Where the poll that claimed this completed order sends the user, once it has said (polls cross: a second tab,
+    or a poll that came while the first was recording the signature); "" if it has not said within HANDLED_WAIT."""
+    deadline = asyncio.get_running_loop().time() + HANDLED_WAIT.total_seconds()
+    while True:
+        order = await order_for(token, purpose)
+        if order is None or order.next_url or asyncio.get_running_loop().time() >= deadline:
+            return order.next_url if order is not None else ""
+        await asyncio.sleep(HANDLED_WAIT_STEP)
 
 
 def message_for(requester: Requester, order: BankIdOrder) -> str:

@@ -194,13 +194,23 @@ def _has_header(scope: Scope, name: bytes) -> bool:
 
 
 class LoginRequired(HTTPException):
-    """Raised by guards for anonymous users; answered with a redirect to the login page."""
+    """Raised by guards for anonymous users; answered with a redirect to the login page, which returns to
+    `next_path` (by default the address asked for). `keep_form`: the id of a form on the page that holds what the
+    user typed; an htmx request is then answered with "you have been logged out" and a button that posts that form
+    (whose handler keeps it over the login), rather than by leaving the page."""
 
     status_code = 401
 
+    def __init__(self, *, next_path: str | None = None, keep_form: str = "") -> None:
+        super().__init__()
+        self.next_path = next_path
+        self.keep_form = keep_form
 
-def login_url(next_path: str) -> str:
-    return f"/logga-in?next={quote(next_path, safe='/')}"
+
+def login_url(next_path: str, *, logged_out: bool = False) -> str:
+    """The login page, returning to `next_path`; `logged_out`: it says that the session ended and that what the
+    user had written is kept."""
+    return f"/logga-in?next={quote(next_path, safe='/')}" + ("&utloggad=1" if logged_out else "")
 
 
 # Guards are async: Litestar runs a sync guard in a worker thread, a hop that costs more than the check.

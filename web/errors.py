@@ -44,12 +44,32 @@ def _render(request: Request, status_code: int, error_ref: str | None = None, de
 
 
 def login_required_handler(request: Request, exc: LoginRequired) -> Response:
-    """Anonymous users are sent to log in and brought back afterwards (htmx follows with a full redirect)."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """Anonymous users are sent to log in and brought back afterwards (htmx follows with a full redirect, unless
+    the page holds what they typed: then it says they have been logged out, in the page's session panel)."""
+    target = exc.next_path or request.url.path + (f"?{request.url.query}" if request.url.query else "")
     url = login_url(target)
     if wants_fragment(request):
+        if exc.keep_form:
+            context = {"expired": True, "keep_form": exc.keep_form, "login_again_url": url, "oob": True}
+            html = render_fragment(request, "layout/_session_timeout.html", context)
+            return Response(content=html, media_type=MediaType.HTML, headers={"HX-Reswap": "none"})
         return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
     return Redirect(url, status_code=HTTP_303_SEE_OTHER)
+
+
+class SeeOther(Exception):
+    """Raised where an address has moved on for good (the draft became a case): 303 to `location`, or for htmx a
+    full-page redirect."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def see_other_handler(request: Request, exc: SeeOther) -> Response:
+    if wants_fragment(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": exc.location})
+    return Redirect(exc.location, status_code=HTTP_303_SEE_OTHER)
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -103,6 +123,7 @@ def unavailable_handler(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     LoginRequired: login_required_handler,
+    SeeOther: see_other_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
 }

@@ -33,6 +33,38 @@ async def post_step(
     client: httpx.AsyncClient, draft_id: str, step: str, data: dict, files: dict | None = None, action: str = "continue"
 ) -> httpx.Response:
     page = await client.get(f"/ansokan/{draft_id}/steg/{step}")
-    shown = re.search(r'name="shown" value="([^"]*)"', page.text).group(1)
-    form = {"_csrf_token": csrf_from(page.text), "step": step, "shown": shown, "action": action, **data}
+    return await post_page(client, page, draft_id, step, data, files=files, action=action)
+
+
+def hidden(page: httpx.Response, name: str) -> str:
+    """The value of the page's hidden field `name` ("" if it has none)."""
+    match = re.search(rf'name="{name}" value="([^"]*)"', page.text)
+    return match.group(1) if match else ""
+
+
+async def post_page(
+    client: httpx.AsyncClient,
+    page: httpx.Response,
+    draft_id: str,
+    step: str,
+    data: dict,
+    files: dict | None = None,
+    action: str = "continue",
+) -> httpx.Response:
+    """Post the step as `page` (the step's page, fetched earlier) would: with what it showed."""
+    form = {
+        "_csrf_token": csrf_from(page.text),
+        "step": step,
+        "shown": hidden(page, "shown"),
+        "_seen": hidden(page, "_seen"),
+        "action": action,
+        **data,
+    }
     return await client.post(f"/ansokan/{draft_id}/steg/{step}", data=form, files=files)
+
+
+async def autosave_page(client: httpx.AsyncClient, page: httpx.Response, draft_id: str, step: str, data: dict):
+    """Autosave as htmx does from `page`: the whole form, without the action."""
+    form = {"step": step, "_seen": hidden(page, "_seen"), **data}
+    headers = {"HX-Request": "true", "x-csrftoken": csrf_from(page.text)}
+    return await client.post(f"/ansokan/{draft_id}/autospara", data=form, headers=headers)

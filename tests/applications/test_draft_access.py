@@ -1,6 +1,7 @@
 """A draft is private to its owner on every route under /ansokan/{id}/...: anyone else gets the 404 a missing draft
-gets (never 403, never its data), anonymous visitors are sent to log in where the route needs a login, and a named
-co-applicant reads it only through the co-signing routes once the applicant has signed.
+gets (never 403, never its data), anonymous visitors are sent to log in (the owner whose session ended, and anyone
+else: the same answer as for a missing draft), and a named co-applicant reads it only through the co-signing routes
+once the applicant has signed.
 
 test_applications_http.py::test_a_draft_is_not_found_by_anyone_but_its_owner covers the GET pages and the step,
 autosave, check and delete posts of a saved draft; this file covers every other route and state.
@@ -93,6 +94,13 @@ COAPPLICANT_MAY = {
 def needs_login(template: str) -> bool:
     """The signing routes are guarded by login_required: anonymous visitors are sent to log in before any look-up."""
     return template.split("/")[3:4] in (["signera"], ["medsokande"], ["vantar"])
+
+
+def login_target(response: httpx.Response, draft_id: str, attachment: str) -> tuple[str, str]:
+    """Where an anonymous visitor is sent (and the names of the cookies set with it), the ids taken out."""
+    names = "; ".join(sorted(c.split(";")[0].split("=")[0] for c in response.headers.get_list("set-cookie")))
+    location = response.headers.get("location", "")
+    return tuple(text.replace(draft_id, "{draft}").replace(attachment, "{attachment}") for text in (location, names))
 
 
 def route_id(method: str, template: str) -> str:
@@ -217,9 +225,19 @@ async def test_nobody_but_the_owner_reaches_a_draft(client, app, subtests, kind)
                     path = template.format(draft=scenario.draft_id, attachment=scenario.attachment)
                     assert response.status_code == 303 and response.headers["location"] == f"/logga-in?next={path}"
                 else:
-                    missing = await browser.visit(method, template, str(uuid.uuid4()), str(uuid.uuid4()))
+                    missing_id, missing_attachment = str(uuid.uuid4()), str(uuid.uuid4())
+                    missing = await browser.visit(method, template, missing_id, missing_attachment)
                     # a stranger cannot tell the draft from a missing one
-                    assert response.status_code == missing.status_code == 404
+                    if who == "anonymous":  # asked to log in, as the owner whose session ended would be
+                        assert response.status_code == missing.status_code == 303
+                        assert response.headers["location"].startswith("/logga-in?next=/ansokan/")
+                        assert login_target(response, scenario.draft_id, scenario.attachment) == login_target(
+                            missing, missing_id, missing_attachment
+                        )
+                    else:
+                        assert response.status_code == missing.status_code == 404
+                # What an anonymous post of a step says is held for its browser, apart from the draft (see
+                # test_session_end.py: it reaches the draft only through its owner).
                 assert await snapshot() == before
 
 

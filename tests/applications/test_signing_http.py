@@ -178,8 +178,9 @@ async def test_a_stranger_opening_an_application_after_the_deadline_changes_noth
         await log_in(client, app, SARA)
         for path in ("", "/medsokande", "/vantar", "/signera/status"):
             assert (await client.get(f"/ansokan/{draft_id}{path}")).status_code == 404, path
-        client.cookies.clear()  # and anonymously
-        assert (await client.get(f"/ansokan/{draft_id}")).status_code == 404
+        client.cookies.clear()  # and anonymously (asked to log in, as for any address)
+        anonymous = await client.get(f"/ansokan/{draft_id}")
+        assert anonymous.status_code == 303 and anonymous.headers["location"] == f"/logga-in?next=/ansokan/{draft_id}"
     draft = await Draft.objects().first()
     assert draft.status == "awaiting_signatures" and draft.returned_reason == ""
     assert await Notification.count().where(Notification.kind == "cosign_declined") == 0

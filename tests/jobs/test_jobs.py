@@ -1,4 +1,5 @@
-"""Scheduled jobs: session clean-up, and the lease that lets only one process run a job at a time."""
+"""Scheduled jobs: session clean-up (with answers held for a login that never came), and the lease that lets only
+one process run a job at a time."""
 
 from __future__ import annotations
 
@@ -8,24 +9,37 @@ import pytest
 
 from core import clock
 from db import jobs as leases
+from db.applications import HeldAnswers
 from db.auth import UserSession
 from db.bankid import BankIdOrder
 from jobs import JOBS
 from jobs.runner import run_due_jobs, run_job
+from tests.applications.helpers import start
+from tests.factories import make_service_with_form
 from tests.login import log_in, start_login
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def test_session_cleanup_removes_expired_sessions_and_old_login_attempts(client, app, settings):
+async def test_session_cleanup_removes_expired_sessions_old_login_attempts_and_unclaimed_held_answers(
+    client, app, settings
+):
+    await make_service_with_form(slug="tjanst")
     await log_in(client, app, "198112189876")
-    client.cookies.clear()
+    draft_id = await start(client, "tjanst")
+    client.cookies.clear()  # the session ends while the step is open; what the page posts then is held for a login
+    await client.get("/")
+    held = await client.post(
+        f"/ansokan/{draft_id}/steg/om_dig", data={"namn": "Erik"}, headers={"x-csrftoken": client.cookies["csrf"]}
+    )
+    assert held.status_code == 303
     await start_login(client)
-    assert await UserSession.count() == 1 and await BankIdOrder.count() == 2
-    assert await run_job(JOBS["session_cleanup"], settings) == {"sessions_deleted": 0, "bankid_orders_deleted": 0}
-    with clock.travel(timedelta(hours=1)):
+    assert await UserSession.count() == 1 and await BankIdOrder.count() == 2 and await HeldAnswers.count() == 1
+    nothing = {"sessions_deleted": 0, "bankid_orders_deleted": 0, "held_answers_deleted": 0}
+    assert await run_job(JOBS["session_cleanup"], settings) == nothing
+    with clock.travel(timedelta(hours=1, minutes=1)):
         result = await run_job(JOBS["session_cleanup"], settings)
-    assert result == {"sessions_deleted": 1, "bankid_orders_deleted": 2}
+    assert result == {"sessions_deleted": 1, "bankid_orders_deleted": 2, "held_answers_deleted": 1}
 
 
 async def test_a_job_runs_on_one_process_at_a_time():
