@@ -252,13 +252,15 @@ async def save_answers(
         marks = json_column(rows[0]["answer_marks"], {})
         version = rows[0]["answers_version"] or 0
         changed = {key: value for key, value in changes.items() if answers.get(key) != value}
-        stale = {key for key in changed if seen is not None and _changed_elsewhere(marks.get(key), seen)}
+        # An empty answer posted for none ("" for a question never answered) changes nothing another page could lose.
+        meant = {key for key, value in changed.items() if not (answers.get(key) in _EMPTY and value in _EMPTY)}
+        stale = {key for key in meant if seen is not None and _changed_elsewhere(marks.get(key), seen)}
         accepted = {key: value for key, value in changed.items() if key not in stale}
-        if accepted:
+        answers.update(accepted)
+        if meant - stale:
             version += 1
-            answers.update(accepted)
             page = seen.page if seen else ""
-            marks.update({key: [version, page] for key in accepted})
+            marks.update({key: [version, page] for key in meant - stale})
         current_step = (step if stale else moving_to or step) or rows[0]["current_step"] or ""
         await fetch(
             "UPDATE draft SET answers = {}, answer_marks = {}, answers_version = {}, last_activity_at = {}, "
@@ -273,6 +275,9 @@ async def save_answers(
     draft.answers, draft.answers_version, draft.current_step = answers, version, current_step
     draft.last_activity_at = now
     return stale
+
+
+_EMPTY = (None, "", [], {})
 
 
 def _changed_elsewhere(mark: list | None, seen: Seen) -> bool:

@@ -77,3 +77,15 @@ async def test_tabs_on_different_steps_do_not_disturb_each_other(client, app):
     assert (await post_page(client, parties, draft_id, "parter", {})).status_code == 303
     saved = await autosave_page(client, first, draft_id, "om_dig", {"namn": "Erik", "antal": "5", "typ": "a"})
     assert OUT_OF_DATE not in saved.text and (await _answers())["antal"] == "5"
+
+
+async def test_questions_another_tab_left_empty_are_not_changes(client, app):
+    """A page posts every question of its step, "" for those left empty: that is no answer another tab could lose."""
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    step = f"/ansokan/{draft_id}/steg/om_dig"
+    first, second = await client.get(step), await client.get(step)
+    await autosave_page(client, second, draft_id, "om_dig", {"namn": "Erik", "antal": "", "detalj": ""})
+    saved = await autosave_page(client, first, draft_id, "om_dig", {"namn": "Erik", "antal": "3", "detalj": ""})
+    assert OUT_OF_DATE not in saved.text and (await _answers())["antal"] == "3"
