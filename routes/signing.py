@@ -22,6 +22,7 @@ from services import signing
 from services.applications import Application, filenames_by_field
 from services.bankid import handled, order_for, wait_until_handled
 from web.auth import current_user, expired_cookie, flash, login_required
+from web.errors import SeeOther
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 ORDER_COOKIE = "bankid_sign"
@@ -175,7 +176,10 @@ async def _signed(request: Request, app: Application, role: str, order, completi
 
 @get("/ansokan/{draft_id:str}/signera/qr", name="sign_qr", guards=[login_required])
 async def sign_qr(request: Request, draft_id: FromPath[str]) -> Response:
-    await application_for(request, draft_id, coapplicant_may_read=True, with_files=False)  # 404 for strangers
+    try:
+        await application_for(request, draft_id, coapplicant_may_read=True, with_files=False)  # 404 for strangers
+    except SeeOther:  # sent meanwhile: the status poll leads on (once), the code just stops
+        return qr_response(None)
     return qr_response(await _order(request, draft_id))
 
 

@@ -155,8 +155,9 @@ async def handled(order: BankIdOrder, next_url: str) -> None:
 
 
 async def wait_until_handled(token: str | None, purpose: str) -> str:
-    """Where the poll that claimed this completed order sends the user, once it has said (polls cross: a second tab,
-    or a poll that came while the first was recording the signature); "" if it has not said within HANDLED_WAIT."""
+    """Where the poll that claimed this completed sign order sends the user, once it has said (polls cross: a second
+    tab, or a poll that came while the first was recording the signature); "" if it has not said within
+    HANDLED_WAIT. (A sign order's next_url stays empty until then; a login's is where the login returns to.)"""
     deadline = asyncio.get_running_loop().time() + HANDLED_WAIT.total_seconds()
     while True:
         order = await order_for(token, purpose)

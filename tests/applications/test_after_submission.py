@@ -125,6 +125,9 @@ async def test_every_poll_of_a_signature_that_went_through_lands_on_the_receipt(
     assert [_lands_on(r) for r in responses + later] == [receipt] * (POLLS + 2)
     assert all(r.status_code in (200, 303) for r in responses + later)
     assert await CaseRecord.count() == 1
+    # The QR code's own poll just stops (286): one navigation to the receipt, so its one-time notice is seen.
+    qr = await client.get(f"/ansokan/{draft_id}/signera/qr", headers={"HX-Request": "true"})
+    assert qr.status_code == 286 and "HX-Redirect" not in qr.headers
 
 
 async def test_every_poll_after_the_applicant_signs_for_co_applicants_lands_on_the_waiting_page(client, app):
