@@ -25,10 +25,8 @@ pytestmark = [
 ERIK = "198112189876"
 
 
-@pytest.fixture
-async def pool_of(monkeypatch):
-    """Start the app's engine with a pool of the given size (the suite's app runs without one); returns the list
-    of tasks that acquired a connection from it."""
+def count_acquires(monkeypatch) -> list:
+    """From now on, the task of every acquire from a pool is appended to the list returned."""
     acquired = []
     acquire = asyncpg.Pool.acquire
 
@@ -36,14 +34,24 @@ async def pool_of(monkeypatch):
         acquired.append(asyncio.current_task())
         return acquire(pool, *args, **kwargs)
 
+    monkeypatch.setattr(asyncpg.Pool, "acquire", counting_acquire)
+    return acquired
+
+
+@pytest.fixture
+async def pool_of(monkeypatch, settings):
+    """Give the app's engine a pool of the given size in place of the suite's; returns the list of tasks that
+    acquired a connection from it. The suite's pool comes back afterwards."""
+
     async def start(size: int) -> list:
+        await engine.stop()
         await engine.start(size, size)
-        monkeypatch.setattr(asyncpg.Pool, "acquire", counting_acquire)
-        return acquired
+        return count_acquires(monkeypatch)
 
     yield start
     monkeypatch.undo()
     await engine.stop()
+    await engine.start(settings.db_pool_min, settings.db_pool_max)
 
 
 async def erik_with_case(client, app):
@@ -100,3 +108,15 @@ async def test_a_task_started_by_a_request_takes_its_own_connection(pool_of):
     assert answer.status_code == 204
     assert len(acquired) == 2 and acquired[0] is not acquired[1]
     assert engine.current_engine().pool.get_idle_size() == 2
+
+
+async def test_the_suites_http_requests_hold_a_pooled_connection_as_in_production(client, app, monkeypatch):
+    """The HTTP tests on PostgreSQL run with the app's pool (see `settings` in conftest.py), not a connection per
+    query: a page takes one connection from it, for all its queries."""
+    pool = engine.current_engine().pool
+    assert pool is not None and pool.get_max_size() == app.state.settings.db_pool_max > 0
+    case = await erik_with_case(client, app)
+    acquired = count_acquires(monkeypatch)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert page.status_code == 200 and case.reference in page.text
+    assert acquired == [asyncio.current_task()]  # httpx.ASGITransport serves the request in the test's task
