@@ -15,7 +15,7 @@ from db.cases import CaseRecord
 from db.messages import Message
 from tests import database
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import make_case, make_service_with_form, make_user
+from tests.factories import make_case, make_service, make_service_with_form, make_user
 from tests.login import csrf_from, log_in
 
 pytestmark = [
@@ -88,6 +88,20 @@ async def test_concurrent_requests_take_turns_with_the_pool(client, app, pool_of
         asyncio.gather(*(client.get(f"/mina-sidor/arenden/{case.reference}") for _ in range(8))), 20
     )
     assert [page.status_code for page in pages] == [200] * 8
+
+
+async def test_a_catalogue_refresh_during_a_request_uses_the_requests_connection(client, app, pool_of):
+    """The catalogue index is refreshed inside a request that already holds its connection (the session lookup took
+    it): a refresh in a task of its own would wait for a second connection, until its timeout, and serve the old
+    index."""
+    acquired = await pool_of(1)
+    await erik_with_case(client, app)
+    assert (await client.get("/e-tjanster")).status_code == 200  # the index is loaded
+    await make_service(title="Nybyggd tjänst")  # a new catalogue version: the next request refreshes the index
+    acquired.clear()
+    page = await client.get("/e-tjanster")
+    assert page.status_code == 200 and "Nybyggd tjänst" in page.text
+    assert len(acquired) == 1
 
 
 async def test_a_task_started_by_a_request_takes_its_own_connection(pool_of):
