@@ -5,6 +5,7 @@ for a second one), and tasks a request starts take their own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import asyncpg
 import httpx
@@ -134,3 +135,51 @@ async def test_the_suites_http_requests_hold_a_pooled_connection_as_in_productio
     page = await client.get(f"/mina-sidor/arenden/{case.reference}")
     assert page.status_code == 200 and case.reference in page.text
     assert acquired == [asyncio.current_task()]  # httpx.ASGITransport serves the request in the test's task
+
+
+async def test_a_query_a_timeout_cancelled_leaves_the_request_free_to_query_again(pool_of):
+    """asyncpg is still cancelling a query on the server when the timeout ends it: the request's next query must
+    not meet a connection that refuses it (a page whose catalogue refresh timed out goes on to its own queries)."""
+    await pool_of(1)
+    answers = []
+
+    async def application(scope, receive, send) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await engine.fetch("SELECT pg_sleep(5)")
+        answers.append(await engine.fetch("SELECT 1 AS one"))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=engine.RequestConnection(application))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answer = await asyncio.wait_for(client.get("/"), 10)
+    assert answer.status_code == 204 and answers == [[{"one": 1}]]
+    assert engine.current_engine().pool.get_idle_size() == 1
+
+
+async def test_a_request_whose_connection_the_server_ended_takes_another_for_its_next_query(pool_of):
+    """The server ends the request's connection between two of its queries (a restart, or a failover): the next
+    query reconnects, as a query outside a request would, instead of failing with "connection is closed"."""
+    await pool_of(2)
+    pids = []
+
+    async def application(scope, receive, send) -> None:
+        pids.append((await engine.fetch("SELECT pg_backend_pid() AS pid"))[0]["pid"])
+        closed = asyncio.Event()
+        engine._lease.get().connection.add_termination_listener(lambda connection: closed.set())
+        admin = await asyncpg.connect(TEST_DATABASE_URL)
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", pids[0])
+        finally:
+            await admin.close()
+        await asyncio.wait_for(closed.wait(), 5)  # asyncpg has seen the server close it
+        pids.append((await engine.fetch("SELECT pg_backend_pid() AS pid"))[0]["pid"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=engine.RequestConnection(application))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answer = await client.get("/")
+    assert answer.status_code == 204
+    assert len(pids) == 2 and pids[0] != pids[1]
