@@ -50,7 +50,7 @@ def login_required_handler(request: Request, exc: LoginRequired) -> Response:
     url = login_url(target)
     if wants_fragment(request):
         if exc.keep_form:
-            context = {"expired": True, "keep_form": exc.keep_form, "login_again_url": url, "oob": True}
+            context = {"expired": True, "keep_form": exc.keep_form, "oob": True}
             html = render_fragment(request, "layout/_session_timeout.html", context)
             return Response(content=html, media_type=MediaType.HTML, headers={"HX-Reswap": "none"})
         return Response(content=b"", status_code=200, headers={"HX-Redirect": url})

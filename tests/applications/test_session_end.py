@@ -25,11 +25,12 @@ async def _answers() -> dict:
     return (await Draft.objects().output(load_json=True).first()).answers
 
 
-async def _end_session(client, app, how: str, settings) -> None:
+async def _end_session(client, how: str) -> None:
+    """ "Logga ut" in another tab; an idle session ends as the clock moves past the timeout instead (`_later`)."""
     if how == "logged out in another tab":
         page = await client.get("/mina-sidor")
         assert (await client.post("/logga-ut", data={"_csrf_token": csrf_from(page.text)})).status_code == 303
-    else:  # idle: the clock moves past the timeout (callers keep it moved)
+    else:
         assert how == "idle"
 
 
@@ -48,7 +49,7 @@ async def test_autosave_after_the_session_ended_says_so_and_leaves_the_page_alon
     await log_in(client, app, ERIK)
     draft_id = await start(client, "tjanst")
     page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
-    await _end_session(client, app, how, settings)
+    await _end_session(client, how)
     with _later(how, settings):
         response = await autosave_page(client, page, draft_id, "om_dig", {"namn": "Skrivet efteråt"})
     assert response.status_code == 200 and "HX-Redirect" not in response.headers  # the page is not left
@@ -69,7 +70,7 @@ async def test_a_step_posted_after_the_session_ended_is_back_on_the_step_after_l
     draft_id = await start(client, "tjanst")
     await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"}, action="save")
     page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
-    await _end_session(client, app, how, settings)
+    await _end_session(client, how)
     with _later(how, settings):
         posted = await post_page(client, page, draft_id, "om_dig", {"namn": "Erik Andersson", "antal": "4", "typ": "b"})
         step = f"/ansokan/{draft_id}/steg/om_dig"
@@ -105,7 +106,7 @@ async def test_a_post_held_over_the_login_is_still_checked_against_newer_answers
     draft_id = await start(client, "tjanst")
     step = f"/ansokan/{draft_id}/steg/om_dig"
     old_page, other_tab = await client.get(step), await client.get(step)
-    await _end_session(client, app, "logged out in another tab", settings)
+    await _end_session(client, "logged out in another tab")
     await post_page(client, old_page, draft_id, "om_dig", {"namn": "Från fliken", "typ": "a"})
     await log_in(client, app, ERIK)
     saved = await autosave_page(client, other_tab, draft_id, "om_dig", {"namn": "Nyare", "typ": "a"})
