@@ -455,3 +455,24 @@ async def test_a_request_too_large_to_read_is_explained_with_a_way_back(client, 
     )
     assert huge.status_code == 413 and "<h1>Filen är för stor</h1>" in huge.text
     assert f'<a href="/ansokan/{draft_id}/steg/bilagor">Tillbaka</a>' in huge.text
+
+
+async def test_a_text_longer_than_its_limit_is_kept_whole_and_explained_with_the_count(client, app):
+    """The page states the limit and lets the field take a long paste whole (no maxlength to cut it silently); the
+    server answers with the limit and the count and keeps every character, as it does for a textarea."""
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    name_input = re.search(r'<input[^>]*\bid="namn"[^>]*>', page.text).group(0)
+    assert "maxlength" not in name_input
+    assert 'aria-describedby="namn-hint"' in name_input
+    assert re.search(r'<div id="namn-hint" class="hint">\s*Högst 50 tecken\.\s*</div>', page.text)
+
+    pasted = "Kinna 4:12, " * 12 + "Storgatan 12"  # 156 characters: more than twice the limit
+    response = await post_step(client, draft_id, "om_dig", {"namn": pasted, "typ": "a"})
+    assert response.status_code == 400
+    assert "”Namn” får vara högst 50 tecken – du har skrivit 156" in response.text
+    assert f'value="{pasted}"' in response.text
+    draft = await Draft.objects().output(load_json=True).first()
+    assert draft.answers["namn"] == pasted

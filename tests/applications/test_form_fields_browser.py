@@ -1,0 +1,44 @@
+"""Form fields in Chromium as residents meet them: a long paste into a one-line text, and what the autosave live
+region says while answers show and hide questions. An e-service without login, so no BankID is needed."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import assert_accessible, assert_no_horizontal_scroll, run_async
+from tests.factories import clear_database, make_service_with_form
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def clean_database():
+    yield
+    run_async(clear_database)
+
+
+def start_anonymous_application(page: Page, base_url: str, slug: str) -> None:
+    run_async(make_service_with_form, slug=slug, title="Felanmälan", requires_login=False, allows_drafts=False)
+    page.goto(f"{base_url}/e-tjanster/{slug}/starta")
+    page.get_by_role("button", name="Starta nu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Om dig")
+
+
+def test_a_long_paste_into_a_text_is_kept_whole_and_counted(page: Page, base_url):
+    page.set_viewport_size({"width": 320, "height": 800})
+    start_anonymous_application(page, base_url, "felanmalan")
+    name = page.get_by_label("Namn", exact=True)
+    expect(page.locator("#namn-hint")).to_have_text("Högst 50 tecken.")
+    pasted = "Kinna 4:12, " * 12 + "Storgatan 12"  # 156 characters, more than twice the limit of 50
+    name.focus()
+    page.keyboard.insert_text(pasted)  # as a paste arrives: one input of the whole text
+    expect(name).to_have_value(pasted)
+
+    page.get_by_label("Alfa").check()
+    page.get_by_role("button", name="Fortsätt", exact=True).click()
+    alert = page.get_by_role("alert").filter(has_text="Det finns ett problem")
+    expect(alert).to_contain_text("”Namn” får vara högst 50 tecken – du har skrivit 156")
+    expect(name).to_have_value(pasted)  # all of it, to shorten
+    assert_accessible(page)
+    assert_no_horizontal_scroll(page)
