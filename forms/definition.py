@@ -102,6 +102,11 @@ class Field:
         return self.type != "info"
 
     @property
+    def answer_required(self) -> bool:
+        """The step cannot be completed without an answer (at least one item, where there is a minimum)."""
+        return self.required or self.min_items > 0
+
+    @property
     def length_limit(self) -> int | None:
         """The most characters a text or textarea answer may have (None for other types); the page states it."""
         return self.max_length or DEFAULT_MAX_LENGTH.get(self.type)

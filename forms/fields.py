@@ -87,7 +87,7 @@ def is_empty(value: Any) -> bool:
 def check(field: Field, value: Any, ctx: Context) -> str | None:
     """The message for a wrong answer, or None. `value` is as stored (see `read`); for files, the attachments."""
     if is_empty(value):
-        return _required_message(field) if field.required or field.min_items else None
+        return _required_message(field) if field.answer_required else None
     checker = _CHECKERS.get(field.type)
     return checker(field, value, ctx) if checker else None
 

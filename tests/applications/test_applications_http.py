@@ -476,3 +476,44 @@ async def test_a_text_longer_than_its_limit_is_kept_whole_and_explained_with_the
     assert f'value="{pasted}"' in response.text
     draft = await Draft.objects().output(load_json=True).first()
     assert draft.answers["namn"] == pasted
+
+
+REVEALING_FORM = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - id: typ
+        type: radio
+        label: Vad gäller det?
+        required: true
+        options: [{value: fraga, label: En fråga}, {value: klagomal, label: Ett klagomål}, {value: berom, label: Beröm}]
+      - {id: kommentar, type: textarea, label: Vill du berätta mer, show_if: {field: typ, any_of: [klagomal, berom]}}
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: klagomal}}
+  - id: kontakt
+    title: Kontakt
+    fields:
+      - {id: epost, type: email, label: E-post}
+"""
+
+
+async def test_without_javascript_only_a_new_required_question_stops_continue(client, app):
+    await make_service_with_form(REVEALING_FORM, slug="synpunkter")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "synpunkter")
+
+    with_required = await post_step(client, draft_id, "arende", {"typ": "klagomal"})
+    assert with_required.status_code == 200 and "error-summary" not in with_required.text
+    notice = re.search(r'<div class="notice" role="status">.*?</div>', with_required.text, re.S).group(0)
+    assert "Dina svar har lett till fler frågor" in notice
+    assert re.findall(r'<a href="#([a-z_]+)">([^<]+)</a>', notice) == [
+        ("kommentar", "Vill du berätta mer"),
+        ("orsak", "Vad gick fel"),
+    ]
+    answered = await post_step(client, draft_id, "arende", {"typ": "klagomal", "orsak": "Ingen svarade"})
+    assert answered.status_code == 303  # the optional question may stay empty
+
+    assert (await post_step(client, draft_id, "arende", {"typ": "fraga"})).status_code == 303  # both hidden again
+    optional_only = await post_step(client, draft_id, "arende", {"typ": "berom"})
+    assert optional_only.status_code == 303
+    assert optional_only.headers["location"] == f"/ansokan/{draft_id}/steg/kontakt"
