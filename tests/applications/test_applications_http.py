@@ -517,3 +517,50 @@ async def test_without_javascript_only_a_new_required_question_stops_continue(cl
     optional_only = await post_step(client, draft_id, "arende", {"typ": "berom"})
     assert optional_only.status_code == 303
     assert optional_only.headers["location"] == f"/ansokan/{draft_id}/steg/kontakt"
+
+
+TWO_STEP_FORM = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
+  - id: detaljer
+    title: Detaljer
+    fields:
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
+      - {id: ovrigt, type: text, label: Övrigt}
+"""
+
+
+def summary_row(page_text: str, label: str) -> str:
+    rows = re.findall(r'<div class="summary-list__row">.*?</div>', page_text, re.S)
+    return next(row for row in rows if f"<dt>{label}</dt>" in row)
+
+
+async def test_the_check_page_marks_a_missing_required_answer_and_links_to_the_question(client, app):
+    """A change from the check page can reveal a required question on a later step: back on the check page it is
+    marked as missing, with a link to the question, not shown as an optional question left unanswered."""
+    await make_service_with_form(TWO_STEP_FORM, slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    assert (await post_step(client, draft_id, "arende", {"typ": "a"})).status_code == 303
+    assert (await post_step(client, draft_id, "detaljer", {})).status_code == 303
+    changed = await post_step(client, draft_id, "arende", {"typ": "b", "return_to": "granska"})
+    assert changed.headers["location"] == f"/ansokan/{draft_id}/granska"
+
+    check = await client.get(changed.headers["location"])
+    assert check.status_code == 200 and "<title>Kontrollera dina svar" in check.text
+    question = f"/ansokan/{draft_id}/steg/detaljer?tillbaka=granska#orsak"
+    missing = summary_row(check.text, "Vad gick fel")
+    assert "Inte besvarat" not in missing and "Svar saknas" in missing
+    assert f'<a href="{question}">Fyll i ”Vad gick fel”</a>' in missing
+    assert "Inte besvarat" in summary_row(check.text, "Övrigt")  # optional: nothing is missing
+    notice = re.search(r'<div class="notice notice--warning">.*?</div>', check.text, re.S).group(0)
+    assert "Några svar saknas" in notice and f'<a href="{question}">Fyll i ”Vad gick fel”</a>' in notice
+
+    answered = await post_step(client, draft_id, "detaljer", {"orsak": "Lampan lyser inte", "return_to": "granska"})
+    assert answered.headers["location"] == f"/ansokan/{draft_id}/granska"
+    check = await client.get(answered.headers["location"])
+    assert "Svar saknas" not in check.text and "Några svar saknas" not in check.text
+    assert "Lampan lyser inte" in summary_row(check.text, "Vad gick fel")

@@ -42,3 +42,46 @@ def test_a_long_paste_into_a_text_is_kept_whole_and_counted(page: Page, base_url
     expect(name).to_have_value(pasted)  # all of it, to shorten
     assert_accessible(page)
     assert_no_horizontal_scroll(page)
+
+
+TWO_STEPS = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
+  - id: detaljer
+    title: Detaljer
+    fields:
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
+      - {id: ovrigt, type: text, label: Övrigt}
+"""
+
+
+def test_the_check_page_marks_a_missing_answer_that_a_change_revealed(page: Page, base_url):
+    run_async(make_service_with_form, TWO_STEPS, slug="arende", requires_login=False, allows_drafts=False)
+    page.goto(f"{base_url}/e-tjanster/arende/starta")
+    page.get_by_role("button", name="Starta nu").click()
+    page.get_by_label("Alfa").check()
+    page.get_by_role("button", name="Fortsätt", exact=True).click()
+    page.get_by_role("button", name="Fortsätt", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kontrollera dina svar innan du skickar in")
+
+    page.get_by_role("link", name="Ändra typ").click()
+    page.get_by_label("Beta").check()
+    page.get_by_role("button", name="Fortsätt", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kontrollera dina svar innan du skickar in")
+    row = page.locator(".summary-list__row").filter(has=page.get_by_text("Vad gick fel", exact=True))
+    expect(row).to_contain_text("Svar saknas.")
+    expect(row).not_to_contain_text("Inte besvarat")
+    expect(page.locator(".notice--warning")).to_contain_text("Några svar saknas")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert_accessible(page)
+    assert_no_horizontal_scroll(page)
+
+    row.get_by_role("link", name="Fyll i ”Vad gick fel”").click()
+    expect(page.get_by_label("Vad gick fel", exact=True)).to_be_visible()
+    page.get_by_label("Vad gick fel", exact=True).fill("Lampan lyser inte")
+    page.get_by_role("button", name="Fortsätt", exact=True).click()
+    expect(row).to_contain_text("Lampan lyser inte")
+    expect(page.locator(".notice--warning")).to_have_count(0)
