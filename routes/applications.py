@@ -269,6 +269,7 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
         **_step_context(app, step),
         "changed": changed,
         "appeared": [f for f in changed if f.id in after],
+        "disappeared": [f for f in changed if f.id not in after],
         "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save and changed_answers else "",
     }
     return Template("applications/_autosave.html", context=context)

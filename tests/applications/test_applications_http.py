@@ -564,3 +564,22 @@ async def test_the_check_page_marks_a_missing_required_answer_and_links_to_the_q
     check = await client.get(answered.headers["location"])
     assert "Svar saknas" not in check.text and "Några svar saknas" not in check.text
     assert "Lampan lyser inte" in summary_row(check.text, "Vad gick fel")
+
+
+async def test_autosave_says_when_a_new_question_is_hidden_again(client):
+    """The live region said "Ny fråga: Detalj"; when the answer hides the question again it must not keep saying so,
+    also where nothing is saved to continue later (no "Sparat kl." to replace it)."""
+    await make_service_with_form(slug="felanmalan", requires_login=False, allows_drafts=False)
+    draft_id = await start(client, "felanmalan")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    headers = {"HX-Request": "true", "x-csrftoken": csrf_from(page.text)}
+
+    async def autosave(typ: str) -> str:
+        response = await client.post(
+            f"/ansokan/{draft_id}/autospara", data={"step": "om_dig", "namn": "Erik", "typ": typ}, headers=headers
+        )
+        assert response.status_code == 200
+        return re.search(r'<span data-hx-swap-oob="innerHTML:#autosave-status">(.*?)</span>', response.text, re.S)[1]
+
+    assert (await autosave("b")).strip() == "Ny fråga: Detalj"
+    assert (await autosave("a")).strip() == "Frågan behövs inte längre: Detalj"

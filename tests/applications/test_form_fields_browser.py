@@ -44,6 +44,19 @@ def test_a_long_paste_into_a_text_is_kept_whole_and_counted(page: Page, base_url
     assert_no_horizontal_scroll(page)
 
 
+def test_the_live_region_stops_announcing_a_question_hidden_again(page: Page, base_url):
+    start_anonymous_application(page, base_url, "felanmalan")
+    status = page.locator("#autosave-status")
+    page.get_by_label("Beta").check()
+    expect(page.get_by_label("Detalj", exact=True)).to_be_visible()
+    expect(status).to_have_text("Ny fråga: Detalj")
+
+    page.get_by_label("Alfa").check()
+    expect(page.locator("#falt-detalj")).to_be_hidden()
+    expect(status).to_have_text("Frågan behövs inte längre: Detalj")
+    assert_accessible(page)
+
+
 TWO_STEPS = """
 steps:
   - id: arende
