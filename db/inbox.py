@@ -86,7 +86,7 @@ def _filters(selected: Filter) -> tuple[str, tuple]:
 
 
 _ROW_COLUMNS = (
-    "c.id, c.reference, c.status, c.received_at, c.deadline, c.assigned_to, c.attention, c.protected, "
+    "c.id, c.reference, c.status, c.received_at, c.deadline, c.assigned_to, c.attention, c.protected, c.version, "
     "e.title AS service_title, s.name AS status_name, s.handling_days, "
     "a.given_name AS applicant_given_name, a.surname AS applicant_surname, o.name AS organisation_name, "
     "h.given_name AS assignee_given_name, h.surname AS assignee_surname, "

@@ -88,10 +88,12 @@ async def thread(
 
 def thread_key(messages: list[dict]) -> tuple:
     """A key for the rendered messages (web.templating.FragmentCache): what may change in a message once written is
-    who has read it, its author's name and the files added after it; its text, time and sender never change."""
+    who has read it, its author's name and the files added after it; its text, time and sender never change. The
+    time is in the key all the same: SQLite may give a deleted message's id to a new one."""
     return tuple(
         (
             message["id"],
+            message["created_at"],
             message["read_by_officer_at"],
             message["read_by_resident_at"],
             message["author_given_name"],

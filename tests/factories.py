@@ -127,9 +127,11 @@ async def make_case(service: EService, applicant_id: int | None, *, answers: dic
 
     form = await FormVersion.objects().where(FormVersion.e_service == service.id).first()
     now = fields.pop("received_at", clock.now())
+    reference = await next_reference(now.year)
     case = CaseRecord(
         **{
-            "reference": await next_reference(now.year),
+            "reference": reference,
+            "search_text": f"{reference} {fields.pop('search_text', '')}".strip(),
             "source_draft": uuid.uuid4(),
             "e_service": service.id,
             "form_version": form.id,
@@ -144,3 +146,22 @@ async def make_case(service: EService, applicant_id: int | None, *, answers: dic
     await enter_status(case.id, await first_status_of_kind(service.id, case.status), now)
     await CaseEvent.insert(CaseEvent(case=case.id, at=now, kind="received", actor=applicant_id))
     return await CaseRecord.objects().where(CaseRecord.id == case.id).first()
+
+
+async def make_unit(name: str = "Bygga, bo och miljö") -> int:
+    from db.staff import unit_by_name
+
+    return await unit_by_name(name, create=True)
+
+
+async def make_officer(
+    personal_number: str, unit: str = "Bygga, bo och miljö", *, role: str = "officer", may_see_protected: bool = False
+):
+    """A member of the staff register with an account (as after their first login), in `unit`."""
+    from db.staff import save_staff
+
+    await save_staff(personal_number, role, unit, clock.now(), may_see_protected=may_see_protected)
+    from integrations.population_register.fixture import find_test_person
+
+    person = find_test_person(personal_number)
+    return await make_user(personal_number, person.given_name if person else "Test", person.surname if person else "")
