@@ -9,6 +9,7 @@ from db.applications import Attachment, Draft, FormVersion
 from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
+from db.bankid_simulator import BankIdSimulatorState
 from db.cases import CaseEvent, CaseRecord, ReferenceCounter
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
 from db.jobs import JobLease
@@ -46,6 +47,7 @@ APP_CONFIG = AppConfig(
         Representation,
         Message,
         SupplementRequest,
+        BankIdSimulatorState,
     ],
     migration_dependencies=[],
     commands=[],

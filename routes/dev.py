@@ -41,7 +41,7 @@ async def bankid_app(request: Request, message: Annotated[str, QueryParameter(na
     return Template(
         "dev/bankid_app.html",
         context={
-            "orders": sorted(_simulator(request).pending_orders(), key=lambda o: o.created_at, reverse=True),
+            "orders": await _simulator(request).pending_orders(),
             "persons": TEST_PERSONS,
             "errors": INJECTABLE_ERRORS,
             "message": message,
@@ -56,9 +56,9 @@ async def bankid_autostart(
 ) -> Template:
     """Where the autostart link leads in dev: as if the BankID app on this device had opened."""
     simulator = _simulator(request)
-    order = simulator.order_by_auto_start_token(token)
+    order = await simulator.order_by_auto_start_token(token)
     if order is not None:
-        simulator.open(order.order_ref)
+        order = await simulator.open(order.order_ref)
     return Template(
         "dev/bankid_app.html",
         context={
@@ -76,7 +76,7 @@ async def bankid_order_action(
     request: Request, order_ref: FromPath[str], data: Annotated[dict[str, str], Form]
 ) -> Response:
     simulator = _simulator(request)
-    order = simulator.order(order_ref)
+    order = await simulator.order(order_ref)
     if order is None:
         raise NotFoundException()
     action = data.get("action")
@@ -89,16 +89,14 @@ async def bankid_order_action(
         person = next((p for p in TEST_PERSONS if p.personal_number == number), None)
         given, surname = (person.given_name, person.surname) if person else ("Test", "Testsson")
         try:
-            simulator.open(order_ref)
-            simulator.choose_person(order_ref, number, given, surname)
-            simulator.approve(order_ref)
+            await simulator.identify(order_ref, number, given, surname)
         except OrderUnavailable:
             return _back_with(_("The order is no longer in progress."))
         except ValueError:
             return _back_with(_("Only the person named in the order may complete it."))
     elif action in ("refuse", "expire"):
         try:
-            simulator.refuse(order_ref) if action == "refuse" else simulator.expire(order_ref)
+            await (simulator.refuse(order_ref) if action == "refuse" else simulator.expire(order_ref))
         except OrderUnavailable:
             return _back_with(_("The order is no longer in progress."))
     if data.get("from_autostart"):
@@ -112,7 +110,7 @@ async def bankid_inject_error(request: Request, data: Annotated[dict[str, str], 
     code = data.get("error_code", "")
     if code in INJECTABLE_ERRORS:
         count = parse_int(data.get("count") or "1", maximum=100) or 1
-        _simulator(request).inject_error(code, INJECTABLE_ERRORS[code], count=count)
+        await _simulator(request).inject_error(code, INJECTABLE_ERRORS[code], count=count)
     return _back_with(_("The next call answers %(code)s.") % {"code": code})
 
 

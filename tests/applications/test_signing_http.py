@@ -42,7 +42,7 @@ async def sign(client, app, draft_id: str, who: str, given: str, surname: str, *
         f"/ansokan/{draft_id}/{start_path}", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"}
     )
     assert started.status_code == 303, started.text
-    approve(app, who, given, surname)
+    await approve(app, who, given, surname)
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.status_code == 303, done.text
@@ -70,12 +70,12 @@ async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     assert response.headers["location"] == f"/ansokan/{draft_id}/signera"
     page = await client.get(f"/ansokan/{draft_id}/signera")
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
-    order = newest_order(app)
+    order = await newest_order(app)
     assert order.kind == "sign" and order.required_personal_number == ERIK
     assert "# Parkeringstillstånd" in order.user_visible_data and "*Namn:* Erik" in order.user_visible_data
     status = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert "Skriv under med BankID" in status.text and "<svg" in status.text
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
@@ -96,7 +96,7 @@ async def test_a_change_after_signing_started_voids_the_signature(client, app):
     page = await client.get(f"/ansokan/{draft_id}/signera")
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
     await post_step(client, draft_id, "om_dig", {"namn": "Någon annan", "typ": "a"})  # in another tab
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.headers["location"] == f"/ansokan/{draft_id}/granska"
