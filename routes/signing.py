@@ -94,6 +94,7 @@ async def _start_order(request: Request, app: Application, role: str, digest: st
             personal_number=user.personal_number,
             draft_public_id=app.public_id,
             digest=digest,
+            replacing=await order_for(request.cookies.get(ORDER_COOKIE), "sign"),
         )
     except BankIdError as error:
         template = "signing/sign.html" if role == "applicant" else "signing/cosign.html"

@@ -67,8 +67,14 @@ async def start_order(
     personal_number: str | None = None,
     draft_public_id: str = "",
     digest: str = "",
+    replacing: BankIdOrder | None = None,
 ) -> str:
-    """Start an auth order (or a sign order when `sign_text` is given); returns the browser's cookie token."""
+    """Start an auth order (or a sign order when `sign_text` is given); returns the browser's cookie token.
+    `replacing` is the order this browser started before for the same purpose (it went back and started again):
+    it is cancelled at BankID first, so it does not stay open there (and BankID refuses a second order for a
+    person who has one open)."""
+    if replacing is not None and replacing.status == "pending":
+        await cancel(bankid, replacing)
     token = new_token()
     common = {
         "return_url": f"{settings.base_url}{return_path}" if same_device and requester.mobile else None,

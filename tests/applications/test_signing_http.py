@@ -89,6 +89,29 @@ async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     assert case.digest in base64.b64decode(non_visible.text).decode()
 
 
+async def test_signing_again_cancels_the_first_order_and_signs_with_the_new_one(client, app):
+    """Back from the QR code and "Skriv under" again: the first order ends at BankID, the new one works (BankID
+    refuses a second order for the same person while the first is open)."""
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    first = await newest_order(app)
+    again = await client.post(
+        f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"}
+    )
+    assert again.status_code == 303, again.text
+    second = await newest_order(app)
+    assert second.order_ref != first.order_ref
+    replaced = await app.state.bankid_simulator.order(first.order_ref)
+    assert (replaced.status, replaced.hint_code) == ("failed", "cancelled")
+    await approve(app, ERIK, "Erik", "Andersson")
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+
+
 async def test_a_change_after_signing_started_voids_the_signature(client, app):
     await make_service_with_form(slug="tjanst", requires_signing=True)
     await log_in(client, app, ERIK)

@@ -378,3 +378,17 @@ async def test_polling_the_idle_warning_does_not_keep_the_session_alive(client, 
     assert 'href="/logga-in?next=/mina-sidor/uppgifter"' in status.text
     with clock.travel(timedelta(minutes=settings.session_idle_minutes + 5)):
         assert (await client.get("/mina-sidor")).status_code == 303
+
+
+async def test_starting_again_cancels_the_first_order_at_bankid(client, app):
+    """Back from the QR code and "Visa QR-kod" again: the first order must not stay open at BankID."""
+    await start_login(client)
+    first = await newest_order(app)
+    assert (await start_login(client, same_device=True)).status_code == 303
+    second = await newest_order(app)
+    assert second.order_ref != first.order_ref
+    replaced = await app.state.bankid_simulator.order(first.order_ref)
+    assert (replaced.status, replaced.hint_code) == ("failed", "cancelled")
+    assert [order.order_ref for order in await app.state.bankid_simulator.pending_orders()] == [second.order_ref]
+    await approve(app, ERIK, "Erik", "Andersson")
+    assert (await client.get("/logga-in/bankid/status")).headers["location"] == "/mina-sidor"
