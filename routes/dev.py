@@ -20,6 +20,8 @@ from core.i18n import gettext as _
 from core.identity_numbers import InvalidIdentityNumber, parse_personal_number
 from integrations.bankid.simulator import BankIdSimulator, OrderUnavailable
 from integrations.population_register.fixture import TEST_PERSONS
+from services.auth import STATUS_PATH as LOGIN_STATUS_PATH
+from web.auth import safe_next
 from web.params import parse_int
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -46,15 +48,19 @@ async def bankid_app(request: Request, message: Annotated[str, QueryParameter(na
             "errors": INJECTABLE_ERRORS,
             "message": message,
             "focus_order": None,
+            "return_to": "",
         },
     )
 
 
 @get("/_dev/bankid/app", name="dev_bankid_autostart")
 async def bankid_autostart(
-    request: Request, token: Annotated[str, QueryParameter(name="autostarttoken")] = ""
+    request: Request,
+    token: Annotated[str, QueryParameter(name="autostarttoken")] = "",
+    redirect: Annotated[str, QueryParameter(name="redirect")] = "",
 ) -> Template:
-    """Where the autostart link leads in dev: as if the BankID app on this device had opened."""
+    """Where the autostart link leads in dev: as if the BankID app on this device had opened. `redirect` is the
+    page to go back to when done (the status page of the login or signing that opened it)."""
     simulator = _simulator(request)
     order = await simulator.order_by_auto_start_token(token)
     if order is not None:
@@ -67,6 +73,7 @@ async def bankid_autostart(
             "errors": INJECTABLE_ERRORS,
             "message": "" if order else _("No order in progress belongs to this link."),
             "focus_order": order.order_ref if order else None,
+            "return_to": safe_next(redirect, default=""),
         },
     )
 
@@ -100,8 +107,9 @@ async def bankid_order_action(
         except OrderUnavailable:
             return _back_with(_("The order is no longer in progress."))
     if data.get("from_autostart"):
-        # The real app returns to the browser on its own; the simulator sends you back to the login.
-        return Redirect(order.return_url or "/logga-in/bankid/status", status_code=HTTP_303_SEE_OTHER)
+        # The real app returns to the browser on its own; the simulator goes back to the page that opened it.
+        target = order.return_url or safe_next(data.get("return_to"), default=LOGIN_STATUS_PATH)
+        return Redirect(target, status_code=HTTP_303_SEE_OTHER)
     return _back_with(_("Done."))
 
 

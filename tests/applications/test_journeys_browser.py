@@ -213,6 +213,27 @@ def test_co_applicant_signs_on_my_pages(page: Page, browser: Browser, base_url, 
     expect(section(page, "Sparade")).to_contain_text("Inga sparade ansökningar")
 
 
+# --- signing on this device -------------------------------------------------------------------------------------------
+
+
+def test_signing_on_this_device_in_the_same_tab_comes_back_and_submits(
+    page: Page, browser: Browser, base_url, tmp_path
+):
+    """ "Öppna BankID-appen" opens the dev BankID app in the same tab; signing there returns to the signing's status
+    page, which collects the signature and shows the receipt (it used to land on the login's status page)."""
+    slug = "ansokan-om-bygglov"
+    driver = FormDriver(page, demo_definition(slug), tmp_path)
+    start_application(page, browser, base_url, slug)
+    driver.complete()
+    page.get_by_role("button", name="Fortsätt till underskrift").click()
+    page.get_by_role("button", name="Skriv under på den här enheten").click()
+    page.get_by_role("link", name="Öppna BankID-appen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("BankID-simulator")
+    assert_accessible(page)
+    page.locator(".sim-order").get_by_role("button", name="Skriv under").click()
+    expect_receipt(page)
+
+
 # --- htmx: conditions on the same step, autosave ----------------------------------------------------------------------
 
 

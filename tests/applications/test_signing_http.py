@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -110,6 +111,27 @@ async def test_signing_again_cancels_the_first_order_and_signs_with_the_new_one(
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+
+
+async def test_signing_on_this_device_returns_to_the_signing_status_page(client, app):
+    """The dev BankID app opened from "Öppna BankID-appen" in the same tab goes back to the signing's status page,
+    which collects the signature, not to the login's."""
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"})
+    status = await client.get(f"/ansokan/{draft_id}/signera/status")
+    app_link = html.unescape(re.search(r'href="(/_dev/bankid/app\?[^"]+)"', status.text).group(1))
+    app_page = await client.get(app_link)
+    form = re.search(r'<form method="post" action="(/_dev/bankid/order/[^"]+)">(.*?)</form>', app_page.text, re.S)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    signed = await client.post(form.group(1), data={**hidden, "action": "approve", "personal_number": ERIK})
+    assert signed.status_code == 303 and signed.headers["location"] == f"/ansokan/{draft_id}/signera/status"
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(signed.headers["location"])
+    assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+    assert await Signature.count() == 1
 
 
 async def test_a_change_after_signing_started_voids_the_signature(client, app):
