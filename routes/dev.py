@@ -7,7 +7,7 @@ test person, cancel as the user, let the order time out, or make the next API ca
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -107,8 +107,11 @@ async def bankid_order_action(
         except OrderUnavailable:
             return _back_with(_("The order is no longer in progress."))
     if data.get("from_autostart"):
-        # The real app returns to the browser on its own; the simulator goes back to the page that opened it.
-        target = order.return_url or safe_next(data.get("return_to"), default=LOGIN_STATUS_PATH)
+        # The real app returns to the browser on its own; the simulator goes back to the page that opened it, by
+        # path: on the address this page was reached at, whatever BASE_URL says (the CSP's form-action would block
+        # a redirect to another origin, say a phone on the LAN reaching a BASE_URL of 127.0.0.1).
+        target = urlsplit(order.return_url)._replace(scheme="", netloc="").geturl() if order.return_url else ""
+        target = safe_next(target or data.get("return_to"), default=LOGIN_STATUS_PATH)
         return Redirect(target, status_code=HTTP_303_SEE_OTHER)
     return _back_with(_("Done."))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -32,6 +33,19 @@ async def newest_order(app):
 async def approve(app, personal_number: str, given_name: str = "Test", surname: str = "Testsson") -> None:
     order = await newest_order(app)
     await app.state.bankid_simulator.identify(order.order_ref, personal_number, given_name, surname)
+
+
+async def sign_in_dev_app(
+    client: httpx.AsyncClient, status_page: str, personal_number: str, **request
+) -> httpx.Response:
+    """Follow the status page's "Öppna BankID-appen" link to the dev BankID app in the same tab and identify or sign
+    there as `personal_number`; returns the app's answer (a redirect back)."""
+    link = html.unescape(re.search(r'href="(/_dev/bankid/app\?[^"]+)"', status_page).group(1))
+    app_page = await client.get(link, **request)
+    form = re.search(r'<form method="post" action="(/_dev/bankid/order/[^"]+)">(.*?)</form>', app_page.text, re.S)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    data = {**hidden, "action": "approve", "personal_number": personal_number}
+    return await client.post(form.group(1), data=data, **request)
 
 
 async def log_in(client: httpx.AsyncClient, app, personal_number: str, *, next_path: str = "") -> httpx.Response:

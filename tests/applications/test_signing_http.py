@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import re
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -18,7 +17,7 @@ from db.notices import Notification
 from db.signing import CoApplicant, Signature
 from tests.applications.helpers import post_step, start
 from tests.factories import make_service_with_form
-from tests.login import approve, csrf_from, log_in, newest_order
+from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app
 
 pytestmark = pytest.mark.usefixtures("db")
 ERIK = "198112189876"
@@ -122,11 +121,7 @@ async def test_signing_on_this_device_returns_to_the_signing_status_page(client,
     page = await client.get(f"/ansokan/{draft_id}/signera")
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"})
     status = await client.get(f"/ansokan/{draft_id}/signera/status")
-    app_link = html.unescape(re.search(r'href="(/_dev/bankid/app\?[^"]+)"', status.text).group(1))
-    app_page = await client.get(app_link)
-    form = re.search(r'<form method="post" action="(/_dev/bankid/order/[^"]+)">(.*?)</form>', app_page.text, re.S)
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
-    signed = await client.post(form.group(1), data={**hidden, "action": "approve", "personal_number": ERIK})
+    signed = await sign_in_dev_app(client, status.text, ERIK)
     assert signed.status_code == 303 and signed.headers["location"] == f"/ansokan/{draft_id}/signera/status"
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(signed.headers["location"])

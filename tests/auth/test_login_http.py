@@ -13,7 +13,7 @@ from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
 from integrations.population_register import Address, PersonRecord
-from tests.login import approve, csrf_from, log_in, newest_order, start_login
+from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app, start_login
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -393,3 +393,18 @@ async def test_starting_again_cancels_the_first_order_at_bankid(client, app):
     assert [order.order_ref for order in await app.state.bankid_simulator.pending_orders()] == [second.order_ref]
     await approve(app, ERIK, "Erik", "Andersson")
     assert (await client.get("/logga-in/bankid/status")).headers["location"] == "/mina-sidor"
+
+
+async def test_the_dev_bankid_app_on_a_phone_returns_to_the_address_the_phone_used(client, app, settings):
+    """BankID gets the full return address (BASE_URL); the dev app, reached at whatever address the phone used,
+    goes back by path: an address at another origin is blocked by the CSP's form-action."""
+    phone = {"headers": {"user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"}}
+    page = await client.get("/logga-in/bankid", **phone)
+    await client.post("/logga-in/bankid", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"}, **phone)
+    assert (await newest_order(app)).return_url == f"{settings.base_url}/logga-in/bankid/status"
+    assert not settings.base_url.startswith(str(client.base_url))
+    status = await client.get("/logga-in/bankid/status", **phone)
+    back = await sign_in_dev_app(client, status.text, ERIK, **phone)
+    assert back.status_code == 303 and back.headers["location"] == "/logga-in/bankid/status"
+    with clock.travel(timedelta(seconds=2)):
+        assert (await client.get(back.headers["location"], **phone)).headers["location"] == "/mina-sidor"
