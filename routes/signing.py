@@ -65,6 +65,7 @@ async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
     coapplicants = await signing.coapplicants(app)
     context = {**_sign_context(app, "coapplicant"), "coapplicants": coapplicants}
     context["already_signed"] = signing.has_signed(app.user.personal_number, coapplicants)
+    context["applicant_name"] = await signing.applicant_name(app)
     return Template("signing/cosign.html", context=context)
 
 
@@ -100,6 +101,8 @@ async def _start_order(request: Request, app: Application, role: str, digest: st
         template = "signing/sign.html" if role == "applicant" else "signing/cosign.html"
         context = _sign_context(app, role, error_message(error))
         context.setdefault("coapplicants", await signing.coapplicants(app))
+        if role == "coapplicant":
+            context["applicant_name"] = await signing.applicant_name(app)
         return Template(template, context=context, status_code=503)
     response = Redirect(f"/ansokan/{app.public_id}/signera/status", status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(order_cookie(settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))

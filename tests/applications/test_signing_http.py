@@ -183,6 +183,29 @@ async def test_co_applicants_sign_before_the_case_is_received(client, app):
     assert "Medsökande ombads skriva under" in timeline and "Underskrivet av en medsökande" in timeline
 
 
+async def test_a_co_applicant_is_told_who_asked_them_to_sign(client, app):
+    """Mina sidor and the signing page name the applicant; the e-mail says that someone asked, not who (a notice
+    carries no personal data), and where to see who."""
+    from db.accounts import UserAccount, update_contact_details
+
+    await log_in(client, app, MARIA)  # Maria has an account with an e-mail address
+    maria = await UserAccount.objects().where(UserAccount.personal_number == MARIA).first()
+    await update_contact_details(maria.id, "maria@exempel.se", "")
+    client.cookies.clear()
+    draft_id = await signed_by_erik_for_maria(client, app)
+    to_sign = re.search(
+        r'<li class="case-list__item">\s*<a href="/ansokan/[^"]+/medsokande">.*?</li>',
+        (await client.get("/mina-sidor")).text,
+        re.S,
+    )
+    assert "Från Erik Andersson" in to_sign.group(0)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert "Erik Andersson har angett dig som medsökande och ber dig skriva under." in page.text
+    mail = await Notification.objects().where(Notification.kind == "cosign_requested").first()
+    assert "Erik" not in mail.body and "Andersson" not in mail.body
+    assert "Någon har angett dig som medsökande" in mail.body and "vem som ber dig" in mail.body
+
+
 async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(client, app):
     draft_id = await signed_by_erik_for_maria(client, app)
     page = await client.get(f"/ansokan/{draft_id}/medsokande")
