@@ -202,9 +202,17 @@ async def decline(request: Request, draft_id: FromPath[str]) -> Response:
     if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
     form = await request.form()
-    if not await signing.decline(app, str(form.get("reason") or "")):
+    reason = str(form.get("reason") or "")
+    if not await signing.decline(app, reason):
         # Having signed, they cannot take it back here (that would void everyone's signatures): say so.
         return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
+    if reason.strip():
+        confirmation = _(
+            "You have declined to sign. The application has gone back to the applicant, who can see your reason."
+        )
+    else:
+        confirmation = _("You have declined to sign. The application has gone back to the applicant.")
+    await flash(current_user(request), confirmation)
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -223,6 +223,31 @@ async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(cl
     assert (await client.get(f"/ansokan/{draft_id}/steg/om_dig")).status_code == 200
 
 
+async def test_a_decline_is_confirmed_and_its_reason_shown_on_my_pages_and_on_the_draft(client, app):
+    draft_id = await signed_by_erik_for_maria(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    declined = await client.post(
+        f"/ansokan/{draft_id}/medsokande/avboj", data={"_csrf_token": csrf_from(page.text), "reason": "Fel fastighet"}
+    )
+    assert declined.headers["location"] == "/mina-sidor"
+    confirmation = (await client.get("/mina-sidor")).text
+    assert "Du har avböjt att skriva under. Ansökan har gått tillbaka till den sökande, som kan se din anledning." in (
+        confirmation
+    )
+
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    saved = re.search(
+        rf'<li class="case-list__item">\s*<a href="/ansokan/{draft_id}">.*?</li>',
+        (await client.get("/mina-sidor")).text,
+        re.S,
+    )
+    assert "Behöver åtgärdas" in saved.group(0) and "Anledning: Fel fastighet" in saved.group(0)
+    for path in ("steg/om_dig", "granska"):
+        draft_page = (await client.get(f"/ansokan/{draft_id}/{path}")).text
+        assert "En medsökande avböjde att skriva under. Anledning: Fel fastighet" in draft_page, path
+
+
 async def test_co_signing_ends_at_the_deadline(client, app, settings):
     draft_id = await signed_by_erik_for_maria(client, app, then_log_in=None)
     with clock.travel(timedelta(days=settings.default_cosign_days, hours=1)):
