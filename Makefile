@@ -49,9 +49,9 @@ java:
 	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless; }
 
+# Both checks run (CI shows every finding at once); fails if either fails.
 lint: install-dev
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
+	status=0; $(BIN)/ruff format --check . || status=1; $(BIN)/ruff check . || status=1; exit $$status
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -42,7 +42,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEV_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
-    # asyncpg pool size per process; 0 opens a connection per query (tests use 0: see tests/conftest.py).
+    # asyncpg pool size per process; 0 opens a connection per query.
     db_pool_min: int = 2
     db_pool_max: int = 10
     # How often a process looks for catalogue changes made by other processes.

@@ -4,7 +4,7 @@ transaction), the timeline, the decision, and the files of a case. Tables and qu
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
@@ -38,6 +38,13 @@ class CaseRecord(Table, tablename="case_record"):
     decision = Text(default="")
     receipt_key = Varchar(length=64, default="", help_text="Anonymous submissions: hash of the receipt cookie token.")
     organisation = Integer(null=True, default=None, help_text="Applied for on behalf of this organisation (id).")
+    # Case handling. Plain integers, not foreign keys: SQLite cannot add a foreign key to an existing table.
+    status_id = Integer(null=True, default=None, help_text="The status (id in case_status); its kind is `status`.")
+    deadline = Timestamptz(null=True, default=None, help_text="When the case should leave its status.")
+    outcome = Varchar(length=30, default="", help_text="The decision's outcome: bifall | avslag | delvis | avskrivet")
+    version = Integer(default=0, help_text="Counts the officers' changes: a form from an older version is stale.")
+    attention = Boolean(default=False, help_text="The resident wrote or supplemented since an officer last looked.")
+    search_text = Text(default="", help_text="Reference, party numbers and names, casefolded, for the inbox search.")
 
 
 class CaseEvent(Table, tablename="case_event"):
@@ -51,10 +58,87 @@ class CaseEvent(Table, tablename="case_event"):
     details = JSON(default="{}")
 
 
+STATUS_KINDS = ("received", "in_progress", "awaiting_supplement", "closed")
+
+
+class Status(Table, tablename="case_status"):
+    """A status a case can be in. `e_service` None: the shared default set, used by every e-service without a set
+    of its own. The alias is stable (integrations use it); the name is what people read."""
+
+    id = Serial(primary_key=True)
+    e_service = Integer(null=True, default=None, help_text="The e-service whose set this is; None: the default set.")
+    kind = Varchar(length=30, help_text="received | in_progress | awaiting_supplement | closed")
+    alias = Varchar(length=60)
+    name = Varchar(length=120)
+    handling_days = Integer(default=0, help_text="Days a case may stay in this status; 0: no limit.")
+    resident_may_write = Boolean(default=True)
+    resident_may_supplement = Boolean(default=True)
+    sort_order = Integer(default=0)
+
+
+class StatusPeriod(Table, tablename="status_period"):
+    """A case's time in one status: the statistics of handling times are built from these."""
+
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    status = Integer(help_text="The status (id in case_status).")
+    started_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+
+
 class ReferenceCounter(Table, tablename="reference_counter"):
     id = Serial(primary_key=True)
     year = Integer(unique=True)
     last = Integer(default=0)
+
+
+# The shared default statuses, created by the migration that creates the table (aliases are stable).
+DEFAULT_STATUSES = (
+    # kind, alias, name, handling days, resident may write, resident may supplement
+    ("received", "inkommen", "Inkommen", 5, True, True),
+    ("in_progress", "under-handlaggning", "Under handläggning", 30, True, True),
+    ("awaiting_supplement", "vantar-pa-komplettering", "Väntar på komplettering", 14, True, True),
+    ("closed", "beslutad", "Beslutad", 0, True, False),
+)
+
+
+async def statuses_of(e_service_id: int) -> list[dict]:
+    """The e-service's statuses in their order: its own set, or the default set."""
+    rows = await fetch(
+        "SELECT * FROM case_status WHERE e_service = {} OR (e_service IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM case_status own WHERE own.e_service = {})) ORDER BY sort_order, id",
+        e_service_id,
+        e_service_id,
+    )
+    for row in rows:
+        row["resident_may_write"] = bool(row["resident_may_write"])
+        row["resident_may_supplement"] = bool(row["resident_may_supplement"])
+    return rows
+
+
+async def first_status_of_kind(e_service_id: int, kind: str) -> dict | None:
+    return next((status for status in await statuses_of(e_service_id) if status["kind"] == kind), None)
+
+
+def deadline(started_at: datetime, status: dict) -> datetime | None:
+    """When a case that entered `status` at `started_at` should have left it; None when the status has no limit."""
+    return started_at + timedelta(days=status["handling_days"]) if status["handling_days"] else None
+
+
+async def enter_status(case_id: int, status: dict, now: datetime) -> None:
+    """The case is in `status` from now: its period in the previous status ends, a new one starts, and the case
+    carries the status, its kind and its deadline. Call inside the change's transaction."""
+    await StatusPeriod.update({StatusPeriod.ended_at: now}).where(
+        (StatusPeriod.case == case_id) & StatusPeriod.ended_at.is_null()
+    )
+    await StatusPeriod.insert(StatusPeriod(case=case_id, status=status["id"], started_at=now))
+    await CaseRecord.update(
+        {
+            CaseRecord.status: status["kind"],
+            CaseRecord.status_id: status["id"],
+            CaseRecord.deadline: deadline(now, status),
+        }
+    ).where(CaseRecord.id == case_id)
 
 
 async def next_reference(year: int) -> str:
@@ -86,10 +170,12 @@ async def submit(
     now: datetime,
     receipt_key: str = "",
     notify_email: str = "",
+    search_text: str = "",
 ) -> CaseRecord:
     """Turn the draft into a case, once: the attachments of `file_fields` (those shown), signatures and
-    co-applicants move over, the draft is deleted with anything else. A second submission of the same draft (double
-    click, second tab, retry) returns the case the first one made."""
+    co-applicants move over, the draft is deleted with anything else, and the case enters its e-service's first
+    'received' status. A second submission of the same draft (double click, second tab, retry) returns the case the
+    first one made. `search_text`: what the staff's search finds it by (the reference is added here)."""
     try:
         async with write_transaction():
             existing = await case_from_draft(draft.public_id)
@@ -109,8 +195,10 @@ async def submit(
                 received_at=now,
                 receipt_key=receipt_key,
                 organisation=draft.organisation,
+                search_text=f"{reference} {search_text}".strip(),
             )
             await case.save()
+            await enter_status(case.id, await first_status_of_kind(draft.e_service, "received"), now)
             if file_fields:
                 await Attachment.delete().where(
                     (Attachment.draft == draft.id) & Attachment.field_id.not_in(list(file_fields))
@@ -145,21 +233,33 @@ async def submit(
         return existing
 
 
-async def decide(case_id: int, officer_id: int | None, decision: str, now: datetime) -> bool:
+async def decide(
+    case_id: int, officer_id: int | None, decision: str, now: datetime, *, outcome: str = "", version: int | None = None
+) -> bool:
     """The officer's side: the decision closes the case (its open supplement requests become moot) and the applicant
-    is told that something happened, not what. False when the case was already closed."""
+    is told that something happened, not what. False when the case was already closed (or, with `version`, changed
+    since the officer's page was made)."""
     async with write_transaction():
+        changed = CaseRecord.status != "closed"
+        if version is not None:
+            changed &= CaseRecord.version == version
         closed = (
             await CaseRecord.update(
-                {CaseRecord.status: "closed", CaseRecord.closed_at: now, CaseRecord.decision: decision}
+                {
+                    CaseRecord.closed_at: now,
+                    CaseRecord.decision: decision,
+                    CaseRecord.outcome: outcome,
+                    CaseRecord.version: CaseRecord.version + 1,
+                }
             )
-            .where((CaseRecord.id == case_id) & (CaseRecord.status != "closed"))
-            .returning(CaseRecord.id)
+            .where((CaseRecord.id == case_id) & changed)
+            .returning(CaseRecord.e_service)
         )
         if not closed:
             return False
+        await enter_status(case_id, await first_status_of_kind(closed[0]["e_service"], "closed"), now)
         await CaseEvent.insert(
-            CaseEvent(case=case_id, at=now, kind="decision", actor=officer_id, details={}),
+            CaseEvent(case=case_id, at=now, kind="decision", actor=officer_id, details={"outcome": outcome}),
             CaseEvent(case=case_id, at=now, kind="closed", actor=officer_id, details={}),
         )
         await notify_applicant(case_id, "status_changed", now)

@@ -60,6 +60,7 @@ class EService(Table, tablename="e_service"):
     retention_days_closed = Integer(null=True, default=None)
     retention_days_draft = Integer(null=True, default=None)
     cosign_days = Integer(null=True, default=None, help_text="Days co-applicants have to sign; None: the default.")
+    unit = Integer(null=True, default=None, help_text="The unit that handles its cases (id in `unit`).")
     published = Boolean(default=False, index=True)
     start_count = Integer(default=0, help_text="Applications started; ranks the popular e-services.")
     updated_at = Timestamptz()

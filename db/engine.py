@@ -87,6 +87,10 @@ def is_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.ObjectNotInPrerequisiteStateError):
         return "not currently accepting connections" in str(error)
+    if isinstance(error, asyncpg.InternalClientError):
+        # A pooled connection the server has just ended (a restart): asyncpg read the server's goodbye but not yet
+        # the connection closing, and refuses the next query as "another operation (2) is in progress".
+        return "another operation" in str(error)
     if isinstance(error, sqlite3.OperationalError):
         message = str(error)
         return "unable to open" in message or "locked" in message or "disk I/O" in message
@@ -190,9 +194,19 @@ class RequestScopedPostgresEngine(PostgresEngine):
         lease = _current_lease()
         if lease is None or not self.pool:
             return await super()._run_in_pool(query, args)
+        connection = await self.leased_connection(lease)
+        return await connection.fetch(query, *(args or ()))
+
+    async def leased_connection(self, lease: _Lease):
+        """The request's connection, taken at its first query. One the server has closed since (a restart) is given
+        back and another taken, as the pool does at every acquire: the request's next query then reconnects (or
+        fails as unavailable) instead of meeting "connection is closed"."""
+        if lease.connection is not None and not _is_open(lease.connection):
+            connection, lease.connection = lease.connection, None
+            await self.pool.release(connection)
         if lease.connection is None:
             lease.connection = await self.pool.acquire()
-        return await lease.connection.fetch(query, *(args or ()))
+        return lease.connection
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return _RequestTransaction(engine=self, allow_nested=allow_nested)
@@ -214,6 +228,13 @@ class RequestScopedPostgresEngine(PostgresEngine):
         if lease.connection is not None:
             connection, lease.connection = lease.connection, None
             await self.pool.release(connection)
+
+
+def _is_open(connection) -> bool:
+    try:
+        return not connection.is_closed()
+    except asyncpg.InterfaceError:  # the pool took it back when the server closed it
+        return False
 
 
 @functools.lru_cache(maxsize=1024)
@@ -239,9 +260,7 @@ class _RequestTransaction(PostgresTransaction):
         self._leased = lease is not None and self.engine.pool is not None
         if not self._leased:
             return await super().get_connection()
-        if lease.connection is None:
-            lease.connection = await self.engine.pool.acquire()
-        return lease.connection
+        return await self.engine.leased_connection(lease)
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent or not self._leased:

@@ -9,7 +9,7 @@ from piccolo.columns import JSON, Date, ForeignKey, OnDelete, Serial, Text, Time
 from piccolo.table import Table
 
 from db.accounts import UserAccount
-from db.cases import CaseEvent, CaseRecord
+from db.cases import CaseEvent, CaseRecord, enter_status, first_status_of_kind
 from db.engine import fetch, json_column, write_transaction
 from db.notices import notify_applicant
 
@@ -42,6 +42,7 @@ class SupplementRequest(Table, tablename="supplement_request"):
     response_text = Text(default="")
     previous_answers = JSON(default="{}", help_text="The answers the reopened fields had before.")
     new_answers = JSON(default="{}")
+    reviewed_at = Timestamptz(null=True, default=None, help_text="When an officer first saw the answer.")
 
 
 _THREAD_COLUMNS = "m.*, u.given_name AS author_given_name, u.surname AS author_surname"
@@ -87,10 +88,12 @@ async def thread(
 
 def thread_key(messages: list[dict]) -> tuple:
     """A key for the rendered messages (web.templating.FragmentCache): what may change in a message once written is
-    who has read it, its author's name and the files added after it; its text, time and sender never change."""
+    who has read it, its author's name and the files added after it; its text, time and sender never change. The
+    time is in the key all the same: SQLite may give a deleted message's id to a new one."""
     return tuple(
         (
             message["id"],
+            message["created_at"],
             message["read_by_officer_at"],
             message["read_by_resident_at"],
             message["author_given_name"],
@@ -108,7 +111,7 @@ async def latest_message_id(case_id: int) -> int:
 
 async def add_message(case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime) -> int:
     """A message in the case's thread. The officer's also go on the timeline (the resident's own are in the thread
-    anyway) and are noticed to the applicant."""
+    anyway) and are noticed to the applicant; the resident's ask for the officers' attention."""
     async with write_transaction():
         rows = await Message.insert(
             Message(
@@ -118,6 +121,8 @@ async def add_message(case_id: int, author_id: int | None, *, from_officer: bool
         if from_officer:
             await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="message", actor=author_id, details={}))
             await notify_applicant(case_id, "message_received", now)
+        else:
+            await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)
     return rows[0]["id"]
 
 
@@ -154,16 +159,34 @@ async def supplement(case_id: int, supplement_id: int) -> dict | None:
 
 
 async def request_supplement(
-    case_id: int, officer_id: int | None, *, message: str, fields: list[str], due_date: date, now: datetime
-) -> int:
-    """The officer's side: ask for more. The case waits for the resident until they answer."""
+    case_id: int,
+    officer_id: int | None,
+    *,
+    message: str,
+    fields: list[str],
+    due_date: date,
+    now: datetime,
+    version: int | None = None,
+) -> int | None:
+    """The officer's side: ask for more. The case waits for the resident until they answer (its e-service's
+    status of that kind). None when the case changed since the officer's page was made (`version`) or is closed."""
     async with write_transaction():
+        open_case = (CaseRecord.id == case_id) & (CaseRecord.status != "closed")
+        if version is not None:
+            open_case &= CaseRecord.version == version
+        changed = (
+            await CaseRecord.update({CaseRecord.version: CaseRecord.version + 1})
+            .where(open_case)
+            .returning(CaseRecord.e_service)
+        )
+        if not changed:
+            return None
         rows = await SupplementRequest.insert(
             SupplementRequest(
                 case=case_id, officer=officer_id, message=message, fields=fields, due_date=due_date, created_at=now
             )
         ).returning(SupplementRequest.id)
-        await CaseRecord.update({CaseRecord.status: "awaiting_supplement"}).where(CaseRecord.id == case_id)
+        await enter_status(case_id, await first_status_of_kind(changed[0]["e_service"], "awaiting_supplement"), now)
         await CaseEvent.insert(
             CaseEvent(case=case_id, at=now, kind="supplement_requested", actor=officer_id, details={})
         )
@@ -203,8 +226,14 @@ async def answer_supplement(
         still_open = await SupplementRequest.count().where(
             (SupplementRequest.case == case_id) & SupplementRequest.answered_at.is_null()
         )
-        await CaseRecord.update(
-            {CaseRecord.answers: answers, CaseRecord.status: "awaiting_supplement" if still_open else "in_progress"}
-        ).where(CaseRecord.id == case_id)
+        updated = (
+            await CaseRecord.update(
+                {CaseRecord.answers: answers, CaseRecord.attention: True, CaseRecord.version: CaseRecord.version + 1}
+            )
+            .where(CaseRecord.id == case_id)
+            .returning(CaseRecord.e_service)
+        )
+        if not still_open:  # back to the officer
+            await enter_status(case_id, await first_status_of_kind(updated[0]["e_service"], "in_progress"), now)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))
     return True

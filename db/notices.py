@@ -157,6 +157,24 @@ async def queue_notification(
     )
 
 
+async def notify_mentioned(account_ids: list[int], reference: str, now: datetime) -> None:
+    """Tell colleagues named in an internal note (only the reference: the note is read in the case view)."""
+    if not account_ids:
+        return
+    marks = ", ".join("{}" for _ in account_ids)
+    rows = await fetch(f"SELECT id, email FROM user_account WHERE id IN ({marks}) AND email <> ''", *account_ids)  # noqa: S608
+    for row in rows:
+        await queue_notification(
+            user_id=row["id"],
+            email=row["email"],
+            kind="note_mention",
+            subject=_("You are mentioned in case %(reference)s") % {"reference": reference},
+            body=_("A colleague mentioned you in an internal note in case %(reference)s. Log in to read it.")
+            % {"reference": reference},
+            now=now,
+        )
+
+
 # The outbox job's queries (jobs/outbox.py holds its rules: batches, backoff, giving up).
 
 

@@ -42,6 +42,14 @@ async def organisations_of(user_id: int) -> list[dict]:
     )
 
 
+async def organisation(organisation_id: int) -> dict | None:
+    return (
+        await Organisation.select(Organisation.organisation_number, Organisation.name)
+        .where(Organisation.id == organisation_id)
+        .first()
+    )
+
+
 async def represents(user_id: int, organisation_id: int) -> bool:
     return await Representation.exists().where(
         (Representation.user == user_id) & (Representation.organisation == organisation_id)

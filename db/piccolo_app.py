@@ -10,14 +10,15 @@ from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
 from db.bankid_simulator import BankIdSimulatorState
-from db.cases import CaseEvent, CaseRecord, ReferenceCounter
+from db.case_handling import Bookmark, InternalNote, MessageTemplate
+from db.cases import CaseEvent, CaseRecord, ReferenceCounter, Status, StatusPeriod
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
 from db.jobs import JobLease
 from db.messages import Message, SupplementRequest
 from db.notices import Notification
 from db.organisations import Organisation, Representation
 from db.signing import CoApplicant, Signature
-from db.staff import StaffMember
+from db.staff import StaffMember, StaffUnit, Unit
 
 APP_CONFIG = AppConfig(
     app_name="eplatform",
@@ -47,6 +48,13 @@ APP_CONFIG = AppConfig(
         Representation,
         Message,
         SupplementRequest,
+        Unit,
+        StaffUnit,
+        Status,
+        StatusPeriod,
+        Bookmark,
+        InternalNote,
+        MessageTemplate,
         BankIdSimulatorState,
     ],
     migration_dependencies=[],

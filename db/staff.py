@@ -1,12 +1,23 @@
-"""The staff register: who may log in to the staff views, in which role and unit (services/staff.py has the rules).
-Table and queries."""
+"""The staff register: who may log in to the staff views, in which role and units, and the units that handle
+e-services (services/staff.py has the rules). Tables and queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.columns import Serial, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
+
+from db.engine import fetch
+
+
+class Unit(Table, tablename="unit"):
+    """A part of the municipality that handles cases (förvaltning, enhet); each e-service names the unit that
+    handles its cases (`e_service.unit`)."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=120, unique=True)
 
 
 class StaffMember(Table, tablename="staff_member"):
@@ -14,20 +25,98 @@ class StaffMember(Table, tablename="staff_member"):
 
     id = Serial(primary_key=True)
     personal_number = Varchar(length=12, unique=True)
-    role = Varchar(length=20, default="officer")
-    unit = Varchar(length=120, default="")
+    role = Varchar(length=20, default="officer", help_text="officer | restricted_officer | admin")
+    unit = Varchar(length=120, default="", help_text="The name of the first unit, shown at login.")
+    may_see_protected = Boolean(
+        default=False, help_text="May handle cases of people with protected identity (skyddad folkbokföring)."
+    )
     created_at = Timestamptz()
+
+
+class StaffUnit(Table, tablename="staff_unit"):
+    """Which units a member of staff works in (an officer sees the cases of their units' e-services)."""
+
+    id = Serial(primary_key=True)
+    member = ForeignKey(references=StaffMember, on_delete=OnDelete.cascade, null=False)
+    unit = ForeignKey(references=Unit, on_delete=OnDelete.cascade, null=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """A logged-in member of staff as case handling needs them: their account, role, units and permission."""
+
+    account_id: int
+    member_id: int
+    role: str
+    unit_ids: tuple[int, ...]
+    may_see_protected: bool
+
+    @property
+    def restricted(self) -> bool:
+        return self.role == "restricted_officer"
+
+
+async def officer(account_id: int, personal_number: str) -> Officer | None:
+    """The staff member behind an account, as the register says now (one query)."""
+    rows = await fetch(
+        "SELECT m.id, m.role, m.may_see_protected, su.unit FROM staff_member m "
+        "LEFT JOIN staff_unit su ON su.member = m.id WHERE m.personal_number = {} ORDER BY su.unit",
+        personal_number,
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    return Officer(
+        account_id=account_id,
+        member_id=first["id"],
+        role=first["role"],
+        unit_ids=tuple(row["unit"] for row in rows if row["unit"] is not None),
+        may_see_protected=bool(first["may_see_protected"]),
+    )
+
+
+async def unit_by_name(name: str, create: bool = False) -> int | None:
+    row = await Unit.select(Unit.id).where(Unit.name == name).first()
+    if row is None and create:
+        await Unit.insert(Unit(name=name)).on_conflict(action="DO NOTHING")
+        row = await Unit.select(Unit.id).where(Unit.name == name).first()
+    return row["id"] if row else None
+
+
+async def set_units(member_id: int, unit_ids: list[int]) -> None:
+    await StaffUnit.delete().where(StaffUnit.member == member_id)
+    if unit_ids:
+        await StaffUnit.insert(*(StaffUnit(member=member_id, unit=unit_id) for unit_id in unit_ids))
+
+
+async def colleagues(unit_ids: tuple[int, ...]) -> list[dict]:
+    """The staff of these units who handle cases, with their account (for assigning and @mentions): account id,
+    name, and whether they may see protected identities. Only those who have logged in have an account."""
+    if not unit_ids:
+        return []
+    marks = ", ".join("{}" for _ in unit_ids)
+    return await fetch(
+        "SELECT DISTINCT a.id AS account_id, a.given_name, a.surname, m.role, m.may_see_protected "  # noqa: S608
+        "FROM staff_member m JOIN staff_unit su ON su.member = m.id "
+        "JOIN user_account a ON a.personal_number = m.personal_number "
+        f"WHERE su.unit IN ({marks}) AND m.role IN ('officer', 'restricted_officer') "
+        "ORDER BY a.given_name, a.surname",
+        *unit_ids,
+    )
 
 
 async def staff_member(personal_number: str) -> StaffMember | None:
     return await StaffMember.objects().where(StaffMember.personal_number == personal_number).first()
 
 
-async def save_staff(personal_number: str, role: str, unit: str, now: datetime) -> StaffMember:
-    """Add someone to the staff register, or change their role and unit."""
+async def save_staff(
+    personal_number: str, role: str, unit: str, now: datetime, *, may_see_protected: bool = False
+) -> StaffMember:
+    """Add someone to the staff register, or change their role, unit (by name; created if new) and permission."""
     member = await staff_member(personal_number) or StaffMember(personal_number=personal_number, created_at=now)
-    member.role, member.unit = role, unit
+    member.role, member.unit, member.may_see_protected = role, unit, may_see_protected
     await member.save()
+    await set_units(member.id, [await unit_by_name(unit, create=True)] if unit else [])
     return member
 
 

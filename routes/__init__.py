@@ -5,16 +5,17 @@ signing share)."""
 from routes import (
     applications,
     auth,
+    case_handling,
     catalogue,
     dev,
     dev_mail,
     health,
+    inbox,
     messages,
     my_pages,
     organisations,
     pages,
     signing,
-    staff,
 )
 from web.static_assets import serve_static
 
@@ -30,7 +31,8 @@ def all_route_handlers() -> list:
         *my_pages.route_handlers,
         *messages.route_handlers,
         *organisations.route_handlers,
-        *staff.route_handlers,
+        *inbox.route_handlers,
+        *case_handling.route_handlers,
         serve_static,
     ]
 

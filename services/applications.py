@@ -15,6 +15,7 @@ from core.errors import NotFound
 from core.i18n import LOCAL_TIMEZONE
 from core.i18n import gettext as _
 from core.settings import Settings
+from core.text import normalise
 from core.tokens import hash_token, new_token
 from db import accounts, applications, cases, catalogue, organisations, signing
 from db.applications import DraftRecord as Draft
@@ -366,7 +367,21 @@ async def submit(app: Application, draft: Draft, digest: str) -> CaseRecord:
         # Anonymous: the browser's application cookie opens the receipt too (a second submit changes nothing).
         receipt_key=draft.anonymous_key,
         notify_email=owner.email if owner else "",
+        search_text=await _search_text(owner, draft.organisation, coapplicants),
     )
+
+
+async def _search_text(owner, organisation_id: int | None, coapplicants: list[str]) -> str:
+    """What staff may search a case by: the parties' identity numbers and names, the organisation's number and
+    name (casefolded and without diacritics, as the search compares)."""
+    parts = list(coapplicants)
+    if owner is not None:
+        parts += [owner.personal_number, owner.given_name, owner.surname]
+    if organisation_id is not None:
+        organisation = await organisations.organisation(organisation_id)
+        if organisation is not None:
+            parts += [organisation["organisation_number"], organisation["name"]]
+    return normalise(" ".join(part for part in parts if part))
 
 
 async def case_for_receipt(

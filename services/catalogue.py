@@ -13,7 +13,6 @@ import functools
 import logging
 import re
 import time
-import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, fields
@@ -22,6 +21,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from core.markdown import render_markdown
+from core.text import normalise
 from db import catalogue
 from db.catalogue import CATALOGUE_STAMP
 from db.engine import is_unavailable
@@ -41,12 +41,6 @@ INFIX_FACTOR, MIN_INFIX_LENGTH = 0.5, 4
 
 _WORD = re.compile(r"[^\W_]+")
 _SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}"})
-
-
-def normalise(text: str) -> str:
-    """Case- and diacritic-insensitive form for matching: 'Ändring' and 'ANDRING' both become 'andring'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def words(text: str) -> list[str]:

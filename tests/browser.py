@@ -32,11 +32,18 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def run_async(function, *args, **kwargs):
-    """Run an async function to completion from a sync browser test.
+    """Run an async function to completion from a sync test (browser tests, Hypothesis).
 
     Playwright's sync API keeps an event loop running in the main thread, so async setup code (factories, demo
-    data) runs in a thread with its own loop. The test process uses no connection pool, so any loop will do.
+    data) runs in a thread with its own loop. On PostgreSQL the suite's connection pool belongs to the session's
+    event loop (see `settings` in conftest.py), and asyncpg connections cannot serve another loop: while `function`
+    runs, the engine is without its pool and opens a connection per query. Nothing else uses the engine meanwhile:
+    the calling thread waits, and the session's loop runs only in async tests.
     """
+    from db.engine import current_engine
+
+    engine = current_engine()
+    pool = getattr(engine, "pool", None)
     outcome: dict = {}
 
     def target() -> None:
@@ -46,8 +53,14 @@ def run_async(function, *args, **kwargs):
             outcome["error"] = error
 
     thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
+    if pool is not None:
+        engine.pool = None
+    try:
+        thread.start()
+        thread.join()
+    finally:
+        if pool is not None:
+            engine.pool = pool
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")

@@ -45,11 +45,14 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    # No pool: the app under test and the test's own queries share the event loop but not connections. No scheduled
-    # jobs behind the tests' backs: a test that wants them runs them.
-    return Settings(
-        database_url=TEST_DATABASE_URL, db_pool_min=0, db_pool_max=0, catalogue_refresh_seconds=0, jobs_in_app=False
-    )
+    """On PostgreSQL the app keeps a pool, as in production, and each HTTP request holds one pooled connection
+    (db.engine.RequestConnection). The app's lifespan opens the pool in the session's event loop, which every async
+    test and fixture shares (pyproject's asyncio settings), and requests reach the app through httpx.ASGITransport in
+    that loop too. Code in other loops goes through tests.browser.run_async, which sets the pool aside. SQLite has
+    no pool."""
+    pool = {} if database.is_postgres(TEST_DATABASE_URL) else {"db_pool_min": 0, "db_pool_max": 0}
+    # No scheduled jobs behind the tests' backs: a test that wants them runs them.
+    return Settings(database_url=TEST_DATABASE_URL, catalogue_refresh_seconds=0, jobs_in_app=False, **pool)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,12 @@ _sequence = itertools.count(1)
 async def clear_database() -> None:
     """Empty every table but the cache stamps, whose versions move on: a running server then reloads its catalogue
     (a stamp that started again from 1 could match the version it already holds)."""
+    from db.cases import Status
+
     for table in reversed(APP_CONFIG.table_classes):
-        if table is not CacheStamp:
+        if table is Status:  # the shared default statuses are the platform's, from its migrations
+            await Status.delete().where(Status.e_service.is_not_null())
+        elif table is not CacheStamp:
             await table.delete(force=True)
     await bump_version()
 
@@ -114,17 +118,20 @@ async def make_user(personal_number: str = "198112189876", given_name: str = "Er
 
 
 async def make_case(service: EService, applicant_id: int | None, *, answers: dict | None = None, **fields):
-    """A submitted case, as submission would leave it (with its 'received' event)."""
+    """A submitted case, as submission would leave it (with its 'received' event), in the e-service's first status
+    of its kind (`status`, default 'received') since it was received."""
     import uuid
 
     from db.applications import FormVersion
-    from db.cases import CaseEvent, CaseRecord, next_reference
+    from db.cases import CaseEvent, CaseRecord, enter_status, first_status_of_kind, next_reference
 
     form = await FormVersion.objects().where(FormVersion.e_service == service.id).first()
     now = fields.pop("received_at", clock.now())
+    reference = await next_reference(now.year)
     case = CaseRecord(
         **{
-            "reference": await next_reference(now.year),
+            "reference": reference,
+            "search_text": f"{reference} {fields.pop('search_text', '')}".strip(),
             "source_draft": uuid.uuid4(),
             "e_service": service.id,
             "form_version": form.id,
@@ -136,5 +143,25 @@ async def make_case(service: EService, applicant_id: int | None, *, answers: dic
         }
     )
     await case.save()
+    await enter_status(case.id, await first_status_of_kind(service.id, case.status), now)
     await CaseEvent.insert(CaseEvent(case=case.id, at=now, kind="received", actor=applicant_id))
-    return case
+    return await CaseRecord.objects().where(CaseRecord.id == case.id).first()
+
+
+async def make_unit(name: str = "Bygga, bo och miljö") -> int:
+    from db.staff import unit_by_name
+
+    return await unit_by_name(name, create=True)
+
+
+async def make_officer(
+    personal_number: str, unit: str = "Bygga, bo och miljö", *, role: str = "officer", may_see_protected: bool = False
+):
+    """A member of the staff register with an account (as after their first login), in `unit`."""
+    from db.staff import save_staff
+
+    await save_staff(personal_number, role, unit, clock.now(), may_see_protected=may_see_protected)
+    from integrations.population_register.fixture import find_test_person
+
+    person = find_test_person(personal_number)
+    return await make_user(personal_number, person.given_name if person else "Test", person.surname if person else "")

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from litestar.exceptions import NotFoundException
 
 # Serial and integer columns are 32-bit signed on PostgreSQL.
 MAX_DATABASE_INTEGER = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,10}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_int(raw: object, *, maximum: int = MAX_DATABASE_INTEGER) -> int | None:
@@ -18,6 +20,16 @@ def parse_int(raw: object, *, maximum: int = MAX_DATABASE_INTEGER) -> int | None
         return None
     value = int(raw)
     return value if value <= maximum else None
+
+
+def parse_date(raw: object) -> date | None:
+    """A date written YYYY-MM-DD (as date inputs send it); None for anything else."""
+    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def database_id(raw: object) -> int:

@@ -50,6 +50,9 @@ TEST_PERSONS: tuple[TestPerson, ...] = (
     TestPerson("197606239866", "Eva", "Karlsson", _("case officer")),
     TestPerson("197911309917", "Anders", "Berg", _("case officer, another unit")),
     TestPerson("195504109884", "Birgitta", "Olsson", _("administrator")),
+    TestPerson("197104183525", "Olof", "Ek", _("case officer, Eva's colleague")),
+    TestPerson("198203152346", "Petra", "Holm", _("restricted case officer")),
+    TestPerson("198809021465", "Ingrid", "Svensson", _("case officer for protected identities")),
 )
 
 _STORGATAN = Address("", "Storgatan 12", "511 54", "Kinna")
@@ -64,6 +67,9 @@ _ADDRESSES: dict[str, Address] = {
     "197606239866": Address("", "Fritslavägen 8", "511 73", "Fritsla"),
     "197911309917": Address("", "Torggatan 2", "512 60", "Horred"),
     "195504109884": Address("", "Kyrkvägen 5", "511 58", "Skene"),
+    "197104183525": Address("", "Storgatan 21", "511 54", "Kinna"),
+    "198203152346": Address("", "Örbyvägen 3", "511 57", "Kinna"),
+    "198809021465": Address("", "Skolgatan 9", "511 62", "Skene"),
 }
 _PROTECTION: dict[str, Protection] = {
     "197205019834": "skyddad_folkbokforing",
@@ -82,6 +88,9 @@ _CHANGED_AT: dict[str, date] = {
     "197606239866": date(2012, 5, 30),
     "197911309917": date(2016, 10, 11),
     "195504109884": date(2008, 1, 15),
+    "197104183525": date(2019, 4, 2),
+    "198203152346": date(2021, 9, 14),
+    "198809021465": date(2023, 2, 6),
 }
 
 

@@ -23,11 +23,15 @@ def start_qr_login(page: Page, base_url: str, path: str = "/mina-sidor") -> None
 
 def test_login_with_qr_code_and_the_bankid_app(page: Page, browser: Browser, base_url):
     start_qr_login(page, base_url)
-    qr = page.locator("#bankid-qr svg")
-    first = qr.inner_html()
     expect(page.get_by_role("status")).to_contain_text("Starta BankID-appen")
-    page.wait_for_timeout(1300)
-    assert qr.inner_html() != first, "the animated QR code changes every second"
+    # The animated QR code changes every second: wait for two changes, each within a few seconds.
+    codes = [page.locator("#bankid-qr svg").inner_html()]
+    for _ in range(2):
+        page.wait_for_function(
+            "shown => document.querySelector('#bankid-qr svg').innerHTML !== shown", arg=codes[-1], timeout=5_000
+        )
+        codes.append(page.locator("#bankid-qr svg").inner_html())
+    assert len(set(codes)) == 3, "the animated QR code changes every second"
     assert_accessible(page)
     act_in_simulator(browser, base_url, "Identifiera")
     expect(page).to_have_url(re.compile(r"/mina-sidor$"), timeout=10_000)

@@ -3,7 +3,6 @@ and file names from hostile or careless clients."""
 
 from __future__ import annotations
 
-import gettext
 import hashlib
 import io
 import struct
@@ -16,48 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from core import i18n
 from forms import uploads
 from forms.definition import FILE_KINDS, Field
 from forms.uploads import CONTENT_TYPES, CheckedFile, UploadRejected, check_upload, safe_filename, sniff
-
-# The Swedish proposed for the catalogue; laid over it here so the tests read the messages users see.
-SWEDISH = {
-    "The file is empty.": "Filen är tom.",
-    "The file is too large. It may be at most %(size)s MB.": "Filen är för stor. Den får vara högst %(size)s MB.",
-    "The file must be a %(kinds)s.": "Filen måste vara en %(kinds)s.",
-    "Word file": "Word-fil",
-    "Excel file": "Excel-fil",
-    "OpenDocument text": "OpenDocument-text",
-    "text file": "textfil",
-}
-SWEDISH_PLURALS = {
-    "You can upload at most %(count)d file.": (
-        "Du kan ladda upp högst %(count)d fil.",
-        "Du kan ladda upp högst %(count)d filer.",
-    ),
-}
-
-
-class _Overlay(gettext.NullTranslations):
-    def __init__(self, catalogue: gettext.NullTranslations) -> None:
-        super().__init__()
-        self.catalogue = catalogue
-
-    def gettext(self, message: str) -> str:
-        return SWEDISH.get(message) or self.catalogue.gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        if singular in SWEDISH_PLURALS:
-            return SWEDISH_PLURALS[singular][0 if n == 1 else 1]
-        return self.catalogue.ngettext(singular, plural, n)
-
-
-@pytest.fixture(autouse=True)
-def swedish(monkeypatch: pytest.MonkeyPatch) -> None:
-    catalogue = i18n.translations("sv")
-    monkeypatch.setattr(i18n, "translations", lambda locale: _Overlay(catalogue))
-
 
 # --- samples, made the way the real programs make them ---------------------------------------------------------------
 

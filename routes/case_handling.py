@@ -1,0 +1,228 @@
+"""The officer's case view (/handlaggare/arenden/{ref}) and what an officer does with a case: take, assign, change
+status, ask for a supplement, decide, write to the resident, note internally, flag. Every action is a plain form
+post (JavaScript off works); a page made before someone else's change is refused, with the officer's input shown
+again. The rules are in services/case_handling.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from core.i18n import gettext as _
+from services import case_handling
+from services.case_handling import Changed
+from services.messages import Upload
+from web.auth import current_user, flash, staff_required
+from web.downloads import attachment_response
+from web.htmx import wants_fragment
+from web.params import parse_date, parse_int
+
+BASE = "/handlaggare/arenden/{reference:str}"
+MAX_BODY = 60 * 1024 * 1024
+
+
+def _case_url(reference: str, anchor: str = "") -> str:
+    return f"/handlaggare/arenden/{reference}" + (f"#{anchor}" if anchor else "")
+
+
+async def _officer_and_case(request: Request, reference: str, purpose: str = "viewed"):
+    officer = await case_handling.officer_of(current_user(request))
+    return officer, await case_handling.visible_case(officer, reference, purpose=purpose)
+
+
+async def _page(request: Request, officer, case: dict, *, status_code: int = 200, **extra) -> Template:
+    context = await case_handling.case_view(officer, case, all_messages=extra.pop("all_messages", False))
+    forms = {"errors": {}, "values": {}, "form": "", "conflict": ""}
+    return Template(
+        "case_handling/case.html",
+        context={"nav": "staff", "viewer_id": officer.account_id, **context, **forms, **extra},
+        status_code=status_code,
+    )
+
+
+@get(BASE, name="staff_case", guards=[staff_required])
+async def case_page(
+    request: Request, reference: FromPath[str], messages: Annotated[str, QueryParameter(name="meddelanden")] = ""
+) -> Template:
+    officer, case = await _officer_and_case(request, reference)
+    return await _page(request, officer, case, all_messages=messages == "alla")
+
+
+async def _act(request: Request, reference: str, form_name: str, action) -> Response:
+    """Run an officer's change from a posted form: back to the case on success; the case view with the form's
+    errors (400) or the news that the case changed meanwhile (409), the posted values kept, otherwise."""
+    officer, case = await _officer_and_case(request, reference, purpose="changed")
+    form = await request.form()
+    values = {name: str(value) for name, value in form.items() if not isinstance(value, UploadFile)}
+    version = parse_int(form.get("version"))
+    try:
+        if version is None:
+            raise Changed("")
+        errors = await action(officer, case, form, version)
+    except Changed as changed:
+        fresh = await case_handling.visible_case(officer, reference)
+        return await _page(
+            request, officer, fresh, status_code=409, form=form_name, values=values, conflict=changed.user_message
+        )
+    if errors:
+        return await _page(request, officer, case, status_code=400, form=form_name, values=values, errors=errors)
+    return Redirect(_case_url(reference, form_name), status_code=HTTP_303_SEE_OTHER)
+
+
+@post(BASE + "/tilldela", name="staff_case_assign", guards=[staff_required])
+async def assign(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        choice = str(form.get("till") or "")
+        if choice == "mig":
+            await case_handling.take(officer, case, version)
+        else:
+            await case_handling.assign(officer, case, None if choice == "ingen" else parse_int(choice), version)
+        return {}
+
+    return await _act(request, reference, "handlaggare", action)
+
+
+@post(BASE + "/status", name="staff_case_status", guards=[staff_required])
+async def change_status(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        await case_handling.change_status(
+            officer, case, parse_int(form.get("status")), str(form.get("meddelande") or ""), version
+        )
+        return {}
+
+    return await _act(request, reference, "status", action)
+
+
+@post(BASE + "/komplettering", name="staff_case_supplement", guards=[staff_required])
+async def request_supplement(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        return await case_handling.request_supplement(
+            officer,
+            case,
+            str(form.get("meddelande") or ""),
+            parse_date(form.get("senast")),
+            [str(value) for value in form.getall("falt", [])],
+            version,
+        )
+
+    return await _act(request, reference, "komplettering", action)
+
+
+@post(BASE + "/beslut", name="staff_case_decision", guards=[staff_required])
+async def decide(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        return await case_handling.decide(
+            officer, case, str(form.get("utfall") or ""), str(form.get("beslut") or ""), version
+        )
+
+    return await _act(request, reference, "beslut", action)
+
+
+@post(BASE + "/anteckningar", name="staff_case_note", guards=[staff_required])
+async def add_note(request: Request, reference: FromPath[str]) -> Response:
+    officer, case = await _officer_and_case(request, reference, purpose="changed")
+    form = await request.form()
+    body = str(form.get("anteckning") or "")
+    errors = await case_handling.add_note(officer, case, body)
+    if errors:
+        return await _page(
+            request, officer, case, status_code=400, form="anteckningar", values={"anteckning": body}, errors=errors
+        )
+    return Redirect(_case_url(reference, "anteckningar"), status_code=HTTP_303_SEE_OTHER)
+
+
+@post(BASE + "/flagga", name="staff_case_bookmark", guards=[staff_required])
+async def bookmark(request: Request, reference: FromPath[str]) -> Response:
+    officer, case = await _officer_and_case(request, reference, purpose="changed")
+    form = await request.form()
+    await case_handling.bookmark(officer, case, form.get("flagga") == "ja")
+    return Redirect(_case_url(reference), status_code=HTTP_303_SEE_OTHER)
+
+
+@post(BASE + "/meddelanden", name="staff_case_message", guards=[staff_required], request_max_body_size=MAX_BODY)
+async def send_message(request: Request, reference: FromPath[str]) -> Response:
+    officer, case = await _officer_and_case(request, reference, purpose="changed")
+    form = await request.form()
+    text = str(form.get("text") or "")
+    uploads = [
+        Upload(value.filename, await value.read())
+        for value in form.getall("files", [])
+        if isinstance(value, UploadFile) and value.filename
+    ]
+    # The page's cursor: the new messages shown after sending are those after it (the officer's own included).
+    cursor = parse_int(form.get("efter"))
+    after = cursor if cursor is not None else await case_handling.latest_message_id(case)
+    errors = await case_handling.send_message(officer, case, text, uploads)
+    if wants_fragment(request):
+        new = await _new_messages(officer, case, after, "" if errors else _("Your message has been sent."))
+        return Template(
+            "messages/_sent.html",
+            context={**new, "message_errors": errors, "message_text": text if errors else "", "oob": False},
+            status_code=400 if errors else 200,
+        )
+    if errors:
+        return await _page(request, officer, case, status_code=400, message_errors=errors, message_text=text)
+    await flash(current_user(request), _("Your message has been sent."))
+    return Redirect(_case_url(reference, "meddelanden"), status_code=HTTP_303_SEE_OTHER)
+
+
+@get(BASE + "/meddelanden", name="staff_case_messages_poll", guards=[staff_required])
+async def poll(
+    request: Request, reference: FromPath[str], after: Annotated[str, QueryParameter(name="efter")] = "0"
+) -> Response:
+    """Polled every 10 s by the open case view: 204 unless the resident has written since `efter`."""
+    officer = await case_handling.officer_of(current_user(request))
+    case = await case_handling.visible_case(officer, reference, purpose="polled")
+    cursor = parse_int(after) or 0
+    if not case["allows_messages"]:
+        raise NotFoundException()
+    if not await case_handling.has_news(case, cursor):
+        return Response(content=b"", status_code=204)
+    if not wants_fragment(request):
+        return Redirect(_case_url(reference, "meddelanden"), status_code=HTTP_303_SEE_OTHER)
+    return Template(
+        "messages/_new_messages.html",
+        context=await _new_messages(officer, case, cursor, _("New message from the resident.")),
+    )
+
+
+async def _new_messages(officer, case: dict, after: int, announcement: str) -> dict:
+    new = await case_handling.new_messages(case, after)
+    return {
+        "new_messages": new,
+        "officer_view": True,
+        "viewer_id": officer.account_id,
+        "announcement": announcement if new else "",
+        "thread_url": _case_url(case["reference"]) + "/meddelanden",
+        "attachment_base": _case_url(case["reference"]) + "/bilagor",
+        "last_id": max((message["id"] for message in new), default=after),
+    }
+
+
+@get(BASE + "/bilagor/{attachment_id:str}", name="staff_case_attachment", guards=[staff_required])
+async def attachment(request: Request, reference: FromPath[str], attachment_id: FromPath[str]) -> Response:
+    _officer, case = await _officer_and_case(request, reference, purpose="attachment_downloaded")
+    row = await case_handling.attachment(case, attachment_id)
+    if row is None:
+        raise NotFoundException()
+    return attachment_response(row)
+
+
+route_handlers = [
+    case_page,
+    assign,
+    change_status,
+    request_supplement,
+    decide,
+    add_note,
+    bookmark,
+    send_message,
+    poll,
+    attachment,
+]

@@ -1,0 +1,300 @@
+"""Case handling by staff: who may see a case (db.case_handling.visible_to), what the officer's case view shows, and
+the changes an officer makes (assignment, status, supplement requests, decisions, notes, messages). Every change is
+one transaction, goes on the timeline, tells the resident what their notice choices say, and is refused when the
+case changed since the officer's page was made (the page's `version`): nothing is overwritten unseen.
+
+Every view, download and export of a case by staff writes an audit entry (who, what, which case)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from core import clock
+from core.errors import DomainError, NotFound, Refused
+from core.i18n import gettext as _
+from db import audit, case_handling, cases, signing, staff
+from db import messages as conversations
+from db.applications import parsed_definition
+from db.case_handling import Stale
+from db.notices import notify_mentioned
+from db.staff import Officer
+from services.applications import case_sections, today
+from services.messages import Upload, check_files, store_files, supplements_with_changes, thread_context
+from services.my_pages import event_label
+
+if TYPE_CHECKING:
+    from web.auth import CurrentUser
+
+OUTCOMES = ("bifall", "delvis", "avslag", "avskrivet")
+MAX_TEXT = 10_000
+
+
+def outcome_label(outcome: str) -> str:
+    return {
+        "bifall": _("Approved"),
+        "delvis": _("Partly approved"),
+        "avslag": _("Refused"),
+        "avskrivet": _("Dismissed"),
+    }.get(outcome, outcome)
+
+
+class Changed(DomainError):
+    """The case changed since the officer's page was made; the officer's input is shown again, untouched."""
+
+    status_code = 409
+
+    def __init__(self, by: str) -> None:
+        message = (
+            _("The case has been changed by %(name)s since you opened it. Check the case and try again.") % {"name": by}
+            if by
+            else _("The case has been changed since you opened it. Check the case and try again.")
+        )
+        super().__init__(message)
+
+
+async def officer_of(user: CurrentUser) -> Officer:
+    """The staff member behind the session, as the register says now; Refused for anyone else."""
+    member = await staff.officer(user.id, user.personal_number)
+    if member is None:
+        raise Refused()
+    return member
+
+
+async def visible_case(officer: Officer, reference: str, *, purpose: str = "viewed") -> dict:
+    """The case if the officer may see it (NotFound otherwise, as for no case), audited as `case.<purpose>`."""
+    case = await case_handling.case_for(reference, officer)
+    if case is None:
+        raise NotFound()
+    await audit.record(f"case.{purpose}", actor_id=officer.account_id, target=f"case:{reference}")
+    return case
+
+
+async def case_view(officer: Officer, case: dict, *, all_messages: bool = False) -> dict:
+    """Everything the officer's case view shows; what the resident wrote or supplemented is now seen."""
+    definition = _definition(case)
+    attachments = await cases.attachments_of_case(case["id"])
+    form_files = [a for a in attachments if a["field_id"]]
+    supplements = supplements_with_changes(await conversations.supplements_of(case["id"]), definition)
+    thread = await thread_context(case, all_messages, attachments)
+    await conversations.mark_read(case["id"], by_officer=True, now=clock.now())
+    await case_handling.seen_by_officer(case["id"], clock.now())
+    return {
+        "case": case,
+        "address": _address(case),
+        "outcome_label": outcome_label(case["outcome"]),
+        "deadline": deadline_info(case),
+        "sections": case_sections(definition, case["answers"], form_files),
+        "attachments": attachments,
+        "form_files": form_files,
+        "signatures": await signing.signatures_of_case(case["id"]),
+        "coapplicants": await case_handling.coapplicants_of(case["id"]),
+        "supplements": supplements,
+        "timeline": [
+            {**event, "label": event_label(event["kind"], event["details"])}
+            for event in await case_handling.timeline(case["id"])
+        ],
+        "notes": await case_handling.notes_of(case["id"]),
+        "statuses": [s for s in await cases.statuses_of(case["e_service"]) if s["kind"] != "closed"],
+        "colleagues": await _colleagues(officer, case),
+        "reopenable": [f for step in definition.steps for f in step.fields if f.takes_input and f.type != "file"],
+        "outcomes": [(outcome, outcome_label(outcome)) for outcome in OUTCOMES],
+        **thread,
+    }
+
+
+def _definition(case: dict):
+    return parsed_definition(case["form_definition"])
+
+
+def _address(case: dict) -> str:
+    """The applicant's registered address, never for a protected identity (not even to an officer who may see the
+    case)."""
+    if case["protected"] or case["applicant_protected"] or not case["applicant_street"]:
+        return ""
+    postal = f"{case['applicant_postal_code']} {case['applicant_city']}"
+    parts = [case["applicant_care_of"], case["applicant_street"], postal]
+    return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+async def _colleagues(officer: Officer, case: dict) -> list[dict]:
+    """Who the case may be given to: the officers of the units that handle it who may see it."""
+    return [
+        colleague
+        for colleague in await staff.colleagues(officer.unit_ids)
+        if not case["protected"] or colleague["may_see_protected"]
+    ]
+
+
+@dataclass(frozen=True)
+class DeadlineInfo:
+    """Where a case stands against its status's handling time, for the marks the inbox and case view show."""
+
+    days_left: int | None
+    used: float  # share of the handling time used, 0..1+
+    mark: str  # "" | "60" | "90" | "overdue"
+    long_open: bool  # open longer than six months: the resident may demand a decision (förvaltningslagen 12 §)
+
+
+SIX_MONTHS_DAYS = 183
+
+
+def deadline_info(case: dict, now=None) -> DeadlineInfo:
+    now = now or clock.now()
+    long_open = case["status"] != "closed" and (now - case["received_at"]).days >= SIX_MONTHS_DAYS
+    deadline, days = case.get("deadline"), case.get("handling_days") or 0
+    if case["status"] == "closed" or deadline is None or not days:
+        return DeadlineInfo(None, 0.0, "", long_open)
+    left = deadline - now
+    used = 1 - left.total_seconds() / (days * 86_400)
+    mark = "overdue" if used > 1 else "90" if used >= 0.9 else "60" if used >= 0.6 else ""
+    return DeadlineInfo(left.days if left.total_seconds() >= 0 else -((-left).days), used, mark, long_open)
+
+
+# Changes. Each takes the version of the page the officer acted from.
+
+
+async def take(officer: Officer, case: dict, version: int) -> None:
+    await _change(case_handling.assign(case["id"], officer.account_id, officer.account_id, version, clock.now()))
+
+
+async def assign(officer: Officer, case: dict, assignee_id: int | None, version: int) -> None:
+    """Give the case to a colleague who may handle it, or to nobody (None)."""
+    if assignee_id is not None and assignee_id not in {c["account_id"] for c in await _colleagues(officer, case)}:
+        raise DomainError(_("Choose a case officer of the unit."))
+    await _change(case_handling.assign(case["id"], assignee_id, officer.account_id, version, clock.now()))
+
+
+async def change_status(officer: Officer, case: dict, status_id: int | None, message: str, version: int) -> None:
+    _open(case)
+    status = next((s for s in await cases.statuses_of(case["e_service"]) if s["id"] == status_id), None)
+    if status is None or status["kind"] == "closed":
+        raise DomainError(_("Choose a status."))
+    await _change(
+        case_handling.change_status(
+            case["id"], status, officer.account_id, version, clock.now(), message=message.strip()[:MAX_TEXT]
+        )
+    )
+
+
+async def request_supplement(
+    officer: Officer, case: dict, message: str, due: date | None, fields: list[str], version: int
+) -> dict[str, str]:
+    """Ask the resident for more; returns what is wrong by input id (nothing is stored then)."""
+    _open(case)
+    errors = {}
+    if not message.strip():
+        errors["supplement-message"] = _("Write what the resident should add")
+    if due is None:
+        errors["supplement-due"] = _("Give a date as YYYY-MM-DD")
+    elif due < today():
+        errors["supplement-due"] = _("The date has passed: give a later one")
+    known = {f.id for step in _definition(case).steps for f in step.fields}
+    if not errors:
+        requested = await conversations.request_supplement(
+            case["id"],
+            officer.account_id,
+            message=message.strip()[:MAX_TEXT],
+            fields=[field_id for field_id in fields if field_id in known],
+            due_date=due,
+            now=clock.now(),
+            version=version,
+        )
+        if requested is None:
+            raise Changed(await case_handling.last_changed_by(case["id"]))
+    return errors
+
+
+async def decide(officer: Officer, case: dict, outcome: str, text: str, version: int) -> dict[str, str]:
+    _open(case)
+    errors = {}
+    if outcome not in OUTCOMES:
+        errors["decision-outcome"] = _("Choose the outcome")
+    if not text.strip():
+        errors["decision-text"] = _("Write the decision")
+    if not errors and not await cases.decide(
+        case["id"], officer.account_id, text.strip()[:MAX_TEXT], clock.now(), outcome=outcome, version=version
+    ):
+        raise Changed(await case_handling.last_changed_by(case["id"]))
+    return errors
+
+
+MENTION = re.compile(r"@(\w+)(?:\s+(\w+))?")
+
+
+async def add_note(officer: Officer, case: dict, body: str) -> dict[str, str]:
+    """An internal note; colleagues named with @Förnamn or @Förnamn Efternamn are told there is a note for them."""
+    body = body.strip()
+    if not body:
+        return {"note-body": _("Write the note")}
+    colleagues = await _colleagues(officer, case)
+    mentioned = []
+    for given, following in MENTION.findall(body):
+        given, following = given.casefold(), following.casefold()
+        named = [c for c in colleagues if c["given_name"].casefold() == given]
+        if len(named) > 1:  # two colleagues with that first name: the surname after it says which
+            named = [c for c in named if c["surname"].casefold() == following]
+        mentioned += [colleague["account_id"] for colleague in named]
+    mentioned = sorted(set(mentioned) - {officer.account_id})
+    await case_handling.add_note(case["id"], officer.account_id, body[:MAX_TEXT], mentioned, clock.now())
+    await notify_mentioned(mentioned, case["reference"], clock.now())
+    return {}
+
+
+async def send_message(officer: Officer, case: dict, text: str, uploads: list[Upload]) -> dict[str, str]:
+    """The officer writes to the resident (with files); returns what is wrong by input id."""
+    if not case["allows_messages"]:
+        raise NotFound()
+    text = text.strip()
+    errors = {}
+    checked, file_error = check_files(uploads)
+    if file_error:
+        errors["message-file"] = file_error
+    if not text and not uploads:
+        errors["message-text"] = _("Write a message or attach a file")
+    elif len(text) > MAX_TEXT:
+        errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": MAX_TEXT}
+    if not errors:
+        message_id = await conversations.add_message(
+            case["id"], officer.account_id, from_officer=True, body=text, now=clock.now()
+        )
+        await store_files(case["id"], checked, message_id=message_id)
+    return errors
+
+
+async def new_messages(case: dict, after: int) -> list[dict]:
+    """The messages after the page's cursor, to add to the officer's thread; the resident's are now read."""
+    new = await conversations.thread(case["id"], after=after)
+    if any(not message["from_officer"] and message["read_by_officer_at"] is None for message in new):
+        await conversations.mark_read(case["id"], by_officer=True, now=clock.now())
+    return new
+
+
+async def has_news(case: dict, after: int) -> bool:
+    return await conversations.latest_message_id(case["id"]) > after
+
+
+async def latest_message_id(case: dict) -> int:
+    return await conversations.latest_message_id(case["id"])
+
+
+async def attachment(case: dict, public_id: str) -> dict | None:
+    return await cases.attachment_of_case(case["id"], public_id)
+
+
+async def bookmark(officer: Officer, case: dict, on: bool) -> None:
+    await case_handling.set_bookmark(case["id"], officer.account_id, on, clock.now())
+
+
+def _open(case: dict) -> None:
+    if case["status"] == "closed":
+        raise Refused(_("The case is closed."))
+
+
+async def _change(change) -> None:
+    try:
+        await change
+    except Stale as stale:
+        raise Changed(stale.by) from None
