@@ -8,8 +8,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
 
+# HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
-	$(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
 
 test: install-dev node chromium java
 	$(BIN)/pytest

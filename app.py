@@ -17,6 +17,7 @@ from litestar.types import Receive, Scope, Send
 from core.logging import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from db import engine
+from db.bankid_simulator import DatabaseStore
 from integrations.bankid import BankIdClient
 from integrations.bankid.simulator import BankIdSimulator, simulator_api
 from integrations.company_register import NoCompanyRegister
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     route_handlers = all_route_handlers()
     if settings.simulators:
-        state.bankid_simulator = BankIdSimulator()
+        # Its orders in the database: every worker and machine of a dev installation sees the same simulator.
+        state.bankid_simulator = BankIdSimulator(store=DatabaseStore())
         state.bankid_simulator_api = simulator_api(state.bankid_simulator)
         route_handlers += [*dev_route_handlers(), _mount(BANKID_SIMULATOR_PATH, state.bankid_simulator_api)]
 

@@ -20,6 +20,16 @@ class ConfigurationError(RuntimeError):
     """Raised at start-up when the settings are unsafe or invalid for the chosen mode."""
 
 
+def _dev_base_url(host: str | None, port: str | None) -> str:
+    """Where `make run HOST=... PORT=...` serves: a wildcard address (0.0.0.0, ::) is reached on this machine at
+    127.0.0.1; other devices need BASE_URL set to the address they use."""
+    host = (host or "").strip()
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a name, not a bind
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{(port or '').strip() or '8000'}"
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -100,7 +110,11 @@ class Settings:
                 mode=mode,  # type: ignore[arg-type]
                 database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
                 secret_key=env.get("SECRET_KEY") or DEV_SECRET_KEY,
-                base_url=(env.get("BASE_URL") or cls.base_url).rstrip("/"),
+                # In dev mode the address `make run` serves at (HOST, PORT) unless BASE_URL says otherwise.
+                base_url=(
+                    env.get("BASE_URL")
+                    or (cls.base_url if production else _dev_base_url(env.get("HOST"), env.get("PORT")))
+                ).rstrip("/"),
                 db_pool_min=int(env.get("DB_POOL_MIN", cls.db_pool_min)),
                 db_pool_max=int(env.get("DB_POOL_MAX", cls.db_pool_max)),
                 catalogue_refresh_seconds=float(env.get("CATALOGUE_REFRESH_SECONDS", cls.catalogue_refresh_seconds)),

@@ -157,10 +157,13 @@ _DRAFT_LIST_COLUMNS = (
     "e.title AS service_title, e.retention_days_draft AS retention_days"
 )
 _OWN_AND_TO_SIGN = (
-    f"SELECT 0 AS to_sign, {_DRAFT_LIST_COLUMNS} FROM draft d JOIN e_service e ON e.id = d.e_service "  # noqa: S608
+    f"SELECT 0 AS to_sign, {_DRAFT_LIST_COLUMNS}, '' AS applicant_name "  # noqa: S608
+    "FROM draft d JOIN e_service e ON e.id = d.e_service "
     "WHERE d.owner = {} "
-    f"UNION ALL SELECT 1 AS to_sign, {_DRAFT_LIST_COLUMNS} FROM co_applicant c JOIN draft d ON d.id = c.draft "
-    "JOIN e_service e ON e.id = d.e_service "
+    f"UNION ALL SELECT 1 AS to_sign, {_DRAFT_LIST_COLUMNS}, "
+    "COALESCE(TRIM(u.given_name || ' ' || u.surname), '') AS applicant_name "
+    "FROM co_applicant c JOIN draft d ON d.id = c.draft "
+    "JOIN e_service e ON e.id = d.e_service LEFT JOIN user_account u ON u.id = d.owner "
     "WHERE c.personal_number = {} AND c.status = 'pending' AND d.status = 'awaiting_signatures' "
     "AND d.signing_deadline > {}"
 )
@@ -168,7 +171,7 @@ _OWN_AND_TO_SIGN = (
 
 async def drafts_of(owner_id: int, personal_number: str, now: datetime) -> tuple[list[dict], list[dict]]:
     """The owner's drafts (newest activity first) and the drafts still waiting for their signature as co-applicant
-    (nearest deadline first), each with its e-service's title."""
+    (nearest deadline first, with the name of the applicant who asks), each with its e-service's title."""
     rows = await fetch(_OWN_AND_TO_SIGN, owner_id, personal_number, now)
     own = sorted((row for row in rows if not row["to_sign"]), key=lambda row: row["last_activity_at"], reverse=True)
     to_sign = sorted((row for row in rows if row["to_sign"]), key=lambda row: row["deadline"])

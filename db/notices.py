@@ -103,15 +103,20 @@ async def notify_case_received(user_id: int | None, email: str, reference: str, 
     )
 
 
-async def notify_coapplicants(personal_numbers: list[str], now: datetime) -> None:
-    """Ask co-applicants with a known e-mail address to sign (no details: they log in to read it)."""
+async def notify_coapplicants(personal_numbers: list[str], deadline: datetime, now: datetime) -> None:
+    """Ask co-applicants with a known e-mail address to sign by `deadline`. It says that someone asked, not who, nor
+    for what: My pages names the applicant and shows the application once they have logged in."""
+    body = _(
+        "Someone has named you as co-applicant on an application and asks you to sign it by %(date)s. "
+        "Log in on My pages to see who is asking, and to read and sign the application."
+    ) % {"date": format_date(deadline)}
     for user_id, email in await emails_of(personal_numbers):
         await queue_notification(
             user_id=user_id,
             email=email,
             kind="cosign_requested",
             subject=_("An application is waiting for your signature"),
-            body=_("You have been named as co-applicant on an application. Log in on My pages to read and sign it."),
+            body=body,
             now=now,
         )
 

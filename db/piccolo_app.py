@@ -9,6 +9,7 @@ from db.applications import Attachment, Draft, FormVersion, HeldAnswers
 from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
+from db.bankid_simulator import BankIdSimulatorState
 from db.case_handling import Bookmark, InternalNote, MessageTemplate
 from db.cases import CaseEvent, CaseRecord, ReferenceCounter, Status, StatusPeriod
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
@@ -55,6 +56,7 @@ APP_CONFIG = AppConfig(
         Bookmark,
         InternalNote,
         MessageTemplate,
+        BankIdSimulatorState,
     ],
     migration_dependencies=[],
     commands=[],

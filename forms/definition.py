@@ -35,6 +35,7 @@ FIELD_TYPES = (
 CHOICE_TYPES = ("radio", "checkboxes", "select")
 FILE_KINDS = ("pdf", "jpg", "png", "heic", "docx", "xlsx", "odt", "txt")
 PREFILLS = ("name", "email", "phone", "address", "personnummer")
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000}
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DATE_BOUND = re.compile(r"^(today|[+-]\d{1,4}[dmy]|\d{4}-\d{2}-\d{2})$")
 YES, NO = "ja", "nej"
@@ -99,6 +100,16 @@ class Field:
     @property
     def takes_input(self) -> bool:
         return self.type != "info"
+
+    @property
+    def answer_required(self) -> bool:
+        """The step cannot be completed without an answer (at least one item, where there is a minimum)."""
+        return self.required or self.min_items > 0
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters a text or textarea answer may have (None for other types); the page states it."""
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type)
 
     def option_label(self, value: str) -> str:
         return next((option.label for option in self.options if option.value == value), value)

@@ -23,11 +23,12 @@ MAX_SIGNING_TEXT_BYTES = 1_100
 class StepOutcome:
     answers: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
-    revealed: list[str] = field(default_factory=list)
+    revealed: list[str] = field(default_factory=list)  # questions these answers showed, which the page did not
+    revealed_required: bool = False  # one of them needs an answer: the user sees it before the step is done
 
     @property
     def complete(self) -> bool:
-        return not self.errors and not self.revealed
+        return not self.errors and not self.revealed_required
 
 
 def read_step(
@@ -42,7 +43,8 @@ def read_step(
     validate: bool = True,
 ) -> StepOutcome:
     """Take the step's answers from the posted form. `shown` is the set of fields the page showed (None: unknown);
-    a field that a new answer has just revealed is not checked yet, so a user without JavaScript sees it first."""
+    a field that a new answer has just revealed is not checked yet, so a user without JavaScript sees it first. Only
+    a revealed question that needs an answer keeps the step from being complete: an optional one may stay empty."""
     updated = dict(answers)
     for f in step.fields:
         if f.takes_input and f.type != "file":
@@ -53,6 +55,7 @@ def read_step(
     for f in definition.visible_fields(step, updated):
         if shown is not None and f.id not in shown and f.takes_input:
             outcome.revealed.append(f.id)
+            outcome.revealed_required = outcome.revealed_required or f.answer_required
             continue
         message = check(f, files.get(f.id, []) if f.type == "file" else updated.get(f.id), ctx)
         if message:

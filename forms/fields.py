@@ -25,7 +25,6 @@ from forms.definition import Field
 from forms.validators import FieldError, email_address, phone_number
 
 FormData = Mapping[str, Sequence[str]]
-DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000}
 DEFAULT_MAX_COAPPLICANTS = 3
 ADDRESS_PARTS = ("care_of", "street", "postal_code", "city")
 POSTAL_CODE = re.compile(r"^\d{3} ?\d{2}$")
@@ -88,7 +87,7 @@ def is_empty(value: Any) -> bool:
 def check(field: Field, value: Any, ctx: Context) -> str | None:
     """The message for a wrong answer, or None. `value` is as stored (see `read`); for files, the attachments."""
     if is_empty(value):
-        return _required_message(field) if field.required or field.min_items else None
+        return _required_message(field) if field.answer_required else None
     checker = _CHECKERS.get(field.type)
     return checker(field, value, ctx) if checker else None
 
@@ -129,8 +128,8 @@ def _required_message(field: Field) -> str:
 
 
 def _text(field: Field, value: str, ctx: Context) -> str | None:
-    limit = field.max_length or DEFAULT_MAX_LENGTH.get(field.type, 200)
-    if len(value) > limit:
+    limit = field.length_limit
+    if limit is not None and len(value) > limit:
         return _("“%(label)s” can be at most %(max)s characters; you wrote %(count)s") % {
             "label": field.label,
             "max": format_number(limit),

@@ -388,6 +388,7 @@ async def autosave(request: Request, draft_id: FromPath[str]) -> Response:
         **_step_context(app, step, stale=stale),
         "changed": changed,
         "appeared": [f for f in changed if f.id in after],
+        "disappeared": [f for f in changed if f.id not in after],
         "saved_at": format_datetime(clock.now(), "HH.mm") if app.can_save and saved else "",
     }
     return Template("applications/_autosave.html", context=context)
@@ -462,15 +463,18 @@ async def attachment(request: Request, draft_id: FromPath[str], attachment_id: F
 @get("/ansokan/{draft_id:str}/granska", name="application_check")
 async def check_page(request: Request, draft_id: FromPath[str]) -> Response:
     app = await application_for(request, draft_id, editable=True)
-    return Template("applications/check.html", context=_check_context(app))
+    problems = engine.check_all(app.definition, app.answers, app.context, app.files)
+    return Template("applications/check.html", context=_check_context(app, problems))
 
 
-def _check_context(app: Application, problems: dict | None = None) -> dict:
+def _check_context(app: Application, problems: dict[str, dict[str, str]], *, submitted: bool = False) -> dict:
+    """`problems` (by step and input id) mark their answers; `submitted`: a refused submission, shown as errors."""
     return {
         "app": app,
         "service": app.service,
         "sections": engine.summarise(app.definition, app.answers, filenames_by_field(app.files)),
-        "problems": problems or {},
+        "problems": problems,
+        "submitted": submitted,
         "back_url": f"/ansokan/{app.public_id}/steg/{app.definition.visible_steps(app.answers)[-1].id}",
     }
 
@@ -486,7 +490,9 @@ async def check_post(request: Request, draft_id: FromPath[str]) -> Response:
         return Redirect(f"/ansokan/{draft_id}/kvittens", status_code=HTTP_303_SEE_OTHER)
     problems = engine.check_all(app.definition, app.answers, app.context, app.files)
     if problems:
-        return Template("applications/check.html", context=_check_context(app, problems), status_code=400)
+        return Template(
+            "applications/check.html", context=_check_context(app, problems, submitted=True), status_code=400
+        )
     if app.service.requires_signing:
         return Redirect(f"/ansokan/{draft_id}/signera", status_code=HTTP_303_SEE_OTHER)
     await applications.submit_application(app)

@@ -67,6 +67,7 @@ async def bankid_start(request: Request, data: Annotated[dict[str, str], Form]) 
             client_key=client_key(request),
             same_device=data.get("enhet") == "denna",
             next_url=next_path,
+            replacing=await _attempt(request),
         )
     except auth.TooManyLogins:
         raise UserFacingError(

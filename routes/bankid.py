@@ -83,7 +83,7 @@ async def bankid_status_response(
         "state": state,
         "page": page,
         "qr": qr_svg(bankid.qr_for(order)) if pending and not order.same_device else "",
-        "autostart_url": bankid.autostart_url(request.app.state.settings, order),
+        "autostart_url": bankid.autostart_url(request.app.state.settings, order, page.status_url),
     }
     return Template("bankid/status.html", context=context)
 

@@ -66,6 +66,7 @@ async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
     coapplicants = await signing.coapplicants(app)
     context = {**_sign_context(app, "coapplicant"), "coapplicants": coapplicants}
     context["already_signed"] = signing.has_signed(app.user.personal_number, coapplicants)
+    context["applicant_name"] = await signing.applicant_name(app)
     return Template("signing/cosign.html", context=context)
 
 
@@ -95,11 +96,14 @@ async def _start_order(request: Request, app: Application, role: str, digest: st
             personal_number=user.personal_number,
             draft_public_id=app.public_id,
             digest=digest,
+            replacing=await order_for(request.cookies.get(ORDER_COOKIE), "sign"),
         )
     except BankIdError as error:
         template = "signing/sign.html" if role == "applicant" else "signing/cosign.html"
         context = _sign_context(app, role, error_message(error))
         context.setdefault("coapplicants", await signing.coapplicants(app))
+        if role == "coapplicant":
+            context["applicant_name"] = await signing.applicant_name(app)
         return Template(template, context=context, status_code=503)
     response = Redirect(f"/ansokan/{app.public_id}/signera/status", status_code=HTTP_303_SEE_OTHER)
     response.set_cookie(order_cookie(settings, ORDER_COOKIE, token, ORDER_COOKIE_PATH))
@@ -212,9 +216,17 @@ async def decline(request: Request, draft_id: FromPath[str]) -> Response:
     if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
     form = await request.form()
-    if not await signing.decline(app, str(form.get("reason") or "")):
+    reason = str(form.get("reason") or "")
+    if not await signing.decline(app, reason):
         # Having signed, they cannot take it back here (that would void everyone's signatures): say so.
         return Redirect(f"/ansokan/{draft_id}/medsokande", status_code=HTTP_303_SEE_OTHER)
+    if reason.strip():
+        confirmation = _(
+            "You have declined to sign. The application has gone back to the applicant, who can see your reason."
+        )
+    else:
+        confirmation = _("You have declined to sign. The application has gone back to the applicant.")
+    await flash(current_user(request), confirmation)
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -42,9 +42,11 @@ async def start(
     client_key: str,
     same_device: bool,
     next_url: str,
+    replacing: BankIdOrder | None = None,
 ) -> str:
     """Start a BankID login for this browser; returns the cookie token that binds the order to it. `client_key`
-    identifies the client for the rate limit (a keyed hash of its address)."""
+    identifies the client for the rate limit (a keyed hash of its address); `replacing` is the browser's earlier
+    login order, cancelled at BankID (see services.bankid.start_order)."""
     window_start = clock.now() - timedelta(minutes=settings.login_rate_window_minutes)
     if await orders.login_starts_since(client_key, window_start) >= settings.login_rate_limit:
         await audit.record("login.rate_limited")
@@ -58,6 +60,7 @@ async def start(
         next_url=next_url,
         client_key=client_key,
         return_path=STATUS_PATH,
+        replacing=replacing,
     )
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from core import clock
 from core.settings import Settings
@@ -68,8 +69,14 @@ async def start_order(
     personal_number: str | None = None,
     draft_public_id: str = "",
     digest: str = "",
+    replacing: BankIdOrder | None = None,
 ) -> str:
-    """Start an auth order (or a sign order when `sign_text` is given); returns the browser's cookie token."""
+    """Start an auth order (or a sign order when `sign_text` is given); returns the browser's cookie token.
+    `replacing` is the order this browser started before for the same purpose (it went back and started again):
+    it is cancelled at BankID first, so it does not stay open there (and BankID refuses a second order for a
+    person who has one open)."""
+    if replacing is not None and replacing.status == "pending":
+        await cancel(bankid, replacing)
     token = new_token()
     common = {
         "return_url": f"{settings.base_url}{return_path}" if same_device and requester.mobile else None,
@@ -114,9 +121,12 @@ def qr_for(order: BankIdOrder) -> str:
     return qr_content(order.qr_start_token, order.qr_start_secret, max(0, elapsed))
 
 
-def autostart_url(settings: Settings, order: BankIdOrder) -> str:
+def autostart_url(settings: Settings, order: BankIdOrder, return_path: str) -> str:
+    """The link that opens the BankID app on this device. The real app returns by itself on a phone (returnUrl)
+    and stays put on a computer (redirect=null); the simulator's page, in the same tab, goes back to `return_path`
+    (the page that follows the order) when its user is done."""
     if settings.uses_bankid_simulator:
-        return f"/_dev/bankid/app?autostarttoken={order.auto_start_token}"
+        return "/_dev/bankid/app?" + urlencode({"autostarttoken": order.auto_start_token, "redirect": return_path})
     return f"bankid:///?autostarttoken={order.auto_start_token}&redirect=null"
 
 

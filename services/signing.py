@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from core import clock
 from core.i18n import gettext as _
-from db import applications, signing
+from db import accounts, applications, signing
 from db.applications import DraftRecord
 from db.bankid import BankIdOrder
 from db.notices import notify_coapplicants, notify_cosigning_ended
@@ -40,6 +40,12 @@ def applicant_digest(app: Application) -> str:
     """What the applicant signs: the application as it is now, with its co-applicants."""
     _answers, document = canonical(app, coapplicant_numbers(app))
     return engine.digest(document)
+
+
+async def applicant_name(app: Application) -> str:
+    """Who asks the co-applicants to sign: the applicant's name, as their account has it (register or BankID)."""
+    account = await accounts.account_by_id(app.draft.owner) if app.draft.owner else None
+    return f"{account.given_name} {account.surname}".strip() if account else ""
 
 
 async def coapplicants(app: Application) -> list[dict]:
@@ -95,8 +101,9 @@ async def record(app: Application, user: CurrentUser, order: BankIdOrder, comple
 
 async def _ask_coapplicants(app: Application, draft: DraftRecord, numbers: list[str], digest: str) -> None:
     days = app.service.cosign_days or app.settings.default_cosign_days
-    await signing.start_cosigning(draft.id, digest, numbers, signing_deadline(clock.now(), days))
-    await notify_coapplicants(numbers, clock.now())
+    deadline = signing_deadline(clock.now(), days)
+    await signing.start_cosigning(draft.id, digest, numbers, deadline)
+    await notify_coapplicants(numbers, deadline, clock.now())
 
 
 def signing_deadline(now: datetime, days: int) -> datetime:

@@ -148,6 +148,23 @@ def assert_accessible(page) -> None:
     assert violations == [], f"axe-core found violations on {page.url}:\n" + "\n".join(summary)
 
 
+def assert_accessible_without_javascript(page, checker) -> None:
+    """axe-core needs JavaScript, which `page` has turned off: check a copy of its document (as the server sent it,
+    or as a form post left it) in `checker`, a page with JavaScript, with the stylesheets but none of the scripts."""
+    html, url = page.content(), page.url.split("#")[0]
+
+    def serve(route) -> None:
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "script-src 'none'"}
+        route.fulfill(status=200, body=html, headers=headers)
+
+    checker.route(lambda address: address.split("#")[0] == url, serve)
+    try:
+        checker.goto(url)
+        assert_accessible(checker)
+    finally:
+        checker.unroute_all()
+
+
 def assert_no_horizontal_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls horizontally by {overflow}px"

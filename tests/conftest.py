@@ -84,7 +84,7 @@ async def db(app):
     yield
     await clear_database()
     app.state.catalogue.invalidate()
-    app.state.bankid_simulator.reset()
+    await app.state.bankid_simulator.reset()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -23,18 +24,28 @@ async def start_login(client: httpx.AsyncClient, *, same_device: bool = False, n
     )
 
 
-def newest_order(app):
-    orders = sorted(app.state.bankid_simulator.pending_orders(), key=lambda order: order.created_at)
+async def newest_order(app):
+    orders = sorted(await app.state.bankid_simulator.pending_orders(), key=lambda order: order.created_at)
     assert orders, "no BankID order in progress"
     return orders[-1]
 
 
-def approve(app, personal_number: str, given_name: str = "Test", surname: str = "Testsson") -> None:
-    simulator = app.state.bankid_simulator
-    order = newest_order(app)
-    simulator.open(order.order_ref)
-    simulator.choose_person(order.order_ref, personal_number, given_name, surname)
-    simulator.approve(order.order_ref)
+async def approve(app, personal_number: str, given_name: str = "Test", surname: str = "Testsson") -> None:
+    order = await newest_order(app)
+    await app.state.bankid_simulator.identify(order.order_ref, personal_number, given_name, surname)
+
+
+async def sign_in_dev_app(
+    client: httpx.AsyncClient, status_page: str, personal_number: str, **request
+) -> httpx.Response:
+    """Follow the status page's "Öppna BankID-appen" link to the dev BankID app in the same tab and identify or sign
+    there as `personal_number`; returns the app's answer (a redirect back)."""
+    link = html.unescape(re.search(r'href="(/_dev/bankid/app\?[^"]+)"', status_page).group(1))
+    app_page = await client.get(link, **request)
+    form = re.search(r'<form method="post" action="(/_dev/bankid/order/[^"]+)">(.*?)</form>', app_page.text, re.S)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    data = {**hidden, "action": "approve", "personal_number": personal_number}
+    return await client.post(form.group(1), data=data, **request)
 
 
 async def log_in(client: httpx.AsyncClient, app, personal_number: str, *, next_path: str = "") -> httpx.Response:
@@ -44,7 +55,7 @@ async def log_in(client: httpx.AsyncClient, app, personal_number: str, *, next_p
     started = await start_login(client, next_path=next_path)
     assert started.status_code == 303, started.text
     person = find_test_person(personal_number)
-    approve(app, personal_number, *((person.given_name, person.surname) if person else ()))
+    await approve(app, personal_number, *((person.given_name, person.surname) if person else ()))
     finished = await client.get("/logga-in/bankid/status")
     assert finished.status_code == 303, finished.text
     return finished

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from core import clock, i18n
 from core.markdown import render_markdown
 from core.settings import PROJECT_ROOT, Settings
+from forms.uploads import describe_kinds
 from web.static_assets import StaticAssets
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -39,6 +40,7 @@ def build_environments(settings: Settings, assets: StaticAssets) -> dict[str, En
         filesize=i18n.format_filesize,
         tel_href=i18n.tel_href,
         markdown=render_markdown,
+        file_kinds=describe_kinds,
     )
     for environment in others:
         environment.globals = first.globals

@@ -1,8 +1,10 @@
 """A BankID simulator speaking the RP API v6.0 over HTTP (`simulator_api`), for development and tests.
 
-Orders live in memory in one process. The relying party (our BankIdClient) calls auth, sign, collect and cancel;
-the user's side is played by a test or by the dev "BankID app" page through `open`, `choose_person`, `approve`,
-`refuse` and friends. Never mount it in production: it completes an order for whoever the tester picks.
+Orders live in a store: this process's memory (`MemoryStore`, for tests), or the database in the app
+(db/bankid_simulator.py), so that every worker and machine of a dev installation sees the same orders. The relying
+party (our BankIdClient) calls auth, sign, collect and cancel; the user's side is played by a test or by the dev
+"BankID app" page through `open`, `choose_person`, `approve`, `refuse` and friends. Never mount it in production: it
+completes an order for whoever the tester picks.
 
 Differences from the real service, on purpose:
 - `signature` is base64 of an XML document shaped like BankID's (a `bankIdSignedData` element with usrVisibleData
@@ -28,10 +30,10 @@ import secrets
 import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from litestar import Litestar, Request, Response, post
 from litestar.exceptions import HTTPException
@@ -147,149 +149,162 @@ class _Order:
         chosen = self.person.personal_number if self.person else None
         return personal_number in (self.required_personal_number, chosen)
 
+    def dump(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("created_at", "finished_at"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> _Order:
+        person = _Person(**data["person"]) if data.get("person") else None
+        times = {
+            name: datetime.fromisoformat(data[name]) if data.get(name) else None
+            for name in ("created_at", "finished_at")
+        }
+        return cls(**{**data, **times, "person": person})
+
 
 @dataclass
 class _InjectedError:
     error: RpError
     remaining: int
 
+    def dump(self) -> dict[str, Any]:
+        error = self.error
+        return {
+            "error_code": error.error_code,
+            "details": error.details,
+            "http_status": error.http_status,
+            "headers": error.headers,
+            "remaining": self.remaining,
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> _InjectedError:
+        error = RpError(data["error_code"], data["details"], data["http_status"], data["headers"])
+        return cls(error, data["remaining"])
+
+
+StoredData = dict[str, Any] | None  # JSON-compatible; None: nothing stored yet
+
+
+class OrderStore(Protocol):
+    """Where the simulator keeps its orders and injected errors between calls."""
+
+    async def update(self, change: Callable[[StoredData], StoredData]) -> None:
+        """Store what `change` makes of the stored data, nobody else reading or changing it meanwhile."""
+
+
+class MemoryStore:
+    """Orders in this process's memory (tests). Safe to use from several threads and event loops."""
+
+    def __init__(self) -> None:
+        self._data: StoredData = None
+        self._lock = threading.Lock()
+
+    async def update(self, change: Callable[[StoredData], StoredData]) -> None:
+        with self._lock:
+            self._data = change(self._data)
+
 
 class BankIdSimulator:
-    """In-memory BankID. `now` is the clock; `order_timeout` how long an order may stay pending before it fails
-    with expiredTransaction; `start_timeout`, when set, how long the app may take to open an order before it fails
-    with startFailed (the real service: about 30 s for autostart). Safe to use from several threads."""
+    """BankID in a box. `store` keeps the orders (in memory unless given: the app keeps them in the database, so
+    that every process sees the same orders); `now` is the clock; `order_timeout` how long an order may stay
+    pending before it fails with expiredTransaction; `start_timeout`, when set, how long the app may take to open
+    an order before it fails with startFailed (the real service: about 30 s for autostart). Each call is one
+    operation on the stored orders, as if nobody else were calling meanwhile."""
 
     def __init__(
         self,
         *,
+        store: OrderStore | None = None,
         now: Callable[[], datetime] = clock.now,
         order_timeout: timedelta = ORDER_TIMEOUT,
         start_timeout: timedelta | None = None,
     ) -> None:
+        self.store = store or MemoryStore()
         self.now = now
         self.order_timeout = order_timeout
         self.start_timeout = start_timeout
-        self._orders: dict[str, _Order] = {}
-        self._injected: list[_InjectedError] = []
-        self._lock = threading.RLock()
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Forget every order and injected error (between tests)."""
-        with self._lock:
-            self._orders.clear()
-            self._injected.clear()
+        await self.store.update(lambda _data: None)
 
     # The relying party's side: what the HTTP API calls. Each takes the JSON body and returns the JSON answer.
 
-    def rp_auth(self, body: Any) -> dict[str, str]:
-        return self._start("auth", body)
+    async def rp_auth(self, body: Any) -> dict[str, str]:
+        return await self._apply(lambda book: book.start("auth", body))
 
-    def rp_sign(self, body: Any) -> dict[str, str]:
-        return self._start("sign", body)
+    async def rp_sign(self, body: Any) -> dict[str, str]:
+        return await self._apply(lambda book: book.start("sign", body))
 
-    def rp_collect(self, body: Any) -> dict[str, Any]:
-        with self._lock:
-            self._raise_injected()
-            order = self._rp_order(body)
-            answer: dict[str, Any] = {"orderRef": order.order_ref, "status": order.status}
-            if order.status == "complete":
-                answer["completionData"] = order.completion_data
-            else:
-                answer["hintCode"] = order.hint_code
-            return answer
+    async def rp_collect(self, body: Any) -> dict[str, Any]:
+        return await self._apply(lambda book: book.collect(body))
 
-    def rp_cancel(self, body: Any) -> dict[str, Any]:
-        with self._lock:
-            self._raise_injected()
-            order = self._rp_order(body)
-            if order.status != "pending":
-                raise RpError("invalidParameters", "No such order")
-            self._fail(order, "cancelled", self.now())
-            return {}
+    async def rp_cancel(self, body: Any) -> dict[str, Any]:
+        return await self._apply(lambda book: book.cancel(body))
 
     # The user's side: the BankID app.
 
-    def open(self, order_ref: str) -> SimulatedOrder:
+    async def open(self, order_ref: str) -> SimulatedOrder:
         """The app opened the order (QR code scanned or autostart)."""
-        with self._lock:
-            order = self._pending(order_ref)
-            order.opened = True
-            if order.hint_code in ("outstandingTransaction", "noClient"):
-                order.hint_code = "started"
-            return _view(order)
+        return await self._apply(lambda book: book.open(order_ref))
 
-    def choose_person(self, order_ref: str, personal_number: str, given_name: str, surname: str) -> SimulatedOrder:
+    async def choose_person(
+        self, order_ref: str, personal_number: str, given_name: str, surname: str
+    ) -> SimulatedOrder:
         """The user picked the BankID of this person and is asked for the security code (opens the order if
         needed). Another pending order of the same person is cancelled, as the real app does."""
-        with self._lock:
-            order = self._pending(order_ref)
-            value = parse_personal_number(personal_number).value
-            if order.required_personal_number not in (None, value):
-                raise ValueError("This order may only be completed by the person the relying party required")
-            now = self.now()
-            for other in self._orders.values():
-                if other is not order and other.status == "pending" and other.involves(value):
-                    self._fail(other, "cancelled", now)
-            order.opened = True
-            order.person = _Person(value, given_name, surname)
-            order.hint_code = "userSign"
-            return _view(order)
+        return await self._apply(lambda book: book.choose_person(order_ref, personal_number, given_name, surname))
 
-    def approve(self, order_ref: str) -> SimulatedOrder:
+    async def approve(self, order_ref: str) -> SimulatedOrder:
         """The user entered the security code: the order completes."""
-        with self._lock:
-            order = self._pending(order_ref)
-            if order.person is None:
-                raise ValueError("Choose a person before approving the order")
-            now = self.now()
-            order.status, order.hint_code, order.finished_at = "complete", None, now
-            order.completion_data = self._completion_data(order, now)
-            return _view(order)
+        return await self._apply(lambda book: book.approve(order_ref))
 
-    def refuse(self, order_ref: str) -> SimulatedOrder:
+    async def identify(self, order_ref: str, personal_number: str, given_name: str, surname: str) -> SimulatedOrder:
+        """Open, choose the person and approve, in one operation (what the dev app page does)."""
+
+        def identify(book: _Book) -> SimulatedOrder:
+            book.open(order_ref)
+            book.choose_person(order_ref, personal_number, given_name, surname)
+            return book.approve(order_ref)
+
+        return await self._apply(identify)
+
+    async def refuse(self, order_ref: str) -> SimulatedOrder:
         """The user pressed Cancel in the app."""
-        return self.fail(order_ref, "userCancel")
+        return await self.fail(order_ref, "userCancel")
 
-    def expire(self, order_ref: str) -> SimulatedOrder:
+    async def expire(self, order_ref: str) -> SimulatedOrder:
         """The order timed out before the user finished."""
-        return self.fail(order_ref, "expiredTransaction")
+        return await self.fail(order_ref, "expiredTransaction")
 
-    def fail(self, order_ref: str, hint_code: str) -> SimulatedOrder:
+    async def fail(self, order_ref: str, hint_code: str) -> SimulatedOrder:
         """Ends a pending order as failed with any hint code (certificateErr, startFailed, ...)."""
-        with self._lock:
-            order = self._pending(order_ref)
-            self._fail(order, hint_code, self.now())
-            return _view(order)
+        return await self._apply(lambda book: book.fail(order_ref, hint_code))
 
-    def set_pending_hint(self, order_ref: str, hint_code: str) -> SimulatedOrder:
+    async def set_pending_hint(self, order_ref: str, hint_code: str) -> SimulatedOrder:
         """Shows any pending hint code (noClient, userMrtd, or one BankID has not invented yet)."""
-        with self._lock:
-            order = self._pending(order_ref)
-            order.hint_code = hint_code
-            return _view(order)
+        return await self._apply(lambda book: book.set_pending_hint(order_ref, hint_code))
 
     # Listings for the dev "BankID app" page.
 
-    def pending_orders(self) -> list[SimulatedOrder]:
+    async def pending_orders(self) -> list[SimulatedOrder]:
         """Pending orders, newest first."""
-        with self._lock:
-            self._refresh_all()
-            pending = [order for order in self._orders.values() if order.status == "pending"]
-            return [_view(order) for order in sorted(pending, key=lambda order: order.created_at, reverse=True)]
+        return await self._apply(lambda book: book.pending_orders())
 
-    def order(self, order_ref: str) -> SimulatedOrder | None:
-        with self._lock:
-            self._refresh_all()
-            order = self._orders.get(order_ref)
-            return _view(order) if order else None
+    async def order(self, order_ref: str) -> SimulatedOrder | None:
+        return await self._apply(lambda book: book.view(book.orders.get(order_ref)))
 
-    def order_by_auto_start_token(self, token: str) -> SimulatedOrder | None:
-        return self._find(lambda order: hmac.compare_digest(order.auto_start_token, token))
+    async def order_by_auto_start_token(self, token: str) -> SimulatedOrder | None:
+        return await self._apply(lambda book: book.find(lambda o: hmac.compare_digest(o.auto_start_token, token)))
 
-    def order_by_qr_start_token(self, token: str) -> SimulatedOrder | None:
-        return self._find(lambda order: hmac.compare_digest(order.qr_start_token, token))
+    async def order_by_qr_start_token(self, token: str) -> SimulatedOrder | None:
+        return await self._apply(lambda book: book.find(lambda o: hmac.compare_digest(o.qr_start_token, token)))
 
-    def order_by_qr_content(self, content: str) -> SimulatedOrder | None:
+    async def order_by_qr_content(self, content: str) -> SimulatedOrder | None:
         """The order a scanned QR code belongs to, if its code is genuine (right token, time and HMAC)."""
         parts = content.split(".")
         if len(parts) != 4 or parts[0] != "bankid" or not parts[2].isdigit():
@@ -300,11 +315,11 @@ class BankIdSimulator:
             expected = hmac.new(order.qr_start_secret.encode(), seconds.encode(), hashlib.sha256).hexdigest()
             return hmac.compare_digest(order.qr_start_token, token) and hmac.compare_digest(expected, code)
 
-        return self._find(matches)
+        return await self._apply(lambda book: book.find(matches))
 
     # Error injection.
 
-    def inject_error(
+    async def inject_error(
         self,
         error_code: str,
         http_status: int,
@@ -318,68 +333,145 @@ class BankIdSimulator:
         if http_status == 429 and headers is None:
             headers = {"RateLimit-Limit": "100", "RateLimit-Remaining": "0", "RateLimit-Reset": "5"}
         error = RpError(error_code, details or f"Simulated {error_code}", http_status, headers)
-        with self._lock:
-            self._injected.append(_InjectedError(error, count))
+        await self._apply(lambda book: book.injected.append(_InjectedError(error, count)))
 
-    # Internals.
+    async def _apply(self, action: Callable[[_Book], Any]) -> Any:
+        """One operation: the stored orders, brought up to date, changed by `action` and stored again (also when
+        it answers with an error: a consumed injected error, or orders cancelled by alreadyInProgress)."""
+        outcome: dict[str, Any] = {}
 
-    def _start(self, kind: OrderKind, body: Any) -> dict[str, str]:
-        with self._lock:
-            self._raise_injected()
-            fields = _validated_order_request(kind, body)
-            now = self.now()
-            self._refresh_all(now)
-            required = fields["requirement"].get("personalNumber")
-            if required is not None:
-                running = [o for o in self._orders.values() if o.status == "pending" and o.involves(required)]
-                if running:
-                    # The real service cancels both: the running order fails with `cancelled`, the new one is refused.
-                    for order in running:
-                        self._fail(order, "cancelled", now)
-                    raise RpError("alreadyInProgress", "Order already in progress for pno")
-            order = _Order(order_ref=str(uuid.uuid4()), kind=kind, created_at=now, **fields)
-            self._orders[order.order_ref] = order
-            return {
-                "orderRef": order.order_ref,
-                "autoStartToken": order.auto_start_token,
-                "qrStartToken": order.qr_start_token,
-                "qrStartSecret": order.qr_start_secret,
-            }
+        def change(data: StoredData) -> StoredData:
+            book = _Book(data, self.now, self.order_timeout, self.start_timeout)
+            book.refresh()
+            try:
+                outcome["result"] = action(book)
+            except (RpError, OrderUnavailable, ValueError) as error:
+                outcome["error"] = error
+            return book.dump()
 
-    def _raise_injected(self) -> None:
-        if self._injected:
-            injected = self._injected[0]
-            injected.remaining -= 1
-            if injected.remaining <= 0:
-                self._injected.pop(0)
-            raise injected.error
+        await self.store.update(change)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
 
-    def _rp_order(self, body: Any) -> _Order:
-        if not isinstance(body, dict) or set(body) != {"orderRef"} or not isinstance(body["orderRef"], str):
-            raise RpError("invalidParameters", "Invalid orderRef")
-        self._refresh_all()
-        order = self._orders.get(body["orderRef"])
-        if order is None:
+
+class _Book:
+    """The simulator's orders and injected errors during one operation, and what BankID does with them."""
+
+    def __init__(
+        self,
+        data: StoredData,
+        now: Callable[[], datetime],
+        order_timeout: timedelta,
+        start_timeout: timedelta | None,
+    ) -> None:
+        data = data or {}
+        self.now = now
+        self.order_timeout = order_timeout
+        self.start_timeout = start_timeout
+        self.orders: dict[str, _Order] = {order["order_ref"]: _Order.load(order) for order in data.get("orders", [])}
+        self.injected: list[_InjectedError] = [_InjectedError.load(item) for item in data.get("injected", [])]
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "orders": [order.dump() for order in self.orders.values()],
+            "injected": [item.dump() for item in self.injected],
+        }
+
+    def start(self, kind: OrderKind, body: Any) -> dict[str, str]:
+        self._raise_injected()
+        fields = _validated_order_request(kind, body)
+        now = self.now()
+        required = fields["requirement"].get("personalNumber")
+        if required is not None:
+            running = [o for o in self.orders.values() if o.status == "pending" and o.involves(required)]
+            if running:
+                # The real service cancels both: the running order fails with `cancelled`, the new one is refused.
+                for order in running:
+                    self._fail(order, "cancelled", now)
+                raise RpError("alreadyInProgress", "Order already in progress for pno")
+        order = _Order(order_ref=str(uuid.uuid4()), kind=kind, created_at=now, **fields)
+        self.orders[order.order_ref] = order
+        return {
+            "orderRef": order.order_ref,
+            "autoStartToken": order.auto_start_token,
+            "qrStartToken": order.qr_start_token,
+            "qrStartSecret": order.qr_start_secret,
+        }
+
+    def collect(self, body: Any) -> dict[str, Any]:
+        self._raise_injected()
+        order = self._rp_order(body)
+        answer: dict[str, Any] = {"orderRef": order.order_ref, "status": order.status}
+        if order.status == "complete":
+            answer["completionData"] = order.completion_data
+        else:
+            answer["hintCode"] = order.hint_code
+        return answer
+
+    def cancel(self, body: Any) -> dict[str, Any]:
+        self._raise_injected()
+        order = self._rp_order(body)
+        if order.status != "pending":
             raise RpError("invalidParameters", "No such order")
-        return order
+        self._fail(order, "cancelled", self.now())
+        return {}
 
-    def _pending(self, order_ref: str) -> _Order:
-        self._refresh_all()
-        order = self._orders.get(order_ref)
-        if order is None or order.status != "pending":
-            raise OrderUnavailable(order_ref)
-        return order
+    def open(self, order_ref: str) -> SimulatedOrder:
+        order = self._pending(order_ref)
+        order.opened = True
+        if order.hint_code in ("outstandingTransaction", "noClient"):
+            order.hint_code = "started"
+        return _view(order)
 
-    def _find(self, predicate: Callable[[_Order], bool]) -> SimulatedOrder | None:
-        with self._lock:
-            self._refresh_all()
-            order = next((order for order in self._orders.values() if predicate(order)), None)
-            return _view(order) if order else None
+    def choose_person(self, order_ref: str, personal_number: str, given_name: str, surname: str) -> SimulatedOrder:
+        order = self._pending(order_ref)
+        value = parse_personal_number(personal_number).value
+        if order.required_personal_number not in (None, value):
+            raise ValueError("This order may only be completed by the person the relying party required")
+        now = self.now()
+        for other in self.orders.values():
+            if other is not order and other.status == "pending" and other.involves(value):
+                self._fail(other, "cancelled", now)
+        order.opened = True
+        order.person = _Person(value, given_name, surname)
+        order.hint_code = "userSign"
+        return _view(order)
 
-    def _refresh_all(self, now: datetime | None = None) -> None:
+    def approve(self, order_ref: str) -> SimulatedOrder:
+        order = self._pending(order_ref)
+        if order.person is None:
+            raise ValueError("Choose a person before approving the order")
+        now = self.now()
+        order.status, order.hint_code, order.finished_at = "complete", None, now
+        order.completion_data = _completion_data(order, now)
+        return _view(order)
+
+    def fail(self, order_ref: str, hint_code: str) -> SimulatedOrder:
+        order = self._pending(order_ref)
+        self._fail(order, hint_code, self.now())
+        return _view(order)
+
+    def set_pending_hint(self, order_ref: str, hint_code: str) -> SimulatedOrder:
+        order = self._pending(order_ref)
+        order.hint_code = hint_code
+        return _view(order)
+
+    def pending_orders(self) -> list[SimulatedOrder]:
+        pending = [order for order in self.orders.values() if order.status == "pending"]
+        return [_view(order) for order in sorted(pending, key=lambda order: order.created_at, reverse=True)]
+
+    def find(self, predicate: Callable[[_Order], bool]) -> SimulatedOrder | None:
+        return self.view(next((order for order in self.orders.values() if predicate(order)), None))
+
+    @staticmethod
+    def view(order: _Order | None) -> SimulatedOrder | None:
+        return _view(order) if order else None
+
+    def refresh(self) -> None:
         """Applies the passage of time: pending orders fail when they time out, finished ones are forgotten."""
-        now = now or self.now()
-        for order in list(self._orders.values()):
+        now = self.now()
+        for order in list(self.orders.values()):
             if order.status == "pending":
                 deadline = order.created_at + self.order_timeout
                 start_deadline = deadline
@@ -392,32 +484,55 @@ class BankIdSimulator:
             if order.finished_at is not None:
                 kept_for = COMPLETED_KEPT_FOR if order.status == "complete" else FAILED_KEPT_FOR
                 if now >= order.finished_at + kept_for:
-                    del self._orders[order.order_ref]
+                    del self.orders[order.order_ref]
+
+    def _raise_injected(self) -> None:
+        if self.injected:
+            injected = self.injected[0]
+            injected.remaining -= 1
+            if injected.remaining <= 0:
+                self.injected.pop(0)
+            raise injected.error
+
+    def _rp_order(self, body: Any) -> _Order:
+        if not isinstance(body, dict) or set(body) != {"orderRef"} or not isinstance(body["orderRef"], str):
+            raise RpError("invalidParameters", "Invalid orderRef")
+        order = self.orders.get(body["orderRef"])
+        if order is None:
+            raise RpError("invalidParameters", "No such order")
+        return order
+
+    def _pending(self, order_ref: str) -> _Order:
+        order = self.orders.get(order_ref)
+        if order is None or order.status != "pending":
+            raise OrderUnavailable(order_ref)
+        return order
 
     @staticmethod
     def _fail(order: _Order, hint_code: str, at: datetime) -> None:
         order.status, order.hint_code, order.finished_at = "failed", hint_code, at
 
-    def _completion_data(self, order: _Order, now: datetime) -> dict[str, Any]:
-        person = order.person
-        assert person is not None
-        data: dict[str, Any] = {
-            "user": {
-                "personalNumber": person.personal_number,
-                "name": f"{person.given_name} {person.surname}",
-                "givenName": person.given_name,
-                "surname": person.surname,
-            },
-            "device": {"ipAddress": order.end_user_ip, "uhi": base64.b64encode(secrets.token_bytes(32)).decode()},
-            "bankIdIssueDate": (now - timedelta(days=400)).date().isoformat(),
-            "signature": base64.b64encode(_signature_xml(order, now)).decode("ascii"),
-            "ocspResponse": base64.b64encode(f"SIMULATED OCSP RESPONSE {order.order_ref}".encode()).decode("ascii"),
-        }
-        if order.requirement.get("mrtd"):
-            data["stepUp"] = {"mrtd": True}
-        if order.return_risk:
-            data["risk"] = "low"
-        return data
+
+def _completion_data(order: _Order, now: datetime) -> dict[str, Any]:
+    person = order.person
+    assert person is not None
+    data: dict[str, Any] = {
+        "user": {
+            "personalNumber": person.personal_number,
+            "name": f"{person.given_name} {person.surname}",
+            "givenName": person.given_name,
+            "surname": person.surname,
+        },
+        "device": {"ipAddress": order.end_user_ip, "uhi": base64.b64encode(secrets.token_bytes(32)).decode()},
+        "bankIdIssueDate": (now - timedelta(days=400)).date().isoformat(),
+        "signature": base64.b64encode(_signature_xml(order, now)).decode("ascii"),
+        "ocspResponse": base64.b64encode(f"SIMULATED OCSP RESPONSE {order.order_ref}".encode()).decode("ascii"),
+    }
+    if order.requirement.get("mrtd"):
+        data["stepUp"] = {"mrtd": True}
+    if order.return_risk:
+        data["risk"] = "low"
+    return data
 
 
 def _view(order: _Order) -> SimulatedOrder:
@@ -597,7 +712,7 @@ def simulator_api(simulator: BankIdSimulator) -> Litestar:
     """An ASGI app serving POST /auth, /sign, /collect and /cancel relative to where it is mounted (the real
     service's paths under /rp/v6.0/), with BankID's JSON bodies and error answers."""
 
-    async def answer(request: Request, operation: Callable[[Any], dict[str, Any]]) -> Response:
+    async def answer(request: Request, operation: Callable[[Any], Awaitable[dict[str, Any]]]) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             return _error(RpError("unsupportedMediaType", "Content-Type must be application/json", 415))
@@ -606,7 +721,7 @@ def simulator_api(simulator: BankIdSimulator) -> Litestar:
         except ValueError:
             return _error(RpError("invalidParameters", "Invalid JSON in request body"))
         try:
-            return _json(200, operation(body))
+            return _json(200, await operation(body))
         except RpError as error:
             return _error(error)
 

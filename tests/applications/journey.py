@@ -34,7 +34,7 @@ from playwright.sync_api import Locator, Page, expect
 from core.i18n import LOCAL_TIMEZONE
 from forms.definition import Field, FormDefinition, Step, load_definition
 from forms.fields import resolve_date_bound
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, assert_accessible_without_javascript
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FORMS = PROJECT_ROOT / "db" / "demo" / "forms"
@@ -90,23 +90,6 @@ def label_pattern(f: Field) -> re.Pattern:
     """A field's label as the page renders it: " (frivilligt)" is added to a field that is not required."""
     optional = not f.required and not f.min_items
     return re.compile("^" + re.escape(f.label) + (" \\(frivilligt\\)" if optional else "") + "$")
-
-
-def assert_accessible_without_javascript(page: Page, checker: Page) -> None:
-    """axe-core needs JavaScript, which `page` has turned off: check a copy of its document (as the server sent it,
-    or as a form post left it) in `checker`, a page with JavaScript, with the stylesheets but none of the scripts."""
-    html, url = page.content(), page.url.split("#")[0]
-
-    def serve(route) -> None:
-        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "script-src 'none'"}
-        route.fulfill(status=200, body=html, headers=headers)
-
-    checker.route(lambda address: address.split("#")[0] == url, serve)
-    try:
-        checker.goto(url)
-        assert_accessible(checker)
-    finally:
-        checker.unroute_all()
 
 
 def default_answer(f: Field, today: date) -> Any:

@@ -462,3 +462,131 @@ async def test_a_request_too_large_to_read_is_explained_with_a_way_back(client, 
     )
     assert huge.status_code == 413 and "<h1>Filen är för stor</h1>" in huge.text
     assert f'<a href="/ansokan/{draft_id}/steg/bilagor">Tillbaka</a>' in huge.text
+
+
+async def test_a_text_longer_than_its_limit_is_kept_whole_and_explained_with_the_count(client, app):
+    """The page states the limit and lets the field take a long paste whole (no maxlength to cut it silently); the
+    server answers with the limit and the count and keeps every character, as it does for a textarea."""
+    await make_service_with_form(slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    name_input = re.search(r'<input[^>]*\bid="namn"[^>]*>', page.text).group(0)
+    assert "maxlength" not in name_input
+    assert 'aria-describedby="namn-hint"' in name_input
+    assert re.search(r'<div id="namn-hint" class="hint">\s*Högst 50 tecken\.\s*</div>', page.text)
+
+    pasted = "Kinna 4:12, " * 12 + "Storgatan 12"  # 156 characters: more than twice the limit
+    response = await post_step(client, draft_id, "om_dig", {"namn": pasted, "typ": "a"})
+    assert response.status_code == 400
+    assert "”Namn” får vara högst 50 tecken – du har skrivit 156" in response.text
+    assert f'value="{pasted}"' in response.text
+    draft = await Draft.objects().output(load_json=True).first()
+    assert draft.answers["namn"] == pasted
+
+
+REVEALING_FORM = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - id: typ
+        type: radio
+        label: Vad gäller det?
+        required: true
+        options: [{value: fraga, label: En fråga}, {value: klagomal, label: Ett klagomål}, {value: berom, label: Beröm}]
+      - {id: kommentar, type: textarea, label: Vill du berätta mer, show_if: {field: typ, any_of: [klagomal, berom]}}
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: klagomal}}
+  - id: kontakt
+    title: Kontakt
+    fields:
+      - {id: epost, type: email, label: E-post}
+"""
+
+
+async def test_without_javascript_only_a_new_required_question_stops_continue(client, app):
+    await make_service_with_form(REVEALING_FORM, slug="synpunkter")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "synpunkter")
+
+    with_required = await post_step(client, draft_id, "arende", {"typ": "klagomal"})
+    assert with_required.status_code == 200 and "error-summary" not in with_required.text
+    notice = re.search(r'<div class="notice" role="status">.*?</div>', with_required.text, re.S).group(0)
+    assert "Dina svar har lett till fler frågor" in notice
+    assert re.findall(r'<a href="#([a-z_]+)">([^<]+)</a>', notice) == [
+        ("kommentar", "Vill du berätta mer"),
+        ("orsak", "Vad gick fel"),
+    ]
+    answered = await post_step(client, draft_id, "arende", {"typ": "klagomal", "orsak": "Ingen svarade"})
+    assert answered.status_code == 303  # the optional question may stay empty
+
+    assert (await post_step(client, draft_id, "arende", {"typ": "fraga"})).status_code == 303  # both hidden again
+    optional_only = await post_step(client, draft_id, "arende", {"typ": "berom"})
+    assert optional_only.status_code == 303
+    assert optional_only.headers["location"] == f"/ansokan/{draft_id}/steg/kontakt"
+
+
+TWO_STEP_FORM = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
+  - id: detaljer
+    title: Detaljer
+    fields:
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
+      - {id: ovrigt, type: text, label: Övrigt}
+"""
+
+
+def summary_row(page_text: str, label: str) -> str:
+    rows = re.findall(r'<div class="summary-list__row">.*?</div>', page_text, re.S)
+    return next(row for row in rows if f"<dt>{label}</dt>" in row)
+
+
+async def test_the_check_page_marks_a_missing_required_answer_and_links_to_the_question(client, app):
+    """A change from the check page can reveal a required question on a later step: back on the check page it is
+    marked as missing, with a link to the question, not shown as an optional question left unanswered."""
+    await make_service_with_form(TWO_STEP_FORM, slug="tjanst")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "tjanst")
+    assert (await post_step(client, draft_id, "arende", {"typ": "a"})).status_code == 303
+    assert (await post_step(client, draft_id, "detaljer", {})).status_code == 303
+    changed = await post_step(client, draft_id, "arende", {"typ": "b", "return_to": "granska"})
+    assert changed.headers["location"] == f"/ansokan/{draft_id}/granska"
+
+    check = await client.get(changed.headers["location"])
+    assert check.status_code == 200 and "<title>Kontrollera dina svar" in check.text
+    question = f"/ansokan/{draft_id}/steg/detaljer?tillbaka=granska#orsak"
+    missing = summary_row(check.text, "Vad gick fel")
+    assert "Inte besvarat" not in missing and "Svar saknas" in missing
+    assert f'<a href="{question}">Fyll i ”Vad gick fel”</a>' in missing
+    assert "Inte besvarat" in summary_row(check.text, "Övrigt")  # optional: nothing is missing
+    notice = re.search(r'<div class="notice notice--warning">.*?</div>', check.text, re.S).group(0)
+    assert "Några svar saknas" in notice and f'<a href="{question}">Fyll i ”Vad gick fel”</a>' in notice
+
+    answered = await post_step(client, draft_id, "detaljer", {"orsak": "Lampan lyser inte", "return_to": "granska"})
+    assert answered.headers["location"] == f"/ansokan/{draft_id}/granska"
+    check = await client.get(answered.headers["location"])
+    assert "Svar saknas" not in check.text and "Några svar saknas" not in check.text
+    assert "Lampan lyser inte" in summary_row(check.text, "Vad gick fel")
+
+
+async def test_autosave_says_when_a_new_question_is_hidden_again(client):
+    """The live region said "Ny fråga: Detalj"; when the answer hides the question again it must not keep saying so,
+    also where nothing is saved to continue later (no "Sparat kl." to replace it)."""
+    await make_service_with_form(slug="felanmalan", requires_login=False, allows_drafts=False)
+    draft_id = await start(client, "felanmalan")
+    page = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    headers = {"HX-Request": "true", "x-csrftoken": csrf_from(page.text)}
+
+    async def autosave(typ: str) -> str:
+        response = await client.post(
+            f"/ansokan/{draft_id}/autospara", data={"step": "om_dig", "namn": "Erik", "typ": typ}, headers=headers
+        )
+        assert response.status_code == 200
+        return re.search(r'<span data-hx-swap-oob="innerHTML:#autosave-status">(.*?)</span>', response.text, re.S)[1]
+
+    assert (await autosave("b")).strip() == "Ny fråga: Detalj"
+    assert (await autosave("a")).strip() == "Frågan behövs inte längre: Detalj"

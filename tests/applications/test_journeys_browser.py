@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from db.applications import FormVersion
+from db.cases import Status
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
 from db.demo.catalogue import load_catalogue
 from db.demo.forms import load_forms
@@ -26,7 +27,13 @@ from tests.applications.journey import (
     label_pattern,
     make_file,
 )
-from tests.browser import act_in_simulator, assert_accessible, log_in_with_bankid, run_async
+from tests.browser import (
+    act_in_simulator,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    log_in_with_bankid,
+    run_async,
+)
 from tests.factories import clear_database
 
 pytestmark = pytest.mark.browser
@@ -56,7 +63,9 @@ DEMO_TABLES = (Category, EService, RelatedDocument, OperatingNotice, CacheStamp,
 
 async def _clear_all_but_the_demo_forms() -> None:
     for table in reversed(APP_CONFIG.table_classes):
-        if table not in DEMO_TABLES:
+        if table is Status:  # the shared default statuses come from the migrations; submission needs them
+            await Status.delete().where(Status.e_service.is_not_null())
+        elif table not in DEMO_TABLES:
             await table.delete(force=True)
 
 
@@ -216,6 +225,66 @@ def test_co_applicant_signs_on_my_pages(page: Page, browser: Browser, base_url, 
         re.compile(r"\d{4}-\d{6}")
     )
     expect(section(page, "Sparade")).to_contain_text("Inga sparade ansökningar")
+
+
+def test_co_applicant_declines_and_the_applicant_sees_why(page: Page, browser: Browser, base_url, tmp_path):
+    slug = "ansokan-om-bygglov"
+    driver = FormDriver(
+        page, demo_definition(slug), tmp_path, choices={"ensam_agare": "nej", "delagare": [MARIA_TYPED]}
+    )
+    start_application(page, browser, base_url, slug)
+    driver.complete()
+    submit_from_check_page(page, browser, base_url, slug)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Väntar på signatur från annan part", timeout=15_000)
+
+    maria_context = browser.new_context()
+    maria = maria_context.new_page()
+    log_in_with_bankid(maria, browser, base_url, MARIA)
+    to_sign = section(maria, "Att signera").get_by_role("listitem").filter(has_text="Ansökan om bygglov")
+    expect(to_sign).to_contain_text("Från Erik Andersson")
+    to_sign.get_by_role("link", name="Ansökan om bygglov", exact=True).click()
+    expect(maria.locator(".lead")).to_contain_text("Erik Andersson har angett dig som medsökande")
+    reason = "Fastigheten är fel: Kinna4:12-och-inte-Kinna4:13-som-står-i-ansökan-om-bygglovet"
+    maria.get_by_label("Varför vill du inte skriva under? (frivilligt)").fill(reason)
+    maria.get_by_role("button", name="Avböj att skriva under").click()
+    expect(maria.get_by_role("status")).to_contain_text("Du har avböjt att skriva under.")
+    assert_accessible(maria)
+    maria_context.close()
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{base_url}/mina-sidor")
+    saved = section(page, "Sparade").get_by_role("listitem").filter(has_text="Ansökan om bygglov")
+    expect(saved).to_contain_text("Behöver åtgärdas")
+    expect(saved).to_contain_text(reason)
+    assert_accessible(page)
+    assert_no_horizontal_scroll(page)
+    saved.get_by_role("link", name="Ansökan om bygglov", exact=True).click()
+    expect(page.locator(".notice--warning")).to_contain_text(
+        f"En medsökande avböjde att skriva under. Anledning: {reason}"
+    )
+    assert_accessible(page)
+    assert_no_horizontal_scroll(page)
+
+
+# --- signing on this device -------------------------------------------------------------------------------------------
+
+
+def test_signing_on_this_device_in_the_same_tab_comes_back_and_submits(
+    page: Page, browser: Browser, base_url, tmp_path
+):
+    """ "Öppna BankID-appen" opens the dev BankID app in the same tab; signing there returns to the signing's status
+    page, which collects the signature and shows the receipt (it used to land on the login's status page)."""
+    slug = "ansokan-om-bygglov"
+    driver = FormDriver(page, demo_definition(slug), tmp_path)
+    start_application(page, browser, base_url, slug)
+    driver.complete()
+    page.get_by_role("button", name="Fortsätt till underskrift").click()
+    page.get_by_role("button", name="Skriv under på den här enheten").click()
+    page.get_by_role("link", name="Öppna BankID-appen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("BankID-simulator")
+    assert_accessible(page)
+    page.locator(".sim-order").get_by_role("button", name="Skriv under").click()
+    expect_receipt(page)
 
 
 # --- htmx: conditions on the same step, autosave ----------------------------------------------------------------------

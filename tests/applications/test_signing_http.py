@@ -17,7 +17,7 @@ from db.notices import Notification
 from db.signing import CoApplicant, Signature
 from tests.applications.helpers import post_step, start
 from tests.factories import make_service_with_form
-from tests.login import approve, csrf_from, log_in, newest_order
+from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app
 
 pytestmark = pytest.mark.usefixtures("db")
 ERIK = "198112189876"
@@ -42,7 +42,7 @@ async def sign(client, app, draft_id: str, who: str, given: str, surname: str, *
         f"/ansokan/{draft_id}/{start_path}", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"}
     )
     assert started.status_code == 303, started.text
-    approve(app, who, given, surname)
+    await approve(app, who, given, surname)
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.status_code == 303, done.text
@@ -70,12 +70,12 @@ async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     assert response.headers["location"] == f"/ansokan/{draft_id}/signera"
     page = await client.get(f"/ansokan/{draft_id}/signera")
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
-    order = newest_order(app)
+    order = await newest_order(app)
     assert order.kind == "sign" and order.required_personal_number == ERIK
     assert "# Parkeringstillstånd" in order.user_visible_data and "*Namn:* Erik" in order.user_visible_data
     status = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert "Skriv under med BankID" in status.text and "<svg" in status.text
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
@@ -89,6 +89,46 @@ async def test_signing_sends_bankid_what_is_signed_and_submits(client, app):
     assert case.digest in base64.b64decode(non_visible.text).decode()
 
 
+async def test_signing_again_cancels_the_first_order_and_signs_with_the_new_one(client, app):
+    """Back from the QR code and "Skriv under" again: the first order ends at BankID, the new one works (BankID
+    refuses a second order for the same person while the first is open)."""
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
+    first = await newest_order(app)
+    again = await client.post(
+        f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"}
+    )
+    assert again.status_code == 303, again.text
+    second = await newest_order(app)
+    assert second.order_ref != first.order_ref
+    replaced = await app.state.bankid_simulator.order(first.order_ref)
+    assert (replaced.status, replaced.hint_code) == ("failed", "cancelled")
+    await approve(app, ERIK, "Erik", "Andersson")
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(f"/ansokan/{draft_id}/signera/status")
+    assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+
+
+async def test_signing_on_this_device_returns_to_the_signing_status_page(client, app):
+    """The dev BankID app opened from "Öppna BankID-appen" in the same tab goes back to the signing's status page,
+    which collects the signature, not to the login's."""
+    await make_service_with_form(slug="tjanst", requires_signing=True)
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/signera")
+    await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"})
+    status = await client.get(f"/ansokan/{draft_id}/signera/status")
+    signed = await sign_in_dev_app(client, status.text, ERIK)
+    assert signed.status_code == 303 and signed.headers["location"] == f"/ansokan/{draft_id}/signera/status"
+    with clock.travel(timedelta(seconds=2)):
+        done = await client.get(signed.headers["location"])
+    assert done.headers["location"] == f"/ansokan/{draft_id}/kvittens"
+    assert await Signature.count() == 1
+
+
 async def test_a_change_after_signing_started_voids_the_signature(client, app):
     await make_service_with_form(slug="tjanst", requires_signing=True)
     await log_in(client, app, ERIK)
@@ -96,7 +136,7 @@ async def test_a_change_after_signing_started_voids_the_signature(client, app):
     page = await client.get(f"/ansokan/{draft_id}/signera")
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
     await post_step(client, draft_id, "om_dig", {"namn": "Någon annan", "typ": "a"})  # in another tab
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         done = await client.get(f"/ansokan/{draft_id}/signera/status")
     assert done.headers["location"] == f"/ansokan/{draft_id}/granska"
@@ -143,6 +183,29 @@ async def test_co_applicants_sign_before_the_case_is_received(client, app):
     assert "Medsökande ombads skriva under" in timeline and "Underskrivet av en medsökande" in timeline
 
 
+async def test_a_co_applicant_is_told_who_asked_them_to_sign(client, app):
+    """Mina sidor and the signing page name the applicant; the e-mail says that someone asked, not who (a notice
+    carries no personal data), and where to see who."""
+    from db.accounts import UserAccount, update_contact_details
+
+    await log_in(client, app, MARIA)  # Maria has an account with an e-mail address
+    maria = await UserAccount.objects().where(UserAccount.personal_number == MARIA).first()
+    await update_contact_details(maria.id, "maria@exempel.se", "")
+    client.cookies.clear()
+    draft_id = await signed_by_erik_for_maria(client, app)
+    to_sign = re.search(
+        r'<li class="case-list__item">\s*<a href="/ansokan/[^"]+/medsokande">.*?</li>',
+        (await client.get("/mina-sidor")).text,
+        re.S,
+    )
+    assert "Från Erik Andersson" in to_sign.group(0)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert "Erik Andersson har angett dig som medsökande och ber dig skriva under." in page.text
+    mail = await Notification.objects().where(Notification.kind == "cosign_requested").first()
+    assert "Erik" not in mail.body and "Andersson" not in mail.body
+    assert "Någon har angett dig som medsökande" in mail.body and "vem som ber dig" in mail.body
+
+
 async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(client, app):
     draft_id = await signed_by_erik_for_maria(client, app)
     page = await client.get(f"/ansokan/{draft_id}/medsokande")
@@ -158,6 +221,31 @@ async def test_a_co_applicant_who_declines_returns_the_application_as_a_draft(cl
     overview = await client.get("/mina-sidor")
     assert "Behöver åtgärdas" in overview.text
     assert (await client.get(f"/ansokan/{draft_id}/steg/om_dig")).status_code == 200
+
+
+async def test_a_decline_is_confirmed_and_its_reason_shown_on_my_pages_and_on_the_draft(client, app):
+    draft_id = await signed_by_erik_for_maria(client, app)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    declined = await client.post(
+        f"/ansokan/{draft_id}/medsokande/avboj", data={"_csrf_token": csrf_from(page.text), "reason": "Fel fastighet"}
+    )
+    assert declined.headers["location"] == "/mina-sidor"
+    confirmation = (await client.get("/mina-sidor")).text
+    assert "Du har avböjt att skriva under. Ansökan har gått tillbaka till den sökande, som kan se din anledning." in (
+        confirmation
+    )
+
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    saved = re.search(
+        rf'<li class="case-list__item">\s*<a href="/ansokan/{draft_id}">.*?</li>',
+        (await client.get("/mina-sidor")).text,
+        re.S,
+    )
+    assert "Behöver åtgärdas" in saved.group(0) and "Anledning: Fel fastighet" in saved.group(0)
+    for path in ("steg/om_dig", "granska"):
+        draft_page = (await client.get(f"/ansokan/{draft_id}/{path}")).text
+        assert "En medsökande avböjde att skriva under. Anledning: Fel fastighet" in draft_page, path
 
 
 async def test_co_signing_ends_at_the_deadline(client, app, settings):

@@ -13,7 +13,7 @@ from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
 from integrations.population_register import Address, PersonRecord
-from tests.login import approve, csrf_from, log_in, newest_order, start_login
+from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app, start_login
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -219,7 +219,7 @@ async def test_holder_of_a_coordination_number_can_log_in(client, app):
 
 async def test_failed_login_explains_and_offers_to_try_again(client, app):
     await start_login(client)
-    app.state.bankid_simulator.refuse(newest_order(app).order_ref)
+    await app.state.bankid_simulator.refuse((await newest_order(app)).order_ref)
     response = await client.get("/logga-in/bankid/status")
     assert response.status_code == 200
     assert "Åtgärden avbruten" in response.text
@@ -229,13 +229,13 @@ async def test_failed_login_explains_and_offers_to_try_again(client, app):
 
 async def test_expired_order_says_so(client, app):
     await start_login(client)
-    app.state.bankid_simulator.expire(newest_order(app).order_ref)
+    await app.state.bankid_simulator.expire((await newest_order(app)).order_ref)
     response = await client.get("/logga-in/bankid/status")
     assert "BankID-appen svarar inte" in response.text or "tiden" in response.text.lower()
 
 
 async def test_bankid_trouble_at_start_is_explained(client, app):
-    app.state.bankid_simulator.inject_error("internalError", 500)
+    await app.state.bankid_simulator.inject_error("internalError", 500)
     response = await start_login(client)
     assert response.status_code == 503
     assert "Internt tekniskt fel" in response.text
@@ -243,11 +243,11 @@ async def test_bankid_trouble_at_start_is_explained(client, app):
 
 async def test_cancel_ends_the_order(client, app):
     await start_login(client)
-    order = newest_order(app)
+    order = await newest_order(app)
     page = await client.get("/logga-in/bankid/status")
     response = await client.post("/logga-in/bankid/avbryt", data={"_csrf_token": csrf_from(page.text)})
     assert response.status_code == 303 and response.headers["location"].startswith("/logga-in?avbruten=1")
-    assert order.order_ref not in [o.order_ref for o in app.state.bankid_simulator.pending_orders()]
+    assert order.order_ref not in [o.order_ref for o in await app.state.bankid_simulator.pending_orders()]
     page = await client.get(response.headers["location"])
     assert "Inloggningen avbröts" in page.text
 
@@ -260,7 +260,7 @@ async def test_polling_answers_no_change_then_redirects_with_the_session(client,
     assert "<html" not in first.text
     again = await client.get("/logga-in/bankid/status", headers=htmx)
     assert again.status_code == 204
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):  # BankID is asked at most once a second
         done = await client.get("/logga-in/bankid/status", headers=htmx)
     assert done.headers["HX-Redirect"] == "/mina-sidor/uppgifter"
@@ -271,13 +271,13 @@ async def test_qr_code_is_rendered_on_the_server_and_changes_every_second(client
     await start_login(client)
     page = await client.get("/logga-in/bankid/status")
     assert "<svg" in page.text and 'aria-label="QR-kod för BankID"' in page.text
-    order = newest_order(app)
+    order = await newest_order(app)
     assert order.order_ref not in page.text
     first = (await client.get("/logga-in/bankid/qr", headers={"HX-Request": "true"})).text
     with clock.travel(timedelta(seconds=1)):
         second = (await client.get("/logga-in/bankid/qr", headers={"HX-Request": "true"})).text
     assert first != second and "<svg" in second
-    approve(app, ERIK)
+    await approve(app, ERIK)
     with clock.travel(timedelta(seconds=2)):
         await client.get("/logga-in/bankid/status")
     assert (await client.get("/logga-in/bankid/qr")).status_code == 286  # stops htmx's polling
@@ -295,8 +295,9 @@ async def test_qr_start_secret_never_reaches_the_browser(client, app):
 async def test_same_device_login_offers_the_app_link(client, app):
     await start_login(client, same_device=True)
     page = await client.get("/logga-in/bankid/status")
-    token = newest_order(app).auto_start_token
-    assert f'href="/_dev/bankid/app?autostarttoken={token}"' in page.text
+    token = (await newest_order(app)).auto_start_token
+    # The simulator's "app", opened in the same tab, comes back to the status page.
+    assert f'href="/_dev/bankid/app?autostarttoken={token}&amp;redirect=%2Flogga-in%2Fbankid%2Fstatus"' in page.text
     assert "<svg" not in page.text
 
 
@@ -314,7 +315,7 @@ async def test_logins_are_audited_without_personal_data(client, app):
     await log_in(client, app, ERIK)
     client.cookies.clear()
     await start_login(client)
-    app.state.bankid_simulator.refuse(newest_order(app).order_ref)
+    await app.state.bankid_simulator.refuse((await newest_order(app)).order_ref)
     await client.get("/logga-in/bankid/status")
     entries = await AuditEntry.select()
     actions = [entry["action"] for entry in entries]
@@ -378,3 +379,32 @@ async def test_polling_the_idle_warning_does_not_keep_the_session_alive(client, 
     assert 'href="/logga-in?next=/mina-sidor/uppgifter"' in status.text
     with clock.travel(timedelta(minutes=settings.session_idle_minutes + 5)):
         assert (await client.get("/mina-sidor")).status_code == 303
+
+
+async def test_starting_again_cancels_the_first_order_at_bankid(client, app):
+    """Back from the QR code and "Visa QR-kod" again: the first order must not stay open at BankID."""
+    await start_login(client)
+    first = await newest_order(app)
+    assert (await start_login(client, same_device=True)).status_code == 303
+    second = await newest_order(app)
+    assert second.order_ref != first.order_ref
+    replaced = await app.state.bankid_simulator.order(first.order_ref)
+    assert (replaced.status, replaced.hint_code) == ("failed", "cancelled")
+    assert [order.order_ref for order in await app.state.bankid_simulator.pending_orders()] == [second.order_ref]
+    await approve(app, ERIK, "Erik", "Andersson")
+    assert (await client.get("/logga-in/bankid/status")).headers["location"] == "/mina-sidor"
+
+
+async def test_the_dev_bankid_app_on_a_phone_returns_to_the_address_the_phone_used(client, app, settings):
+    """BankID gets the full return address (BASE_URL); the dev app, reached at whatever address the phone used,
+    goes back by path: an address at another origin is blocked by the CSP's form-action."""
+    phone = {"headers": {"user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"}}
+    page = await client.get("/logga-in/bankid", **phone)
+    await client.post("/logga-in/bankid", data={"_csrf_token": csrf_from(page.text), "enhet": "denna"}, **phone)
+    assert (await newest_order(app)).return_url == f"{settings.base_url}/logga-in/bankid/status"
+    assert not settings.base_url.startswith(str(client.base_url))
+    status = await client.get("/logga-in/bankid/status", **phone)
+    back = await sign_in_dev_app(client, status.text, ERIK, **phone)
+    assert back.status_code == 303 and back.headers["location"] == "/logga-in/bankid/status"
+    with clock.travel(timedelta(seconds=2)):
+        assert (await client.get(back.headers["location"], **phone)).headers["location"] == "/mina-sidor"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from core.settings import DEV_SECRET_KEY, ConfigurationError, Settings
+from core.settings import DEV_SECRET_KEY, PROJECT_ROOT, ConfigurationError, Settings
 
 SAFE_PRODUCTION = {
     "MODE": "production",
@@ -23,6 +25,35 @@ def test_dev_defaults_run_on_sqlite_with_simulators():
     settings = Settings.from_env({})
     assert settings.mode == "dev" and settings.uses_sqlite and settings.simulators
     assert settings.check() is settings
+
+
+@pytest.mark.parametrize(
+    ("env", "base_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"HOST": "192.168.1.20", "PORT": "8080"}, "http://192.168.1.20:8080"),
+        ({"HOST": "0.0.0.0", "PORT": "8080"}, "http://127.0.0.1:8080"),  # any address: this machine's own
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+        ({"HOST": "0.0.0.0", "PORT": "8080", "BASE_URL": "http://192.168.1.20:8080/"}, "http://192.168.1.20:8080"),
+    ],
+)
+def test_in_dev_mode_the_base_url_follows_host_and_port_unless_set(env, base_url):
+    """`make run PORT=8080` must not leave mail links and BankID's return address at port 8000."""
+    assert Settings.from_env(env).base_url == base_url
+
+
+def test_make_run_passes_host_and_port_to_the_app():
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "HOST=0.0.0.0", "PORT=8080"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    uvicorn = next(line for line in dry_run.stdout.splitlines() if "uvicorn" in line)
+    assert "HOST=0.0.0.0" in uvicorn and "PORT=8080" in uvicorn and "--port 8080" in uvicorn
+
+
+def test_production_takes_its_base_url_from_base_url_only():
+    settings = Settings.from_env({**SAFE_PRODUCTION, "BASE_URL": "", "HOST": "e-tjanster.mark.se", "PORT": "443"})
+    assert any(problem.startswith("BASE_URL") for problem in settings.problems())
 
 
 def test_environment_variables_are_read():

@@ -3,6 +3,7 @@ and loading them is idempotent (a changed text becomes a new version)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from db.catalogue import EService
 from db.demo.catalogue import load_catalogue
 from db.demo.catalogue_data import DemoDataError, read_catalogue
 from db.demo.forms import FORMS_DIR, load_forms, read_forms, store_form
-from forms.definition import FIELD_TYPES, PREFILLS, Field, FormDefinition, load_definition
+from forms.definition import FIELD_TYPES, FILE_KINDS, PREFILLS, Field, FormDefinition, load_definition
+from tests.applications.helpers import start
+from tests.login import log_in
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -117,6 +120,38 @@ def test_options_and_date_limits_are_written_safely():
                 assert isinstance(option, str) or set(option) == {"value", "label"}, (form.slug, f["id"], option)
             for key in ("min_date", "max_date"):
                 assert key not in f or isinstance(f[key], str), (form.slug, f["id"], key)
+
+
+def test_file_hints_leave_the_limits_to_the_page():
+    """The page states a file field's kinds, size per file and number of files after its hint (forms/README.md): a
+    hint that says them too is read twice ("Bara PDF-filer, högst 20 MB per fil. Tillåtna filtyper: PDF. ...")."""
+    named_by_the_page = {kind.upper() for kind in FILE_KINDS} | {"MB", "WORD", "EXCEL", "OPENDOCUMENT"}
+    for form in FORMS:
+        for f in fields_of(form.definition):
+            if f.type == "file":
+                words = set(re.findall(r"\w+", f.hint.upper()))
+                assert not words & named_by_the_page, (form.slug, f.id, f.hint)
+
+
+async def test_the_upload_hint_says_each_limit_once(client, app, settings):
+    await load_catalogue(settings=settings)
+    await load_forms(settings=settings)
+    await log_in(client, app, "198112189876")
+    draft_id = await start(client, "ansokan-om-bygglov")
+    page = await client.get(f"/ansokan/{draft_id}/steg/ritningar")
+    hint = re.search(r'<div id="ritningar-hint" class="hint">(.*?)</div>', page.text, re.S)[1]
+    assert hint.count("PDF") == 1 and hint.count("MB") == 1, hint
+    assert hint.endswith("Tillåtna filtyper: PDF. Högst 20 MB per fil. Antal filer: högst 10."), hint
+
+    # Office files are named as people know them (this field's hint used to say so too, besides the page's list).
+    draft_id = await start(client, "serveringstillstand")
+    page = await client.get(f"/ansokan/{draft_id}/steg/underlag")
+    hint = re.search(r'<div id="ovriga_handlingar-hint" class="hint">(.*?)</div>', page.text, re.S)[1]
+    assert hint.endswith(
+        "Tillåtna filtyper: PDF, Word-fil, Excel-fil eller OpenDocument-text. Högst 20 MB per fil."
+        " Antal filer: högst 10."
+    ), hint
+    assert hint.count("Word") == 1, hint
 
 
 def test_the_required_e_services_ask_what_they_should():

@@ -43,11 +43,16 @@ async def test_demo_data_is_refused_in_production(settings):
 
 
 async def test_all_demo_data_loads_idempotently_with_the_demo_staff(client, app, settings):
+    from db.catalogue import EService
+    from db.staff import StaffUnit, Unit
     from tests.login import log_in
 
     first = await load_all(settings)
-    assert first["staff"] == {"staff": 3, "created": 3}
+    assert first["staff"] == {"staff": 6, "created": 6, "units": 9}  # a unit per category
     second = await load_all(settings)
     assert second["staff"]["created"] == 0 and second["catalogue"]["created"] == 0
+    assert await Unit.count() == 10 and await StaffUnit.count() == 6  # and the administrators' own unit
+    assert await EService.count().where(EService.unit.is_null()) == 0  # every e-service has a handling unit
     finished = await log_in(client, app, "197606239866")  # Eva Karlsson, case officer
     assert finished.headers["location"] == "/handlaggare"
+    assert (await client.get("/handlaggare")).status_code == 200

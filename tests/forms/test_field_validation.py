@@ -567,3 +567,30 @@ async def test_check_answers_with_a_missing_answer_says_what_and_where_and_keeps
     assert draft.status == "draft"
     target = await client.get(link.split("#")[0])
     assert target.status_code == 200 and 'id="bygglov-1"' in target.text
+
+
+REVEALING = (
+    "{id: typ, type: radio, label: Typ, required: true, options: [fraga, klagomal, berom]}",
+    "{id: kommentar, type: textarea, label: Kommentar, show_if: {field: typ, any_of: [klagomal, berom]}}",
+    "{id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: klagomal}}",
+    "{id: bilagor, type: checkboxes, label: Bilagor, min_items: 1, options: [foto],"
+    " show_if: {field: typ, equals: fraga}}",
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "revealed", "complete"),
+    [
+        ("berom", ["kommentar"], True),  # only an optional question: nothing to stop for
+        ("klagomal", ["kommentar", "orsak"], False),  # a required one stops the step, and both are shown
+        ("fraga", ["bilagor"], False),  # at least one item to choose is required too
+    ],
+)
+def test_only_a_newly_revealed_question_that_needs_an_answer_stops_the_step(answer, revealed, complete):
+    """Without JavaScript a question appears only after "Fortsätt"; the page showed just the first one."""
+    definition = definition_with(*REVEALING)
+    step = definition.steps[0]
+    outcome = read_step(definition, step, {"typ": [answer]}, {}, CTX, files={}, shown={"typ"})
+    assert outcome.errors == {}
+    assert outcome.revealed == revealed
+    assert outcome.complete is complete

@@ -42,11 +42,11 @@ async def test_an_auth_order_walks_from_outstanding_transaction_to_complete(bank
 
     pending = await bankid.collect(order.order_ref)
     assert (pending.status, pending.hint_code, pending.completion) == ("pending", "outstandingTransaction", None)
-    simulator.open(order.order_ref)
+    await simulator.open(order.order_ref)
     assert (await bankid.collect(order.order_ref)).hint_code == "started"
-    simulator.choose_person(order.order_ref, *ERIK)
+    await simulator.choose_person(order.order_ref, *ERIK)
     assert (await bankid.collect(order.order_ref)).hint_code == "userSign"
-    simulator.approve(order.order_ref)
+    await simulator.approve(order.order_ref)
 
     result = await bankid.collect(order.order_ref)
     assert result.is_complete and result.hint_code is None
@@ -66,10 +66,10 @@ async def test_an_auth_order_walks_from_outstanding_transaction_to_complete(bank
 async def test_a_sign_order_signs_the_texts_exactly_as_sent(bankid, simulator):
     text = "Jag ansöker om **bygglov** för\n\nStorgatan 12, Kinna – ärende BYGG 2026-0042"
     order = await bankid.sign("2001:db8::1", text, user_non_visible_data=b"\x00sha256:abc\xff")
-    view = simulator.order(order.order_ref)
+    view = await simulator.order(order.order_ref)
     assert (view.kind, view.user_visible_data, view.user_visible_data_format) == ("sign", text, "simpleMarkdownV1")
-    simulator.choose_person(order.order_ref, *MARIA)
-    simulator.approve(order.order_ref)
+    await simulator.choose_person(order.order_ref, *MARIA)
+    await simulator.approve(order.order_ref)
 
     completion = (await bankid.collect(order.order_ref)).completion
     data = signed_data(completion.signature)
@@ -83,11 +83,11 @@ async def test_a_required_person_is_the_only_one_who_can_complete(bankid, simula
     order = await bankid.auth(
         "192.0.2.10", requirement={"personalNumber": "198112189876", "mrtd": True}, return_risk=True
     )
-    assert simulator.order(order.order_ref).required_personal_number == "198112189876"
+    assert (await simulator.order(order.order_ref)).required_personal_number == "198112189876"
     with pytest.raises(ValueError):
-        simulator.choose_person(order.order_ref, *MARIA)
-    simulator.choose_person(order.order_ref, *ERIK)
-    simulator.approve(order.order_ref)
+        await simulator.choose_person(order.order_ref, *MARIA)
+    await simulator.choose_person(order.order_ref, *ERIK)
+    await simulator.approve(order.order_ref)
     completion = (await bankid.collect(order.order_ref)).completion
     assert completion.personal_number == "198112189876"
     assert completion.risk == "low" and completion.mrtd is True
@@ -99,7 +99,7 @@ async def test_the_relying_party_can_cancel_a_pending_order(bankid, simulator):
     result = await bankid.collect(order.order_ref)
     assert (result.status, result.hint_code) == ("failed", "cancelled")
     with pytest.raises(OrderUnavailable):
-        simulator.open(order.order_ref)
+        await simulator.open(order.order_ref)
     with pytest.raises(BankIdError) as caught:
         await bankid.cancel(order.order_ref)
     assert caught.value.error_code == "invalidParameters"
@@ -107,8 +107,8 @@ async def test_the_relying_party_can_cancel_a_pending_order(bankid, simulator):
 
 async def test_the_user_can_refuse_in_the_app(bankid, simulator):
     order = await bankid.sign("192.0.2.10", "Skriv under")
-    simulator.open(order.order_ref)
-    simulator.refuse(order.order_ref)
+    await simulator.open(order.order_ref)
+    await simulator.refuse(order.order_ref)
     result = await bankid.collect(order.order_ref)
     assert (result.status, result.hint_code) == ("failed", "userCancel")
 
@@ -117,13 +117,13 @@ async def test_an_order_expires_after_three_minutes_and_is_forgotten_five_minute
     bankid, simulator, bankid_clock
 ):
     order = await bankid.auth("192.0.2.10")
-    simulator.open(order.order_ref)
+    await simulator.open(order.order_ref)
     bankid_clock.advance(179)
     assert (await bankid.collect(order.order_ref)).hint_code == "started"
     bankid_clock.advance(1)
     result = await bankid.collect(order.order_ref)
     assert (result.status, result.hint_code) == ("failed", "expiredTransaction")
-    assert simulator.pending_orders() == []
+    assert await simulator.pending_orders() == []
     bankid_clock.advance(5 * 60 - 1)
     assert (await bankid.collect(order.order_ref)).hint_code == "expiredTransaction"
     bankid_clock.advance(1)
@@ -138,14 +138,14 @@ async def test_an_order_expires_after_three_minutes_and_is_forgotten_five_minute
 
 async def test_an_order_can_be_expired_at_once(bankid, simulator):
     order = await bankid.auth("192.0.2.10")
-    simulator.expire(order.order_ref)
+    await simulator.expire(order.order_ref)
     assert (await bankid.collect(order.order_ref)).hint_code == "expiredTransaction"
 
 
 async def test_a_completed_order_stays_collectable_for_three_minutes(bankid, simulator, bankid_clock):
     order = await bankid.auth("192.0.2.10")
-    simulator.choose_person(order.order_ref, *ERIK)
-    simulator.approve(order.order_ref)
+    await simulator.choose_person(order.order_ref, *ERIK)
+    await simulator.approve(order.order_ref)
     bankid_clock.advance(3 * 60 - 1)
     assert (await bankid.collect(order.order_ref)).is_complete
     bankid_clock.advance(1)
@@ -160,7 +160,7 @@ async def test_an_order_the_app_never_opens_fails_with_start_failed_when_a_start
     async with BankIdClient("http://bankid.test/", transport=transport) as bankid:
         never_opened = await bankid.auth("192.0.2.10")
         opened = await bankid.auth("192.0.2.11")
-        simulator.open(opened.order_ref)
+        await simulator.open(opened.order_ref)
         bankid_clock.advance(30)
         assert (await bankid.collect(never_opened.order_ref)).hint_code == "startFailed"
         assert (await bankid.collect(opened.order_ref)).hint_code == "started"
@@ -179,8 +179,8 @@ async def test_a_second_order_for_the_same_person_is_refused_and_the_first_cance
 async def test_choosing_a_person_cancels_their_other_pending_order(bankid, simulator):
     first = await bankid.auth("192.0.2.10")
     second = await bankid.auth("192.0.2.10")
-    simulator.choose_person(first.order_ref, *ERIK)
-    simulator.choose_person(second.order_ref, *ERIK)
+    await simulator.choose_person(first.order_ref, *ERIK)
+    await simulator.choose_person(second.order_ref, *ERIK)
     assert (await bankid.collect(first.order_ref)).hint_code == "cancelled"
     assert (await bankid.collect(second.order_ref)).hint_code == "userSign"
 
@@ -286,7 +286,7 @@ async def test_an_unknown_order_ref_is_invalid_parameters(bankid):
     [("internalError", 500), ("maintenance", 503), ("requestTimeout", 408), ("unauthorized", 401)],
 )
 async def test_injected_errors_surface_with_their_code(bankid, simulator, error_code, http_status):
-    simulator.inject_error(error_code, http_status)
+    await simulator.inject_error(error_code, http_status)
     with pytest.raises(BankIdError) as caught:
         await bankid.auth("192.0.2.10")
     assert (caught.value.error_code, caught.value.http_status, caught.value.rate_limit_reset) == (
@@ -298,7 +298,7 @@ async def test_injected_errors_surface_with_their_code(bankid, simulator, error_
 
 
 async def test_too_many_requests_exposes_when_to_try_again(bankid, simulator, raw_bankid):
-    simulator.inject_error("tooManyRequests", 429, count=2)
+    await simulator.inject_error("tooManyRequests", 429, count=2)
     with pytest.raises(BankIdError) as caught:
         await bankid.collect("any")
     assert (caught.value.error_code, caught.value.http_status, caught.value.rate_limit_reset) == (
@@ -313,7 +313,7 @@ async def test_too_many_requests_exposes_when_to_try_again(bankid, simulator, ra
 
 async def test_an_unknown_pending_hint_code_is_kept_and_shown_as_in_progress(bankid, simulator):
     order = await bankid.auth("192.0.2.10")
-    simulator.set_pending_hint(order.order_ref, "userFaceScan")
+    await simulator.set_pending_hint(order.order_ref, "userFaceScan")
     result = await bankid.collect(order.order_ref)
     assert (result.status, result.hint_code) == ("pending", "userFaceScan")
     assert collect_message(result, qr=True, same_device_mobile=False) == str(RFA21)
@@ -414,7 +414,7 @@ async def test_requests_use_bankids_field_names():
 async def test_user_visible_data_may_be_at_most_1500_characters_after_base64(bankid, simulator):
     fits = "å" * 562 + "a"  # 1125 bytes of UTF-8: exactly 1500 characters of base64
     order = await bankid.sign("192.0.2.10", fits)
-    assert simulator.order(order.order_ref).user_visible_data == fits
+    assert (await simulator.order(order.order_ref)).user_visible_data == fits
     for too_long in (fits + "a", "å" * 563):
         with pytest.raises(ValueError):
             await bankid.sign("192.0.2.10", too_long)
@@ -431,7 +431,7 @@ async def test_the_app_page_can_find_orders_by_token_and_by_scanned_qr_code(bank
     auth = await bankid.auth("192.0.2.10", user_visible_data="Logga in på *Marks kommun*", return_url="https://x/y")
     bankid_clock.advance(1)
     sign = await bankid.sign("192.0.2.10", "Skriv under", requirement={"personalNumber": "198112189876"})
-    listed = simulator.pending_orders()
+    listed = await simulator.pending_orders()
     assert [order.order_ref for order in listed] == [sign.order_ref, auth.order_ref]  # newest first
     by_ref = {order.order_ref: order for order in listed}
     assert (
@@ -443,21 +443,21 @@ async def test_the_app_page_can_find_orders_by_token_and_by_scanned_qr_code(bank
     )
     assert by_ref[sign.order_ref].required_personal_number == "198112189876"
 
-    assert simulator.order_by_auto_start_token(auth.auto_start_token).order_ref == auth.order_ref
-    assert simulator.order_by_qr_start_token(sign.qr_start_token).order_ref == sign.order_ref
-    assert simulator.order_by_auto_start_token("nope") is None
+    assert (await simulator.order_by_auto_start_token(auth.auto_start_token)).order_ref == auth.order_ref
+    assert (await simulator.order_by_qr_start_token(sign.qr_start_token)).order_ref == sign.order_ref
+    assert await simulator.order_by_auto_start_token("nope") is None
     scanned = qr_content(sign.qr_start_token, sign.qr_start_secret, 1)
-    assert simulator.order_by_qr_content(scanned).order_ref == sign.order_ref
+    assert (await simulator.order_by_qr_content(scanned)).order_ref == sign.order_ref
     forged = qr_content(sign.qr_start_token, "a guessed secret", 1)
-    assert simulator.order_by_qr_content(forged) is None
-    assert simulator.order_by_qr_content("bankid.garbage") is None
+    assert await simulator.order_by_qr_content(forged) is None
+    assert await simulator.order_by_qr_content("bankid.garbage") is None
 
 
 async def test_personal_numbers_stay_out_of_the_log(bankid, simulator, caplog):
     caplog.set_level(logging.DEBUG, logger="integrations")
     order = await bankid.sign("192.0.2.10", "Skriv under", requirement={"personalNumber": "198112189876"})
-    simulator.choose_person(order.order_ref, *ERIK)
-    simulator.approve(order.order_ref)
+    await simulator.choose_person(order.order_ref, *ERIK)
+    await simulator.approve(order.order_ref)
     await bankid.collect(order.order_ref)
     await bankid.sign("192.0.2.10", "Igen", requirement={"personalNumber": "198112189876"})
     with pytest.raises(BankIdError):

@@ -42,8 +42,8 @@ async def test_the_client_completes_an_order_with_the_right_client_certificate(s
     async with client(server, ca=pki["bankid_ca"], cert=pki["rp"]) as bankid:
         order = await bankid.auth("192.0.2.10")
         assert (await bankid.collect(order.order_ref)).hint_code == "outstandingTransaction"
-        tls_simulator.choose_person(order.order_ref, "199908072391", "Johan", "Lindqvist")
-        tls_simulator.approve(order.order_ref)
+        await tls_simulator.choose_person(order.order_ref, "199908072391", "Johan", "Lindqvist")
+        await tls_simulator.approve(order.order_ref)
         result = await bankid.collect(order.order_ref)
     assert result.is_complete and result.completion.personal_number == "199908072391"
 
