@@ -117,7 +117,7 @@ async def test_every_poll_of_a_signature_that_went_through_lands_on_the_receipt(
     """30 status polls at once after the signature (the page open in several tabs, htmx and reloading ones): one
     records the signature and submits, each of the others lands on the receipt too, and none answers 404."""
     draft_id = await _signing_started(client, app)
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         responses = await asyncio.gather(*(_poll(client, draft_id, htmx=n % 2 == 0) for n in range(POLLS)))
         later = [await _poll(client, draft_id, htmx) for htmx in (True, False)]  # and the tabs' next polls
@@ -132,7 +132,7 @@ async def test_every_poll_of_a_signature_that_went_through_lands_on_the_receipt(
 
 async def test_every_poll_after_the_applicant_signs_for_co_applicants_lands_on_the_waiting_page(client, app):
     draft_id = await _signing_started(client, app, [MARIA])
-    approve(app, ERIK, "Erik", "Andersson")
+    await approve(app, ERIK, "Erik", "Andersson")
     with clock.travel(timedelta(seconds=2)):
         responses = await asyncio.gather(*(_poll(client, draft_id, htmx=n % 2 == 0) for n in range(POLLS)))
     assert [_lands_on(r) for r in responses] == [f"/ansokan/{draft_id}/vantar"] * POLLS
