@@ -68,7 +68,7 @@ def deletion_date(case: dict, settings: Settings) -> datetime | None:
 def decorate(case: dict, settings: Settings, today: date) -> dict:
     """Add what the pages show: status text, deletion date, and for list rows (which carry the counts) whether an
     open supplement request is overdue (a closed case takes no supplements: its requests are moot)."""
-    case["status_label"] = status_label(case["status"])
+    case["status_label"] = case.get("status_name") or status_label(case["status"])
     case["deleted_on"] = deletion_date(case, settings)
     if "supplements_open" in case:
         if case["status"] == "closed":

@@ -333,3 +333,46 @@ async def test_a_restricted_officer_sees_only_the_cases_given_to_them(client, ap
     await CaseRecord.update({CaseRecord.assigned_to: office.accounts[PETRA]}).where(CaseRecord.reference == reference)
     assert reference in (await client.get("/handlaggare?flik=alla")).text
     assert (await client.get(f"/handlaggare/arenden/{reference}")).status_code == 200
+
+
+async def test_a_status_can_close_messages_and_supplements_for_the_resident(client, app, office):
+    """An e-service with statuses of its own: while its case is "Beslut skrivs", the resident may neither write nor
+    answer a supplement request."""
+    from db.cases import Status, enter_status
+
+    service_id = office.services["bygglov"]
+    own = []
+    for order, (kind, alias, name, write) in enumerate(
+        (
+            ("received", "ny", "Ny", True),
+            ("in_progress", "beslut-skrivs", "Beslut skrivs", False),
+            ("awaiting_supplement", "vantar", "Väntar", True),
+            ("closed", "klar", "Klar", True),
+        )
+    ):
+        rows = await Status.insert(
+            Status(
+                e_service=service_id,
+                kind=kind,
+                alias=alias,
+                name=name,
+                handling_days=10,
+                resident_may_write=write,
+                resident_may_supplement=write,
+                sort_order=order,
+            )
+        ).returning(Status.id)
+        own.append({"id": rows[0]["id"], "kind": kind, "alias": alias, "handling_days": 10})
+    case = office.cases["erik"]
+    await enter_status(case.id, own[1], clock.now())
+    await log_in(client, app, ERIK)
+    page = text_of((await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    assert "Beslut skrivs" in page and 'id="message-form"' not in page
+    assert "medan det har status ”Beslut skrivs”" in page
+    refused = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/meddelanden", data={"_csrf_token": csrf_from(page), "text": "Hej"}
+    )
+    assert refused.status_code == 403
+    await enter_status(case.id, own[0], clock.now())
+    page = text_of((await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    assert 'id="message-form"' in page and "Ny" in page
