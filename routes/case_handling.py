@@ -48,10 +48,36 @@ async def _page(request: Request, officer, case: dict, *, status_code: int = 200
 
 @get(BASE, name="staff_case", guards=[staff_required])
 async def case_page(
-    request: Request, reference: FromPath[str], messages: Annotated[str, QueryParameter(name="meddelanden")] = ""
+    request: Request,
+    reference: FromPath[str],
+    messages: Annotated[str, QueryParameter(name="meddelanden")] = "",
+    template_for: Annotated[str, QueryParameter(name="status")] = "",
 ) -> Template:
+    """The case view; `?status=ID` (the status form's "Use the template" without JavaScript) fills the status
+    message with that status's template."""
     officer, case = await _officer_and_case(request, reference)
-    return await _page(request, officer, case, all_messages=messages == "alla")
+    extra = {}
+    if template_for:
+        status_id = parse_int(template_for)
+        extra = {
+            "form": "status",
+            "values": {"status": str(status_id), "meddelande": await _status_template(case, status_id)},
+        }
+    return await _page(request, officer, case, all_messages=messages == "alla", **extra)
+
+
+async def _status_template(case: dict, status_id: int | None) -> str:
+    return await case_handling.status_template(case, status_id)
+
+
+@get(BASE + "/mall", name="staff_case_status_template", guards=[staff_required])
+async def status_template(
+    request: Request, reference: FromPath[str], status_id: Annotated[str, QueryParameter(name="status")] = ""
+) -> Template:
+    """The status message's text area, filled with the chosen status's template (htmx, when the status changes)."""
+    _officer, case = await _officer_and_case(request, reference, purpose="viewed")
+    text = await _status_template(case, parse_int(status_id))
+    return Template("case_handling/_status_message.html", context={"text": text})
 
 
 async def _act(request: Request, reference: str, form_name: str, action) -> Response:
@@ -97,6 +123,14 @@ async def change_status(request: Request, reference: FromPath[str]) -> Response:
         return {}
 
     return await _act(request, reference, "status", action)
+
+
+@post(BASE + "/forsening", name="staff_case_delay", guards=[staff_required])
+async def delay_notice(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        return await case_handling.send_delay_notice(officer, case, str(form.get("text") or ""), version)
+
+    return await _act(request, reference, "forsening", action)
 
 
 @post(BASE + "/komplettering", name="staff_case_supplement", guards=[staff_required])
@@ -216,7 +250,9 @@ async def attachment(request: Request, reference: FromPath[str], attachment_id: 
 
 route_handlers = [
     case_page,
+    status_template,
     assign,
+    delay_notice,
     change_status,
     request_supplement,
     decide,

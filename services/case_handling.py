@@ -101,6 +101,7 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
         "colleagues": await _colleagues(officer, case),
         "reopenable": [f for step in definition.steps for f in step.fields if f.takes_input and f.type != "file"],
         "outcomes": [(outcome, outcome_label(outcome)) for outcome in OUTCOMES],
+        "delay_text": await template_text(case, "delay"),
         **thread,
     }
 
@@ -153,6 +154,37 @@ def deadline_info(case: dict, now=None) -> DeadlineInfo:
     return DeadlineInfo(left.days if left.total_seconds() >= 0 else -((-left).days), used, mark, long_open)
 
 
+# What an officer starts a message from: the e-service's own text (message_template, edited with the e-service), or
+# these defaults. A status's text is offered when the officer changes to it; the delay notice follows
+# förvaltningslagen 11 §: say that the decision will be late, why, and when it can be expected.
+def default_template(purpose: str) -> str:
+    return {
+        "status:under-handlaggning": _(
+            "Hello! We have started handling your case %(reference)s. We will get back to you if we need more "
+            "information."
+        ),
+        "status:vantar-pa-komplettering": _("Hello! We need more information in your case %(reference)s."),
+        "status:inkommen": _("Hello! Your case %(reference)s has been received and is waiting to be handled."),
+        "delay": _(
+            "Hello! Handling your case %(reference)s will take longer than we expected, because [the reason]. "
+            "We expect to decide the case by [date]. You can ask us to decide the case if it has not been decided "
+            "within six months (förvaltningslagen 12 §)."
+        ),
+    }.get(purpose, "")
+
+
+async def status_template(case: dict, status_id: int | None) -> str:
+    """The message an officer starts from when moving the case to this status ('' for an unknown status)."""
+    status = next((s for s in await cases.statuses_of(case["e_service"]) if s["id"] == status_id), None)
+    return await template_text(case, f"status:{status['alias']}") if status else ""
+
+
+async def template_text(case: dict, purpose: str) -> str:
+    """The text an officer starts from for `purpose`, with the case's reference filled in."""
+    text = await case_handling.template(case["e_service"], purpose) or default_template(purpose)
+    return text.replace("%(reference)s", case["reference"])
+
+
 # Changes. Each takes the version of the page the officer acted from.
 
 
@@ -177,6 +209,16 @@ async def change_status(officer: Officer, case: dict, status_id: int | None, mes
             case["id"], status, officer.account_id, version, clock.now(), message=message.strip()[:MAX_TEXT]
         )
     )
+
+
+async def send_delay_notice(officer: Officer, case: dict, text: str, version: int) -> dict[str, str]:
+    _open(case)
+    if not text.strip():
+        return {"delay-text": _("Write the delay notice")}
+    await _change(
+        case_handling.send_delay_notice(case["id"], officer.account_id, version, text.strip()[:MAX_TEXT], clock.now())
+    )
+    return {}
 
 
 async def request_supplement(

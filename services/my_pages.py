@@ -49,6 +49,7 @@ def event_label(kind: str, details: dict) -> str:
         "cosign_requested": _("The co-applicants were asked to sign"),
         "assigned": _("A case officer took the case"),
         "released": _("The case officer released the case"),
+        "delay_notice": _("The municipality said the decision will be late"),
         "supplement_requested": _("The case officer asked for a supplement"),
         "supplement_answered": _("The supplement was sent"),
         "message": _("The case officer sent a message"),

@@ -48,6 +48,8 @@ ROUTES = {
     ("POST", "/handlaggare/massatgard"): {**INBOX, **{k: 303 for k, v in INBOX.items() if v == 200}},
     ("GET", "/handlaggare/arenden/{ref}"): CASE,
     ("GET", "/handlaggare/arenden/{ref}/meddelanden"): for_those_who_see(204),
+    ("GET", "/handlaggare/arenden/{ref}/mall"): CASE,
+    ("POST", "/handlaggare/arenden/{ref}/forsening"): for_those_who_see(409),
     ("GET", "/handlaggare/arenden/{ref}/bilagor/{id}"): for_those_who_see(404),
     ("POST", "/handlaggare/arenden/{ref}/tilldela"): for_those_who_see(409),
     ("POST", "/handlaggare/arenden/{ref}/status"): for_those_who_see(409),

@@ -376,3 +376,35 @@ async def test_a_status_can_close_messages_and_supplements_for_the_resident(clie
     await enter_status(case.id, own[0], clock.now())
     page = text_of((await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
     assert 'id="message-form"' in page and "Ny" in page
+
+
+async def test_a_status_message_starts_from_its_template_with_and_without_javascript(client, app, office):
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    page = await case_page(client, reference)
+    statuses = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<(]+)', page.text))
+    in_progress = next(id_ for id_, name in statuses.items() if name.strip() == "Under handläggning")
+    fragment = await client.get(
+        f"/handlaggare/arenden/{reference}/mall?status={in_progress}", headers={"HX-Request": "true"}
+    )
+    assert f"Vi har börjat handlägga ditt ärende {reference}" in fragment.text and "<html" not in fragment.text
+    without_js = await client.get(f"/handlaggare/arenden/{reference}?status={in_progress}")
+    assert f"Vi har börjat handlägga ditt ärende {reference}" in without_js.text
+    assert re.search(rf'<option value="{in_progress}" selected', without_js.text)
+    assert (await client.get(f"/handlaggare/arenden/{reference}/mall?status=x")).status_code == 200  # empty
+
+
+async def test_a_delay_notice_reaches_the_resident_and_the_timeline(client, app, office):
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    page = await case_page(client, reference)
+    assert "förvaltningslagen 12 §" in page.text  # the template is offered
+    sent = await act(client, reference, "forsening", {"text": "Det dröjer till mars, vi väntar på ett yttrande."})
+    assert sent.status_code == 303
+    case = await CaseRecord.objects().where(CaseRecord.reference == reference).first()
+    kinds = [row["kind"] for row in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case.id)]
+    assert "delay_notice" in kinds
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    resident = text_of((await client.get(f"/mina-sidor/arenden/{reference}")).text)
+    assert "vi väntar på ett yttrande" in resident and "Kommunen meddelade att beslutet dröjer" in resident
