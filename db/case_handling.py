@@ -227,8 +227,7 @@ async def send_delay_notice(case_id: int, actor_id: int, version: int, text: str
     change; the applicant is told there is a message."""
     async with write_transaction():
         await _bump(case_id, version)
-        await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="delay_notice", actor=actor_id, details={}))
-        await add_message(case_id, actor_id, from_officer=True, body=text, now=now)
+        await add_message(case_id, actor_id, from_officer=True, body=text, now=now, event="delay_notice")
 
 
 async def change_status(

@@ -19,7 +19,7 @@ from services import case_handling
 from services.case_handling import Changed
 from services.messages import Upload
 from web.auth import current_user, flash, staff_required
-from web.downloads import attachment_response
+from web.downloads import attachment_response, pdf_response
 from web.htmx import wants_fragment
 from web.params import parse_date, parse_int
 
@@ -239,6 +239,25 @@ async def _new_messages(officer, case: dict, after: int, announcement: str) -> d
     }
 
 
+@get(BASE + "/export.pdf", name="staff_case_pdf", guards=[staff_required])
+async def case_pdf(request: Request, reference: FromPath[str]) -> Response:
+    _officer, case = await _officer_and_case(request, reference, purpose="exported_pdf")
+    return pdf_response(await case_handling.pdf(request.app.state.settings, case), f"arende-{reference}.pdf")
+
+
+@get(BASE + "/export.json", name="staff_case_json", guards=[staff_required])
+async def case_json(request: Request, reference: FromPath[str]) -> Response:
+    _officer, case = await _officer_and_case(request, reference, purpose="exported_json")
+    return Response(
+        content=await case_handling.export(case),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="arende-{reference}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @get(BASE + "/bilagor/{attachment_id:str}", name="staff_case_attachment", guards=[staff_required])
 async def attachment(request: Request, reference: FromPath[str], attachment_id: FromPath[str]) -> Response:
     _officer, case = await _officer_and_case(request, reference, purpose="attachment_downloaded")
@@ -260,5 +279,7 @@ route_handlers = [
     bookmark,
     send_message,
     poll,
+    case_pdf,
+    case_json,
     attachment,
 ]

@@ -49,6 +49,8 @@ ROUTES = {
     ("GET", "/handlaggare/arenden/{ref}"): CASE,
     ("GET", "/handlaggare/arenden/{ref}/meddelanden"): for_those_who_see(204),
     ("GET", "/handlaggare/arenden/{ref}/mall"): CASE,
+    ("GET", "/handlaggare/arenden/{ref}/export.pdf"): CASE,
+    ("GET", "/handlaggare/arenden/{ref}/export.json"): CASE,
     ("POST", "/handlaggare/arenden/{ref}/forsening"): for_those_who_see(409),
     ("GET", "/handlaggare/arenden/{ref}/bilagor/{id}"): for_those_who_see(404),
     ("POST", "/handlaggare/arenden/{ref}/tilldela"): for_those_who_see(409),

@@ -408,3 +408,32 @@ async def test_a_delay_notice_reaches_the_resident_and_the_timeline(client, app,
     await log_in(client, app, ERIK)
     resident = text_of((await client.get(f"/mina-sidor/arenden/{reference}")).text)
     assert "vi väntar på ett yttrande" in resident and "Kommunen meddelade att beslutet dröjer" in resident
+
+
+async def test_the_whole_case_as_pdf_and_json_audited(client, app, office):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from db.audit import AuditEntry
+
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    await act(client, reference, "forsening", {"text": "Det dröjer."})
+    document = await client.get(f"/handlaggare/arenden/{reference}/export.pdf")
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.headers["cache-control"] == "no-store"
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(document.content)).pages)
+    for expected in (reference, "Ansökan om bygglov", "Erik Andersson", "Tidslinje", "Det dröjer."):
+        assert expected in text, expected
+    data = (await client.get(f"/handlaggare/arenden/{reference}/export.json")).json()
+    assert data["reference"] == reference and data["status"]["alias"] == "inkommen"
+    assert data["applicant"]["personal_number"] == ERIK
+    assert {"step": "om_dig", "field": "namn", "label": "Namn", "value": "Erik"} in data["answers"]
+    assert [event["kind"] for event in data["events"]][-1] == "delay_notice"
+    assert data["messages"][0]["body"] == "Det dröjer."
+    actions = [
+        row["action"]
+        for row in await AuditEntry.select(AuditEntry.action).where(AuditEntry.target == f"case:{reference}")
+    ]
+    assert "case.exported_pdf" in actions and "case.exported_json" in actions
