@@ -93,7 +93,7 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
         "sections": case_sections(definition, case["answers"], form_files),
         "attachments": attachments,
         "form_files": form_files,
-        "signatures": await signing.signatures_of_case(case["id"]),
+        "signatures": await signing.signature_records(case["id"]),
         "coapplicants": await case_handling.coapplicants_of(case["id"]),
         "supplements": supplements,
         "timeline": [

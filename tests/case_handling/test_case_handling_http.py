@@ -437,3 +437,32 @@ async def test_the_whole_case_as_pdf_and_json_audited(client, app, office):
         for row in await AuditEntry.select(AuditEntry.action).where(AuditEntry.target == f"case:{reference}")
     ]
     assert "case.exported_pdf" in actions and "case.exported_json" in actions
+
+
+async def test_signatures_show_bankids_data(client, app, office):
+    from db.signing import Signature
+
+    case = office.cases["erik"]
+    completion = {
+        "user": {"personalNumber": ERIK, "name": "Erik Andersson"},
+        "device": {"ipAddress": "192.0.2.10"},
+        "bankIdIssueDate": "2024-05-01",
+        "signature": "c2lnbmF0dXI=",
+        "ocspResponse": "b2NzcA==",
+        "risk": "low",
+    }
+    await Signature.insert(
+        Signature(
+            case=case.id,
+            personal_number=ERIK,
+            role="applicant",
+            digest="ab" * 32,
+            order_ref="order-123",
+            signed_at=clock.now(),
+            completion=completion,
+        )
+    )
+    await log_in(client, app, EVA)
+    page = text_of((await case_page(client, case.reference)).text)
+    for expected in ("BankID:s uppgifter", "order-123", "192.0.2.10", "2024-05-01", "ab" * 32, "Sparade"):
+        assert expected in page, expected
