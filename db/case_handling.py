@@ -176,6 +176,30 @@ async def template(e_service_id: int, purpose: str) -> str | None:
     return rows[0]["body"] if rows else None
 
 
+async def new_cases_in(unit_ids: list[int], since: datetime) -> int:
+    """How many cases came in to these units' e-services since `since` (for officers' daily summaries)."""
+    if not unit_ids:
+        return 0
+    marks = ", ".join("{}" for _ in unit_ids)
+    rows = await fetch(
+        f"SELECT count(*) AS n FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
+        f"WHERE e.unit IN ({marks}) AND c.received_at >= {{}}",
+        *unit_ids,
+        since,
+    )
+    return rows[0]["n"]
+
+
+async def due_soon(account_id: int, until: datetime) -> int:
+    """How many open cases assigned to the officer must leave their status by `until`."""
+    rows = await fetch(
+        "SELECT count(*) AS n FROM case_record WHERE assigned_to = {} AND status <> 'closed' AND deadline <= {}",
+        account_id,
+        until,
+    )
+    return rows[0]["n"]
+
+
 class Stale(Exception):
     """The case changed since the officer's page was made: `by` names who changed it last, if known."""
 

@@ -11,7 +11,7 @@ from piccolo.table import Table
 from db.accounts import UserAccount
 from db.cases import CaseEvent, CaseRecord, enter_status, first_status_of_kind
 from db.engine import fetch, json_column, write_transaction
-from db.notices import notify_applicant
+from db.notices import notify_applicant, notify_assignee
 
 
 class Message(Table, tablename="message"):
@@ -125,6 +125,7 @@ async def add_message(
             await notify_applicant(case_id, "message_received", now)
         else:
             await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)
+            await notify_assignee(case_id, now)
     return rows[0]["id"]
 
 
@@ -235,6 +236,7 @@ async def answer_supplement(
             .where(CaseRecord.id == case_id)
             .returning(CaseRecord.e_service)
         )
+        await notify_assignee(case_id, now)
         if not still_open:  # back to the officer
             await enter_status(case_id, await first_status_of_kind(updated[0]["e_service"], "in_progress"), now)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))

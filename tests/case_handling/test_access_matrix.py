@@ -45,6 +45,8 @@ def for_those_who_see(status: int) -> dict:
 # Every staff route: (method, path with {ref}, what answers which visitor).
 ROUTES = {
     ("GET", "/handlaggare"): INBOX,
+    ("GET", "/handlaggare/installningar"): INBOX,
+    ("POST", "/handlaggare/installningar"): {**INBOX, **{k: 303 for k, v in INBOX.items() if v == 200}},
     ("POST", "/handlaggare/massatgard"): {**INBOX, **{k: 303 for k, v in INBOX.items() if v == 200}},
     ("GET", "/handlaggare/arenden/{ref}"): CASE,
     ("GET", "/handlaggare/arenden/{ref}/meddelanden"): for_those_who_see(204),

@@ -466,3 +466,60 @@ async def test_signatures_show_bankids_data(client, app, office):
     page = text_of((await case_page(client, case.reference)).text)
     for expected in ("BankID:s uppgifter", "order-123", "192.0.2.10", "2024-05-01", "ab" * 32, "Sparade"):
         assert expected in page, expected
+
+
+async def test_officers_get_the_notices_they_chose_without_personal_data(client, app, office, settings):
+    """Olof wants new cases at once; Eva keeps the defaults (a daily summary, news on her cases, deadlines)."""
+    from jobs import staff_summary
+
+    for number in (EVA, OLOF):
+        await UserAccount.update({UserAccount.email: f"{number}@mark.se"}).where(
+            UserAccount.id == office.accounts[number]
+        )
+    await log_in(client, app, OLOF)
+    page = await client.get("/handlaggare/installningar")
+    assert page.status_code == 200 and "Mina aviseringar" in page.text
+    saved = await client.post(
+        "/handlaggare/installningar",
+        data={"_csrf_token": csrf_from(page.text), "nya-arenden": "now", "handelser": "ja", "handlaggningstid": "ja"},
+    )
+    assert saved.status_code == 303 and "Dina val har sparats" in (await client.get(saved.headers["location"])).text
+
+    # A resident submits: Olof is told at once; Eva waits for her summary.
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    from tests.applications.helpers import post_step, start
+
+    draft_id = await start(client, "bygglov")
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"})
+    await post_step(client, draft_id, "bilagor", {})
+    await post_step(client, draft_id, "parter", {})
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    await client.post(f"/ansokan/{draft_id}/granska", data={"_csrf_token": csrf_from(check.text)})
+    new_case = await CaseRecord.objects().order_by(CaseRecord.id, ascending=False).first()
+    olof_mail = await Notification.objects().where(Notification.user == office.accounts[OLOF])
+    assert [mail.kind for mail in olof_mail] == ["staff_new_case"] and new_case.reference in olof_mail[0].subject
+    assert "Erik" not in olof_mail[0].body + olof_mail[0].subject
+    assert await Notification.count().where(Notification.user == office.accounts[EVA]) == 0
+
+    # Eva takes Erik's first case; when Erik writes there, she is told.
+    client.cookies.clear()
+    await log_in(client, app, EVA)
+    reference = office.cases["erik"].reference
+    await act(client, reference, "tilldela", {"till": "mig"})
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    resident = await client.get(f"/mina-sidor/arenden/{reference}")
+    await client.post(
+        f"/mina-sidor/arenden/{reference}/meddelanden", data={"_csrf_token": csrf_from(resident.text), "text": "Hej"}
+    )
+    news = await Notification.objects().where(
+        (Notification.user == office.accounts[EVA]) & (Notification.kind == "staff_activity")
+    )
+    assert len(news) == 1 and reference in news[0].subject and "Hej" not in news[0].body
+
+    # The daily summary: Eva's unit got cases; Olof, who took them at once, gets no summary of new ones.
+    assert await staff_summary.run(settings) == {"summaries_sent": 1}
+    summary = await Notification.objects().where(Notification.kind == "staff_summary").first()
+    assert summary.user == office.accounts[EVA] and "nya ärenden i din enhet" in summary.body
+    assert await staff_summary.run(settings) == {"summaries_sent": 0}  # nothing new since
