@@ -165,6 +165,41 @@ async def seen_by_officer(case_id: int, now: datetime) -> None:
     )
 
 
+async def template(e_service_id: int, purpose: str) -> str | None:
+    """The e-service's own text for `purpose` ('status:<alias>' or 'delay'), or the shared one; None if neither."""
+    rows = await fetch(
+        "SELECT body FROM message_template WHERE purpose = {} AND (e_service = {} OR e_service IS NULL) "
+        "ORDER BY CASE WHEN e_service IS NULL THEN 1 ELSE 0 END LIMIT 1",
+        purpose,
+        e_service_id,
+    )
+    return rows[0]["body"] if rows else None
+
+
+async def new_cases_in(unit_ids: list[int], since: datetime) -> int:
+    """How many cases came in to these units' e-services since `since` (for officers' daily summaries)."""
+    if not unit_ids:
+        return 0
+    marks = ", ".join("{}" for _ in unit_ids)
+    rows = await fetch(
+        f"SELECT count(*) AS n FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
+        f"WHERE e.unit IN ({marks}) AND c.received_at >= {{}}",
+        *unit_ids,
+        since,
+    )
+    return rows[0]["n"]
+
+
+async def due_soon(account_id: int, until: datetime) -> int:
+    """How many open cases assigned to the officer must leave their status by `until`."""
+    rows = await fetch(
+        "SELECT count(*) AS n FROM case_record WHERE assigned_to = {} AND status <> 'closed' AND deadline <= {}",
+        account_id,
+        until,
+    )
+    return rows[0]["n"]
+
+
 class Stale(Exception):
     """The case changed since the officer's page was made: `by` names who changed it last, if known."""
 
@@ -209,6 +244,14 @@ async def assign(case_id: int, assignee_id: int | None, actor_id: int, version: 
                 details={"to": assignee_id} if assignee_id else {},
             )
         )
+
+
+async def send_delay_notice(case_id: int, actor_id: int, version: int, text: str, now: datetime) -> None:
+    """A delay notice (förvaltningslagen 11 §): a message to the resident and an event on the timeline, as one
+    change; the applicant is told there is a message."""
+    async with write_transaction():
+        await _bump(case_id, version)
+        await add_message(case_id, actor_id, from_officer=True, body=text, now=now, event="delay_notice")
 
 
 async def change_status(

@@ -16,7 +16,7 @@ from db.accounts import UserAccount
 from db.applications import Attachment, Draft, DraftRecord, FormVersion, parse_public_id
 from db.catalogue import EService
 from db.engine import fetch, is_unique_violation, json_column, write_transaction
-from db.notices import notify_applicant, notify_case_received
+from db.notices import notify_applicant, notify_case_received, notify_unit_new_case
 
 
 class CaseRecord(Table, tablename="case_record"):
@@ -222,6 +222,7 @@ async def submit(
             await CaseEvent.insert(*events, CaseEvent(case=case.id, at=now, kind="received", actor=draft.owner))
             if notify_email:
                 await notify_case_received(draft.owner, notify_email, reference, now)
+            await notify_unit_new_case(draft.e_service, reference, now)
             return case
     except Exception as error:
         if not is_unique_violation(error):

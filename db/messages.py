@@ -11,7 +11,7 @@ from piccolo.table import Table
 from db.accounts import UserAccount
 from db.cases import CaseEvent, CaseRecord, enter_status, first_status_of_kind
 from db.engine import fetch, json_column, write_transaction
-from db.notices import notify_applicant
+from db.notices import notify_applicant, notify_assignee
 
 
 class Message(Table, tablename="message"):
@@ -109,9 +109,11 @@ async def latest_message_id(case_id: int) -> int:
     return rows[0]["latest"] or 0
 
 
-async def add_message(case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime) -> int:
-    """A message in the case's thread. The officer's also go on the timeline (the resident's own are in the thread
-    anyway) and are noticed to the applicant; the resident's ask for the officers' attention."""
+async def add_message(
+    case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime, event: str = "message"
+) -> int:
+    """A message in the case's thread. The officer's also go on the timeline (as `event`: a delay notice is a
+    message too) and are noticed to the applicant; the resident's ask for the officers' attention."""
     async with write_transaction():
         rows = await Message.insert(
             Message(
@@ -119,10 +121,11 @@ async def add_message(case_id: int, author_id: int | None, *, from_officer: bool
             )
         ).returning(Message.id)
         if from_officer:
-            await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="message", actor=author_id, details={}))
+            await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=event, actor=author_id, details={}))
             await notify_applicant(case_id, "message_received", now)
         else:
             await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)
+            await notify_assignee(case_id, now)
     return rows[0]["id"]
 
 
@@ -233,6 +236,7 @@ async def answer_supplement(
             .where(CaseRecord.id == case_id)
             .returning(CaseRecord.e_service)
         )
+        await notify_assignee(case_id, now)
         if not still_open:  # back to the officer
             await enter_status(case_id, await first_status_of_kind(updated[0]["e_service"], "in_progress"), now)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))

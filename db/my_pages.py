@@ -41,8 +41,11 @@ async def case_for(reference: str, user_id: int, personal_number: str) -> dict |
         'EXISTS (SELECT 1 FROM supplement_request r WHERE r."case" = c.id) AS has_supplements, '
         "CASE WHEN c.applicant = {} THEN 'applicant' "
         "WHEN c.organisation IN (SELECT organisation FROM representation WHERE \"user\" = {}) THEN 'representative' "
-        "ELSE 'coapplicant' END AS viewer_role "
+        "ELSE 'coapplicant' END AS viewer_role, "
+        "st.name AS status_name, st.resident_may_write AS status_may_write, "
+        "st.resident_may_supplement AS status_may_supplement "
         f"FROM {_CASE_FROM} JOIN form_version f ON f.id = c.form_version "
+        "LEFT JOIN case_status st ON st.id = c.status_id "
         f"WHERE c.reference = {{}} AND {_VISIBLE_TO}",
         user_id,
         user_id,
@@ -56,6 +59,9 @@ async def case_for(reference: str, user_id: int, personal_number: str) -> dict |
     text = case["answers"]
     case["answers"] = json_column(text, {})
     case["answers_text"] = text if isinstance(text, str) else json.dumps(text, sort_keys=True)
+    # What the case's status lets the resident do (a case from before statuses: everything its e-service allows).
+    for flag in ("status_may_write", "status_may_supplement"):
+        case[flag] = case[flag] is None or bool(case[flag])
     return case
 
 

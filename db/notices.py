@@ -13,6 +13,7 @@ from core.i18n import format_date
 from core.i18n import gettext as _
 from db.accounts import UserAccount, emails_of
 from db.engine import fetch, json_column
+from db.staff import NOTICE_DEFAULTS, unit_officers_with_email
 
 
 class Notification(Table, tablename="notification"):
@@ -173,6 +174,69 @@ async def notify_mentioned(account_ids: list[int], reference: str, now: datetime
             % {"reference": reference},
             now=now,
         )
+
+
+# Officers' notices: what each wants is their own choice (db.staff notices; services/staff.py has the defaults). Like
+# the residents', they name no person and nothing of the case but its reference.
+NEW_CASE_NOW, NEW_CASE_DAILY = "now", "daily"
+
+
+def wants(choices: dict, notice: str) -> bool | str:
+    return choices.get(notice, NOTICE_DEFAULTS[notice])
+
+
+async def notify_unit_new_case(e_service_id: int, reference: str, now: datetime) -> None:
+    """Tell the officers of the unit that handles the e-service, who want it at once, that a case came in."""
+    rows = await fetch("SELECT unit FROM e_service WHERE id = {}", e_service_id)
+    if not rows or rows[0]["unit"] is None:
+        return
+    for officer in await unit_officers_with_email([rows[0]["unit"]]):
+        if wants(officer["notices"], "new_case") == NEW_CASE_NOW:
+            await queue_notification(
+                user_id=officer["account_id"],
+                email=officer["email"],
+                kind="staff_new_case",
+                subject=_("New case %(reference)s in your unit") % {"reference": reference},
+                body=_("Case %(reference)s has come in to your unit. Log in to handle it.") % {"reference": reference},
+                now=now,
+            )
+
+
+async def notify_assignee(case_id: int, now: datetime) -> None:
+    """Tell the officer handling the case that the resident wrote or sent a supplement, if they want that."""
+    rows = await fetch(
+        "SELECT c.reference, a.id, a.email, m.notices FROM case_record c JOIN user_account a ON a.id = c.assigned_to "
+        "JOIN staff_member m ON m.personal_number = a.personal_number WHERE c.id = {} AND a.email <> ''",
+        case_id,
+    )
+    if rows and wants(json_column(rows[0]["notices"], {}), "activity"):
+        reference = rows[0]["reference"]
+        await queue_notification(
+            user_id=rows[0]["id"],
+            email=rows[0]["email"],
+            kind="staff_activity",
+            subject=_("News in your case %(reference)s") % {"reference": reference},
+            body=_("The resident has written or sent a supplement in case %(reference)s. Log in to read it.")
+            % {"reference": reference},
+            now=now,
+        )
+
+
+async def notify_daily_summary(account_id: int, email: str, new_cases: int, due_soon: int, now: datetime) -> None:
+    lines = []
+    if new_cases:
+        lines.append(_("%(num)d new case(s) in your unit since the last summary.") % {"num": new_cases})
+    if due_soon:
+        lines.append(_("%(num)d of your cases must leave their status within two days.") % {"num": due_soon})
+    lines.append(_("Log in to handle them."))
+    await queue_notification(
+        user_id=account_id,
+        email=email,
+        kind="staff_summary",
+        subject=_("Your daily summary of cases"),
+        body="\n\n".join(lines),
+        now=now,
+    )
 
 
 # The outbox job's queries (jobs/outbox.py holds its rules: batches, backoff, giving up).

@@ -6,10 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
-from db.engine import fetch
+from db.engine import fetch, json_column
+
+# An officer's e-mail notices unless they chose otherwise: new cases of their units in a daily summary (or "now", or
+# "off"), news from the resident on their own cases, and their cases nearing the end of a status's handling time.
+NOTICE_DEFAULTS = {"new_case": "daily", "activity": True, "deadline": True}
 
 
 class Unit(Table, tablename="unit"):
@@ -31,6 +35,8 @@ class StaffMember(Table, tablename="staff_member"):
         default=False, help_text="May handle cases of people with protected identity (skyddad folkbokföring)."
     )
     created_at = Timestamptz()
+    notices = JSON(default="{}", help_text="Which e-mail notices the officer wants (services/staff.NOTICE_DEFAULTS).")
+    digest_sent_at = Timestamptz(null=True, default=None, help_text="When the daily summary was last sent.")
 
 
 class StaffUnit(Table, tablename="staff_unit"):
@@ -73,6 +79,42 @@ async def officer(account_id: int, personal_number: str) -> Officer | None:
         unit_ids=tuple(row["unit"] for row in rows if row["unit"] is not None),
         may_see_protected=bool(first["may_see_protected"]),
     )
+
+
+async def notice_choices(personal_number: str) -> dict:
+    rows = await fetch("SELECT notices FROM staff_member WHERE personal_number = {}", personal_number)
+    return json_column(rows[0]["notices"], {}) if rows else {}
+
+
+async def save_notice_choices(personal_number: str, choices: dict) -> None:
+    await StaffMember.update({StaffMember.notices: choices}).where(StaffMember.personal_number == personal_number)
+
+
+async def unit_officers_with_email(unit_ids: list[int]) -> list[dict]:
+    """The staff of these units with an e-mail address on their account: account id, e-mail, member id, their notice
+    choices (a dict), when their daily summary was last sent, and their unit ids (a list)."""
+    if not unit_ids:
+        return []
+    marks = ", ".join("{}" for _ in unit_ids)
+    rows = await fetch(
+        "SELECT a.id AS account_id, a.email, m.id AS member_id, m.notices, m.digest_sent_at, su.unit "  # noqa: S608
+        "FROM staff_member m JOIN staff_unit su ON su.member = m.id "
+        "JOIN user_account a ON a.personal_number = m.personal_number "
+        f"WHERE su.unit IN ({marks}) AND a.email <> '' ORDER BY a.id",
+        *unit_ids,
+    )
+    officers: dict[int, dict] = {}
+    for row in rows:
+        officer = officers.setdefault(
+            row["account_id"], {**row, "notices": json_column(row["notices"], {}), "units": []}
+        )
+        officer["units"].append(row["unit"])
+    return list(officers.values())
+
+
+async def digest_sent(member_ids: list[int], now: datetime) -> None:
+    if member_ids:
+        await StaffMember.update({StaffMember.digest_sent_at: now}).where(StaffMember.id.is_in(member_ids))
 
 
 async def unit_by_name(name: str, create: bool = False) -> int | None:

@@ -1,4 +1,5 @@
-"""The receipt (kvittens) of a submitted application as an A4 PDF, made with fpdf2.
+"""The receipt (kvittens) of a submitted application as an A4 PDF, made with fpdf2, and in the same layout the
+staff's copy of a whole case (`case_pdf`).
 
 Like the demo blanketter (db/demo/pdf_forms.py) it uses the core Helvetica font in Windows-1252, so the text is real,
 selectable text without an embedded font. Answers can hold any character, so every text is first brought into
@@ -313,3 +314,46 @@ def _next_steps(pdf: _ReceiptPDF, text: str) -> None:
     for paragraph in paragraphs:
         pdf.paragraph(paragraph)
         pdf.ln(2)
+
+
+def case_pdf(
+    *,
+    municipality: str,
+    service_title: str,
+    reference: str,
+    facts: list[tuple[str, str]],
+    sections: list[tuple[str, list[tuple[str, str]]]],
+    attachments: list[str],
+    signatures: list[str],
+    timeline: list[str],
+    messages: list[str],
+    printed_at: datetime,
+) -> bytes:
+    """The whole case for staff (to read, print or file): its facts, the answers, attachments, signatures, timeline
+    and the conversation, in the receipt's layout. `printed_at` is when it was made."""
+    pdf = _ReceiptPDF(footer_text=pdf_text(f"{municipality} · {reference} · {format_datetime(_aware(printed_at))}"))
+    title = _("Case %(reference)s – %(service)s") % {"reference": reference, "service": service_title}
+    pdf.set_title(_metadata(title))
+    pdf.set_subject(_metadata(service_title))
+    pdf.set_author(_metadata(municipality))
+    pdf.set_creator(_metadata(_("%(municipality)s, e-service platform") % {"municipality": municipality}))
+    pdf.set_lang("sv")
+    pdf.set_creation_date(_aware(printed_at))
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.add_page()
+    pdf.set_font(FONT, style="B", size=10)
+    pdf.paragraph(pdf_text(municipality.upper()))
+    pdf.ln(5)
+    pdf.set_font(FONT, style="B", size=20)
+    pdf.paragraph(pdf_text(_("Case %(reference)s") % {"reference": reference}), line_height=9)
+    pdf.set_font(FONT, style="B", size=13)
+    pdf.paragraph(pdf_text(service_title), line_height=6)
+    pdf.ln(3)
+    _facts(pdf, facts)
+    for section_title, rows in sections:
+        _section(pdf, section_title, rows)
+    _attachments(pdf, attachments)
+    for heading, items in ((_("Signatures"), signatures), (_("Timeline"), timeline), (_("Messages"), messages)):
+        if items:
+            _list(pdf, heading, items)
+    return bytes(pdf.output())

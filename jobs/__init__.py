@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.settings import Settings
-from jobs import cosigning, outbox, retention, session_cleanup
+from jobs import cosigning, outbox, retention, session_cleanup, staff_summary
 
 JobFunction = Callable[[Settings], Awaitable[dict[str, int]]]
 
@@ -25,3 +25,4 @@ JOBS: dict[str, Job] = {job.name: job for job in (Job("session_cleanup", session
 JOBS["outbox"] = Job("outbox", outbox.run, timedelta(minutes=1))
 JOBS["retention"] = Job("retention", retention.run, timedelta(hours=1))
 JOBS["cosigning"] = Job("cosigning", cosigning.run, timedelta(minutes=15))
+JOBS["staff_summary"] = Job("staff_summary", staff_summary.run, timedelta(days=1))

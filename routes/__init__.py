@@ -16,6 +16,7 @@ from routes import (
     organisations,
     pages,
     signing,
+    staff,
 )
 from web.static_assets import serve_static
 
@@ -33,6 +34,7 @@ def all_route_handlers() -> list:
         *organisations.route_handlers,
         *inbox.route_handlers,
         *case_handling.route_handlers,
+        *staff.route_handlers,
         serve_static,
     ]
 

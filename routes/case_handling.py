@@ -19,7 +19,7 @@ from services import case_handling
 from services.case_handling import Changed
 from services.messages import Upload
 from web.auth import current_user, flash, staff_required
-from web.downloads import attachment_response
+from web.downloads import attachment_response, pdf_response
 from web.htmx import wants_fragment
 from web.params import parse_date, parse_int
 
@@ -48,10 +48,36 @@ async def _page(request: Request, officer, case: dict, *, status_code: int = 200
 
 @get(BASE, name="staff_case", guards=[staff_required])
 async def case_page(
-    request: Request, reference: FromPath[str], messages: Annotated[str, QueryParameter(name="meddelanden")] = ""
+    request: Request,
+    reference: FromPath[str],
+    messages: Annotated[str, QueryParameter(name="meddelanden")] = "",
+    template_for: Annotated[str, QueryParameter(name="status")] = "",
 ) -> Template:
+    """The case view; `?status=ID` (the status form's "Use the template" without JavaScript) fills the status
+    message with that status's template."""
     officer, case = await _officer_and_case(request, reference)
-    return await _page(request, officer, case, all_messages=messages == "alla")
+    extra = {}
+    if template_for:
+        status_id = parse_int(template_for)
+        extra = {
+            "form": "status",
+            "values": {"status": str(status_id), "meddelande": await _status_template(case, status_id)},
+        }
+    return await _page(request, officer, case, all_messages=messages == "alla", **extra)
+
+
+async def _status_template(case: dict, status_id: int | None) -> str:
+    return await case_handling.status_template(case, status_id)
+
+
+@get(BASE + "/mall", name="staff_case_status_template", guards=[staff_required])
+async def status_template(
+    request: Request, reference: FromPath[str], status_id: Annotated[str, QueryParameter(name="status")] = ""
+) -> Template:
+    """The status message's text area, filled with the chosen status's template (htmx, when the status changes)."""
+    _officer, case = await _officer_and_case(request, reference, purpose="viewed")
+    text = await _status_template(case, parse_int(status_id))
+    return Template("case_handling/_status_message.html", context={"text": text})
 
 
 async def _act(request: Request, reference: str, form_name: str, action) -> Response:
@@ -97,6 +123,14 @@ async def change_status(request: Request, reference: FromPath[str]) -> Response:
         return {}
 
     return await _act(request, reference, "status", action)
+
+
+@post(BASE + "/forsening", name="staff_case_delay", guards=[staff_required])
+async def delay_notice(request: Request, reference: FromPath[str]) -> Response:
+    async def action(officer, case, form, version):
+        return await case_handling.send_delay_notice(officer, case, str(form.get("text") or ""), version)
+
+    return await _act(request, reference, "forsening", action)
 
 
 @post(BASE + "/komplettering", name="staff_case_supplement", guards=[staff_required])
@@ -205,6 +239,25 @@ async def _new_messages(officer, case: dict, after: int, announcement: str) -> d
     }
 
 
+@get(BASE + "/export.pdf", name="staff_case_pdf", guards=[staff_required])
+async def case_pdf(request: Request, reference: FromPath[str]) -> Response:
+    _officer, case = await _officer_and_case(request, reference, purpose="exported_pdf")
+    return pdf_response(await case_handling.pdf(request.app.state.settings, case), f"arende-{reference}.pdf")
+
+
+@get(BASE + "/export.json", name="staff_case_json", guards=[staff_required])
+async def case_json(request: Request, reference: FromPath[str]) -> Response:
+    _officer, case = await _officer_and_case(request, reference, purpose="exported_json")
+    return Response(
+        content=await case_handling.export(case),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="arende-{reference}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @get(BASE + "/bilagor/{attachment_id:str}", name="staff_case_attachment", guards=[staff_required])
 async def attachment(request: Request, reference: FromPath[str], attachment_id: FromPath[str]) -> Response:
     _officer, case = await _officer_and_case(request, reference, purpose="attachment_downloaded")
@@ -216,7 +269,9 @@ async def attachment(request: Request, reference: FromPath[str], attachment_id: 
 
 route_handlers = [
     case_page,
+    status_template,
     assign,
+    delay_notice,
     change_status,
     request_supplement,
     decide,
@@ -224,5 +279,7 @@ route_handlers = [
     bookmark,
     send_message,
     poll,
+    case_pdf,
+    case_json,
     attachment,
 ]

@@ -8,19 +8,23 @@ Every view, download and export of a case by staff writes an audit entry (who, w
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from core import clock
 from core.errors import DomainError, NotFound, Refused
+from core.i18n import format_datetime
 from core.i18n import gettext as _
+from core.settings import Settings
 from db import audit, case_handling, cases, signing, staff
 from db import messages as conversations
 from db.applications import parsed_definition
 from db.case_handling import Stale
 from db.notices import notify_mentioned
 from db.staff import Officer
+from forms.receipt_pdf import case_pdf
 from services.applications import case_sections, today
 from services.messages import Upload, check_files, store_files, supplements_with_changes, thread_context
 from services.my_pages import event_label
@@ -89,7 +93,7 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
         "sections": case_sections(definition, case["answers"], form_files),
         "attachments": attachments,
         "form_files": form_files,
-        "signatures": await signing.signatures_of_case(case["id"]),
+        "signatures": await signing.signature_records(case["id"]),
         "coapplicants": await case_handling.coapplicants_of(case["id"]),
         "supplements": supplements,
         "timeline": [
@@ -101,6 +105,7 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
         "colleagues": await _colleagues(officer, case),
         "reopenable": [f for step in definition.steps for f in step.fields if f.takes_input and f.type != "file"],
         "outcomes": [(outcome, outcome_label(outcome)) for outcome in OUTCOMES],
+        "delay_text": await template_text(case, "delay"),
         **thread,
     }
 
@@ -153,6 +158,166 @@ def deadline_info(case: dict, now=None) -> DeadlineInfo:
     return DeadlineInfo(left.days if left.total_seconds() >= 0 else -((-left).days), used, mark, long_open)
 
 
+# Exports of a whole case (each audited by visible_case's purpose).
+
+
+async def export(case: dict) -> dict:
+    """The whole case as structured data for staff and archives: the parties (no address for a protected identity),
+    the answers by field id with their labels, attachments (without content), signatures with BankID's data,
+    supplements, the timeline, the conversation and the internal notes. JSON-ready: times as ISO 8601."""
+    definition = _definition(case)
+    attachments = await cases.attachments_of_case(case["id"])
+    answers = []
+    for step in definition.visible_steps(case["answers"]):
+        for f in step.fields:
+            if f.takes_input:
+                answers.append({"step": step.id, "field": f.id, "label": f.label, "value": case["answers"].get(f.id)})
+    thread = await conversations.thread(case["id"], attachments=attachments)
+    return _json_ready(
+        {
+            "reference": case["reference"],
+            "e_service": {"slug": case["service_slug"], "title": case["service_title"]},
+            "form_version": case["form_version_number"],
+            "status": {"alias": case["status_alias"], "name": case["status_name"], "kind": case["status"]},
+            "received_at": case["received_at"],
+            "deadline": case["deadline"],
+            "closed_at": case["closed_at"],
+            "decision": {"outcome": case["outcome"], "text": case["decision"]} if case["closed_at"] else None,
+            "protected_identity": case["protected"],
+            "applicant": {
+                "personal_number": case["applicant_number"],
+                "given_name": case["applicant_given_name"],
+                "surname": case["applicant_surname"],
+                "address": _address(case) or None,
+            }
+            if case["applicant"]
+            else None,
+            "organisation": {"number": case["organisation_number"], "name": case["organisation_name"]}
+            if case["organisation"]
+            else None,
+            "coapplicants": await case_handling.coapplicants_of(case["id"]),
+            "answers": answers,
+            "attachments": [
+                {key: a[key] for key in ("public_id", "field_id", "filename", "content_type", "size", "sha256")}
+                for a in attachments
+            ],
+            "signatures": await signing.signature_records(case["id"]),
+            "supplements": [
+                {key: r[key] for key in ("message", "fields", "due_date", "created_at", "answered_at", "response_text")}
+                | {"previous_answers": r["previous_answers"], "new_answers": r["new_answers"]}
+                for r in await conversations.supplements_of(case["id"])
+            ],
+            "events": [
+                {"at": e["at"], "kind": e["kind"], "details": e["details"]}
+                for e in await case_handling.timeline(case["id"])
+            ],
+            "messages": [
+                {
+                    "at": m["created_at"],
+                    "from_officer": m["from_officer"],
+                    "body": m["body"],
+                    "attachments": [a["filename"] for a in m["attachments"]],
+                }
+                for m in thread
+            ],
+            "internal_notes": [
+                {"at": n["created_at"], "author": f"{n['given_name']} {n['surname']}", "body": n["body"]}
+                for n in await case_handling.notes_of(case["id"])
+            ],
+        }
+    )
+
+
+def _json_ready(value):
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+async def pdf(settings: Settings, case: dict) -> bytes:
+    """The whole case as a PDF (what export() holds, for reading and printing; internal notes left out)."""
+    data = await export(case)
+    definition = _definition(case)
+    form_files = [a for a in await cases.attachments_of_case(case["id"]) if a["field_id"]]
+    sections = case_sections(definition, case["answers"], form_files)
+    facts = [
+        (_("Reference number"), case["reference"]),
+        (_("Received"), format_datetime(case["received_at"])),
+        (_("Status"), case["status_name"] or ""),
+    ]
+    if data["applicant"]:
+        applicant = data["applicant"]
+        facts.append(
+            (_("Applicant"), f"{applicant['given_name']} {applicant['surname']}, {applicant['personal_number']}")
+        )
+    if data["organisation"]:
+        facts.append((_("On behalf of"), f"{data['organisation']['name']}, {data['organisation']['number']}"))
+    if case["closed_at"]:
+        facts.append((_("Decision"), f"{outcome_label(case['outcome'])}: {case['decision']}"))
+    return case_pdf(
+        municipality=settings.municipality_name,
+        service_title=case["service_title"],
+        reference=case["reference"],
+        facts=facts,
+        sections=[(s.step.title, [(row.field.label, "\n".join(row.lines)) for row in s.rows]) for s in sections],
+        attachments=[a["filename"] for a in data["attachments"]],
+        signatures=[
+            f"{s['name']} ({s['personal_number']}), {format_datetime(s['signed_at'])}"
+            for s in await signing.signatures_of_case(case["id"])
+        ],
+        timeline=[
+            f"{format_datetime(e['at'])} {event_label(e['kind'], e['details'])}"
+            for e in await case_handling.timeline(case["id"])
+        ],
+        messages=[
+            f"{format_datetime(m['created_at'])} {_sender(m)}: {m['body']}"
+            for m in await conversations.thread(case["id"])
+        ],
+        printed_at=clock.now(),
+    )
+
+
+def _sender(message: dict) -> str:
+    return _("Case officer") if message["from_officer"] else _("Applicant")
+
+
+# What an officer starts a message from: the e-service's own text (message_template, edited with the e-service), or
+# these defaults. A status's text is offered when the officer changes to it; the delay notice follows
+# förvaltningslagen 11 §: say that the decision will be late, why, and when it can be expected.
+def default_template(purpose: str) -> str:
+    return {
+        "status:under-handlaggning": _(
+            "Hello! We have started handling your case %(reference)s. We will get back to you if we need more "
+            "information."
+        ),
+        "status:vantar-pa-komplettering": _("Hello! We need more information in your case %(reference)s."),
+        "status:inkommen": _("Hello! Your case %(reference)s has been received and is waiting to be handled."),
+        "delay": _(
+            "Hello! Handling your case %(reference)s will take longer than we expected, because [the reason]. "
+            "We expect to decide the case by [date]. You can ask us to decide the case if it has not been decided "
+            "within six months (förvaltningslagen 12 §)."
+        ),
+    }.get(purpose, "")
+
+
+async def status_template(case: dict, status_id: int | None) -> str:
+    """The message an officer starts from when moving the case to this status ('' for an unknown status)."""
+    status = next((s for s in await cases.statuses_of(case["e_service"]) if s["id"] == status_id), None)
+    return await template_text(case, f"status:{status['alias']}") if status else ""
+
+
+async def template_text(case: dict, purpose: str) -> str:
+    """The text an officer starts from for `purpose`, with the case's reference filled in."""
+    text = await case_handling.template(case["e_service"], purpose) or default_template(purpose)
+    return text.replace("%(reference)s", case["reference"])
+
+
 # Changes. Each takes the version of the page the officer acted from.
 
 
@@ -177,6 +342,16 @@ async def change_status(officer: Officer, case: dict, status_id: int | None, mes
             case["id"], status, officer.account_id, version, clock.now(), message=message.strip()[:MAX_TEXT]
         )
     )
+
+
+async def send_delay_notice(officer: Officer, case: dict, text: str, version: int) -> dict[str, str]:
+    _open(case)
+    if not text.strip():
+        return {"delay-text": _("Write the delay notice")}
+    await _change(
+        case_handling.send_delay_notice(case["id"], officer.account_id, version, text.strip()[:MAX_TEXT], clock.now())
+    )
+    return {}
 
 
 async def request_supplement(

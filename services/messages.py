@@ -56,7 +56,8 @@ async def thread_context(case: dict, all_messages: bool, attachments: list[dict]
 
 
 def takes_supplements(case: dict) -> bool:
-    return bool(case["allows_supplement"]) and case["status"] != "closed"
+    """The e-service takes supplements, the case is open and its status lets the resident answer."""
+    return bool(case["allows_supplement"]) and case["status"] != "closed" and case.get("status_may_supplement", True)
 
 
 def reads_for_applicant(case: dict) -> bool:
@@ -71,8 +72,9 @@ async def mark_officer_messages_read(case: dict, messages: list[dict]) -> None:
 
 
 def messaging_open(case: dict, settings: Settings) -> bool:
-    """Residents may write while the case is open and for a while after it closed."""
-    if not case["allows_messages"]:
+    """Residents may write while the case is open and for a while after it closed, unless the case's status says
+    they may not (a status of the e-service's own, say "Beslut under expedition")."""
+    if not case["allows_messages"] or not case.get("status_may_write", True):
         return False
     if case["closed_at"] is None:
         return True

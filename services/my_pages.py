@@ -49,6 +49,7 @@ def event_label(kind: str, details: dict) -> str:
         "cosign_requested": _("The co-applicants were asked to sign"),
         "assigned": _("A case officer took the case"),
         "released": _("The case officer released the case"),
+        "delay_notice": _("The municipality said the decision will be late"),
         "supplement_requested": _("The case officer asked for a supplement"),
         "supplement_answered": _("The supplement was sent"),
         "message": _("The case officer sent a message"),
@@ -68,7 +69,7 @@ def deletion_date(case: dict, settings: Settings) -> datetime | None:
 def decorate(case: dict, settings: Settings, today: date) -> dict:
     """Add what the pages show: status text, deletion date, and for list rows (which carry the counts) whether an
     open supplement request is overdue (a closed case takes no supplements: its requests are moot)."""
-    case["status_label"] = status_label(case["status"])
+    case["status_label"] = case.get("status_name") or status_label(case["status"])
     case["deleted_on"] = deletion_date(case, settings)
     if "supplements_open" in case:
         if case["status"] == "closed":

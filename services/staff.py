@@ -6,7 +6,7 @@ from __future__ import annotations
 from core import clock
 from db import audit, staff
 from db import auth as sessions
-from db.staff import StaffMember
+from db.staff import NOTICE_DEFAULTS, StaffMember
 
 STAFF_ROLES = ("officer", "admin")
 
@@ -30,6 +30,25 @@ async def remove_member(personal_number: str) -> int | None:
     ended = await sessions.end_sessions_of(personal_number)
     await audit.record("staff.removed", sessions_ended=ended)
     return ended
+
+
+NEW_CASE_CHOICES = ("now", "daily", "off")
+
+
+async def notice_choices(personal_number: str) -> dict:
+    """The officer's e-mail notices: their own choices over the defaults."""
+    return {**NOTICE_DEFAULTS, **await staff.notice_choices(personal_number)}
+
+
+async def save_notice_choices(personal_number: str, new_case: str, activity: bool, deadline: bool) -> None:
+    await staff.save_notice_choices(
+        personal_number,
+        {
+            "new_case": new_case if new_case in NEW_CASE_CHOICES else NOTICE_DEFAULTS["new_case"],
+            "activity": activity,
+            "deadline": deadline,
+        },
+    )
 
 
 async def members() -> list[StaffMember]:

@@ -45,9 +45,15 @@ def for_those_who_see(status: int) -> dict:
 # Every staff route: (method, path with {ref}, what answers which visitor).
 ROUTES = {
     ("GET", "/handlaggare"): INBOX,
+    ("GET", "/handlaggare/installningar"): INBOX,
+    ("POST", "/handlaggare/installningar"): {**INBOX, **{k: 303 for k, v in INBOX.items() if v == 200}},
     ("POST", "/handlaggare/massatgard"): {**INBOX, **{k: 303 for k, v in INBOX.items() if v == 200}},
     ("GET", "/handlaggare/arenden/{ref}"): CASE,
     ("GET", "/handlaggare/arenden/{ref}/meddelanden"): for_those_who_see(204),
+    ("GET", "/handlaggare/arenden/{ref}/mall"): CASE,
+    ("GET", "/handlaggare/arenden/{ref}/export.pdf"): CASE,
+    ("GET", "/handlaggare/arenden/{ref}/export.json"): CASE,
+    ("POST", "/handlaggare/arenden/{ref}/forsening"): for_those_who_see(409),
     ("GET", "/handlaggare/arenden/{ref}/bilagor/{id}"): for_those_who_see(404),
     ("POST", "/handlaggare/arenden/{ref}/tilldela"): for_those_who_see(409),
     ("POST", "/handlaggare/arenden/{ref}/status"): for_those_who_see(409),

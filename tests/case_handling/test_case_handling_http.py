@@ -333,3 +333,193 @@ async def test_a_restricted_officer_sees_only_the_cases_given_to_them(client, ap
     await CaseRecord.update({CaseRecord.assigned_to: office.accounts[PETRA]}).where(CaseRecord.reference == reference)
     assert reference in (await client.get("/handlaggare?flik=alla")).text
     assert (await client.get(f"/handlaggare/arenden/{reference}")).status_code == 200
+
+
+async def test_a_status_can_close_messages_and_supplements_for_the_resident(client, app, office):
+    """An e-service with statuses of its own: while its case is "Beslut skrivs", the resident may neither write nor
+    answer a supplement request."""
+    from db.cases import Status, enter_status
+
+    service_id = office.services["bygglov"]
+    own = []
+    for order, (kind, alias, name, write) in enumerate(
+        (
+            ("received", "ny", "Ny", True),
+            ("in_progress", "beslut-skrivs", "Beslut skrivs", False),
+            ("awaiting_supplement", "vantar", "Väntar", True),
+            ("closed", "klar", "Klar", True),
+        )
+    ):
+        rows = await Status.insert(
+            Status(
+                e_service=service_id,
+                kind=kind,
+                alias=alias,
+                name=name,
+                handling_days=10,
+                resident_may_write=write,
+                resident_may_supplement=write,
+                sort_order=order,
+            )
+        ).returning(Status.id)
+        own.append({"id": rows[0]["id"], "kind": kind, "alias": alias, "handling_days": 10})
+    case = office.cases["erik"]
+    await enter_status(case.id, own[1], clock.now())
+    await log_in(client, app, ERIK)
+    page = text_of((await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    assert "Beslut skrivs" in page and 'id="message-form"' not in page
+    assert "medan det har status ”Beslut skrivs”" in page
+    refused = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/meddelanden", data={"_csrf_token": csrf_from(page), "text": "Hej"}
+    )
+    assert refused.status_code == 403
+    await enter_status(case.id, own[0], clock.now())
+    page = text_of((await client.get(f"/mina-sidor/arenden/{case.reference}")).text)
+    assert 'id="message-form"' in page and "Ny" in page
+
+
+async def test_a_status_message_starts_from_its_template_with_and_without_javascript(client, app, office):
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    page = await case_page(client, reference)
+    statuses = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<(]+)', page.text))
+    in_progress = next(id_ for id_, name in statuses.items() if name.strip() == "Under handläggning")
+    fragment = await client.get(
+        f"/handlaggare/arenden/{reference}/mall?status={in_progress}", headers={"HX-Request": "true"}
+    )
+    assert f"Vi har börjat handlägga ditt ärende {reference}" in fragment.text and "<html" not in fragment.text
+    without_js = await client.get(f"/handlaggare/arenden/{reference}?status={in_progress}")
+    assert f"Vi har börjat handlägga ditt ärende {reference}" in without_js.text
+    assert re.search(rf'<option value="{in_progress}" selected', without_js.text)
+    assert (await client.get(f"/handlaggare/arenden/{reference}/mall?status=x")).status_code == 200  # empty
+
+
+async def test_a_delay_notice_reaches_the_resident_and_the_timeline(client, app, office):
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    page = await case_page(client, reference)
+    assert "förvaltningslagen 12 §" in page.text  # the template is offered
+    sent = await act(client, reference, "forsening", {"text": "Det dröjer till mars, vi väntar på ett yttrande."})
+    assert sent.status_code == 303
+    case = await CaseRecord.objects().where(CaseRecord.reference == reference).first()
+    kinds = [row["kind"] for row in await CaseEvent.select(CaseEvent.kind).where(CaseEvent.case == case.id)]
+    assert "delay_notice" in kinds
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    resident = text_of((await client.get(f"/mina-sidor/arenden/{reference}")).text)
+    assert "vi väntar på ett yttrande" in resident and "Kommunen meddelade att beslutet dröjer" in resident
+
+
+async def test_the_whole_case_as_pdf_and_json_audited(client, app, office):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from db.audit import AuditEntry
+
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    await act(client, reference, "forsening", {"text": "Det dröjer."})
+    document = await client.get(f"/handlaggare/arenden/{reference}/export.pdf")
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.headers["cache-control"] == "no-store"
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(document.content)).pages)
+    for expected in (reference, "Ansökan om bygglov", "Erik Andersson", "Tidslinje", "Det dröjer."):
+        assert expected in text, expected
+    data = (await client.get(f"/handlaggare/arenden/{reference}/export.json")).json()
+    assert data["reference"] == reference and data["status"]["alias"] == "inkommen"
+    assert data["applicant"]["personal_number"] == ERIK
+    assert {"step": "om_dig", "field": "namn", "label": "Namn", "value": "Erik"} in data["answers"]
+    assert [event["kind"] for event in data["events"]][-1] == "delay_notice"
+    assert data["messages"][0]["body"] == "Det dröjer."
+    actions = [
+        row["action"]
+        for row in await AuditEntry.select(AuditEntry.action).where(AuditEntry.target == f"case:{reference}")
+    ]
+    assert "case.exported_pdf" in actions and "case.exported_json" in actions
+
+
+async def test_signatures_show_bankids_data(client, app, office):
+    from db.signing import Signature
+
+    case = office.cases["erik"]
+    completion = {
+        "user": {"personalNumber": ERIK, "name": "Erik Andersson"},
+        "device": {"ipAddress": "192.0.2.10"},
+        "bankIdIssueDate": "2024-05-01",
+        "signature": "c2lnbmF0dXI=",
+        "ocspResponse": "b2NzcA==",
+        "risk": "low",
+    }
+    await Signature.insert(
+        Signature(
+            case=case.id,
+            personal_number=ERIK,
+            role="applicant",
+            digest="ab" * 32,
+            order_ref="order-123",
+            signed_at=clock.now(),
+            completion=completion,
+        )
+    )
+    await log_in(client, app, EVA)
+    page = text_of((await case_page(client, case.reference)).text)
+    for expected in ("BankID:s uppgifter", "order-123", "192.0.2.10", "2024-05-01", "ab" * 32, "Sparade"):
+        assert expected in page, expected
+
+
+async def test_officers_get_the_notices_they_chose_without_personal_data(client, app, office, settings):
+    """Olof wants new cases at once; Eva keeps the defaults (a daily summary, news on her cases, deadlines)."""
+    from jobs import staff_summary
+
+    for number in (EVA, OLOF):
+        await UserAccount.update({UserAccount.email: f"{number}@mark.se"}).where(
+            UserAccount.id == office.accounts[number]
+        )
+    await log_in(client, app, OLOF)
+    page = await client.get("/handlaggare/installningar")
+    assert page.status_code == 200 and "Mina aviseringar" in page.text
+    saved = await client.post(
+        "/handlaggare/installningar",
+        data={"_csrf_token": csrf_from(page.text), "nya-arenden": "now", "handelser": "ja", "handlaggningstid": "ja"},
+    )
+    assert saved.status_code == 303 and "Dina val har sparats" in (await client.get(saved.headers["location"])).text
+
+    # A resident submits: Olof is told at once; Eva waits for her summary.
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    from tests.applications.helpers import post_step, start
+
+    draft_id = await start(client, "bygglov")
+    await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"})
+    await post_step(client, draft_id, "bilagor", {})
+    await post_step(client, draft_id, "parter", {})
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    await client.post(f"/ansokan/{draft_id}/granska", data={"_csrf_token": csrf_from(check.text)})
+    new_case = await CaseRecord.objects().order_by(CaseRecord.id, ascending=False).first()
+    olof_mail = await Notification.objects().where(Notification.user == office.accounts[OLOF])
+    assert [mail.kind for mail in olof_mail] == ["staff_new_case"] and new_case.reference in olof_mail[0].subject
+    assert "Erik" not in olof_mail[0].body + olof_mail[0].subject
+    assert await Notification.count().where(Notification.user == office.accounts[EVA]) == 0
+
+    # Eva takes Erik's first case; when Erik writes there, she is told.
+    client.cookies.clear()
+    await log_in(client, app, EVA)
+    reference = office.cases["erik"].reference
+    await act(client, reference, "tilldela", {"till": "mig"})
+    client.cookies.clear()
+    await log_in(client, app, ERIK)
+    resident = await client.get(f"/mina-sidor/arenden/{reference}")
+    await client.post(
+        f"/mina-sidor/arenden/{reference}/meddelanden", data={"_csrf_token": csrf_from(resident.text), "text": "Hej"}
+    )
+    news = await Notification.objects().where(
+        (Notification.user == office.accounts[EVA]) & (Notification.kind == "staff_activity")
+    )
+    assert len(news) == 1 and reference in news[0].subject and "Hej" not in news[0].body
+
+    # The daily summary: Eva's unit got cases; Olof, who took them at once, gets no summary of new ones.
+    assert await staff_summary.run(settings) == {"summaries_sent": 1}
+    summary = await Notification.objects().where(Notification.kind == "staff_summary").first()
+    assert summary.user == office.accounts[EVA] and "nya ärenden i din enhet" in summary.body
+    assert await staff_summary.run(settings) == {"summaries_sent": 0}  # nothing new since
