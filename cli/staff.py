@@ -24,7 +24,8 @@ async def run(arguments: list[str]) -> int:
     add = commands.add_parser("add", help="add someone to the staff register, or change their role or unit")
     add.add_argument("personal_number")
     add.add_argument("--role", choices=staff.STAFF_ROLES, default="officer")
-    add.add_argument("--unit", default="")
+    add.add_argument("--unit", default="", help="the unit they work in (created if new)")
+    add.add_argument("--protected", action="store_true", help="may handle cases of people with protected identity")
     remove = commands.add_parser("remove", help="remove someone from the staff register and end their sessions")
     remove.add_argument("personal_number")
     commands.add_parser("list", help="list the staff register")
@@ -40,7 +41,7 @@ async def run(arguments: list[str]) -> int:
         print(f"Invalid personal identity number: {error}", file=sys.stderr)
         return 2
     if args.command == "add":
-        await staff.add_member(personal_number, args.role, args.unit)
+        await staff.add_member(personal_number, args.role, args.unit, may_see_protected=args.protected)
         print(f"Saved: {args.role}, unit {args.unit or '-'}")
         return 0
     ended = await staff.remove_member(personal_number)

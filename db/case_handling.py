@@ -49,7 +49,8 @@ class MessageTemplate(Table, tablename="message_template"):
 
 # Which cases an officer sees: those of e-services their units handle; a restricted officer only those assigned to
 # them; cases of people with protected identity only with the permission. One condition for every query below, so
-# the inbox and the case view can never disagree. Drafts are not cases: nothing here reads the draft table.
+# the inbox and the case view can never disagree. Saved applications are not cases: staff code never reads them
+# (tests/case_handling/test_access_matrix.py checks).
 def visible_to(officer: Officer) -> tuple[str, tuple]:
     """The SQL condition on `c` (case_record) and `e` (e_service) and its arguments."""
     if not officer.unit_ids:

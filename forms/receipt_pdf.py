@@ -160,14 +160,7 @@ def receipt_pdf(
     contact_centre = _("Contact centre")
     pdf = _ReceiptPDF(footer_text=pdf_text(f"{municipality} · {contact_centre} {contact_phone} · {contact_email}"))
     title = _("Receipt %(reference)s – %(service)s") % {"reference": reference, "service": service_title}
-    pdf.set_title(_metadata(title))
-    pdf.set_subject(_metadata(service_title))
-    pdf.set_author(_metadata(municipality))
-    pdf.set_creator(_metadata(_("%(municipality)s, e-service platform") % {"municipality": municipality}))
-    pdf.set_lang("sv")
-    pdf.set_creation_date(received_at)
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.add_page()
+    _describe(pdf, title, service_title, municipality, received_at)
 
     _heading(pdf, municipality, service_title)
     facts = [(_("Reference number"), reference), (_("Received"), format_datetime(received_at))]
@@ -187,6 +180,18 @@ def receipt_pdf(
     if next_steps.strip():
         _next_steps(pdf, next_steps)
     return bytes(pdf.output())
+
+
+def _describe(pdf: _ReceiptPDF, title: str, subject: str, municipality: str, created: datetime) -> None:
+    """The document's metadata (title shown by viewers, Swedish, who made it and when), then its first page."""
+    pdf.set_title(_metadata(title))
+    pdf.set_subject(_metadata(subject))
+    pdf.set_author(_metadata(municipality))
+    pdf.set_creator(_metadata(_("%(municipality)s, e-service platform") % {"municipality": municipality}))
+    pdf.set_lang("sv")
+    pdf.set_creation_date(created)
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.add_page()
 
 
 def _metadata(text: str) -> str:
@@ -333,14 +338,7 @@ def case_pdf(
     and the conversation, in the receipt's layout. `printed_at` is when it was made."""
     pdf = _ReceiptPDF(footer_text=pdf_text(f"{municipality} · {reference} · {format_datetime(_aware(printed_at))}"))
     title = _("Case %(reference)s – %(service)s") % {"reference": reference, "service": service_title}
-    pdf.set_title(_metadata(title))
-    pdf.set_subject(_metadata(service_title))
-    pdf.set_author(_metadata(municipality))
-    pdf.set_creator(_metadata(_("%(municipality)s, e-service platform") % {"municipality": municipality}))
-    pdf.set_lang("sv")
-    pdf.set_creation_date(_aware(printed_at))
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.add_page()
+    _describe(pdf, title, service_title, municipality, _aware(printed_at))
     pdf.set_font(FONT, style="B", size=10)
     pdf.paragraph(pdf_text(municipality.upper()))
     pdf.ln(5)

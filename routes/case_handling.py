@@ -14,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from core.errors import DomainError
 from core.i18n import gettext as _
 from services import case_handling
 from services.case_handling import Changed
@@ -96,6 +97,10 @@ async def _act(request: Request, reference: str, form_name: str, action) -> Resp
         return await _page(
             request, officer, fresh, status_code=409, form=form_name, values=values, conflict=changed.user_message
         )
+    except DomainError as refused:  # the choice itself cannot be (a closed case, nobody to assign to): say so
+        if refused.status_code != 400:
+            raise
+        errors = {form_name: refused.user_message}
     if errors:
         return await _page(request, officer, case, status_code=400, form=form_name, values=values, errors=errors)
     return Redirect(_case_url(reference, form_name), status_code=HTTP_303_SEE_OTHER)
@@ -107,8 +112,12 @@ async def assign(request: Request, reference: FromPath[str]) -> Response:
         choice = str(form.get("till") or "")
         if choice == "mig":
             await case_handling.take(officer, case, version)
+        elif choice == "ingen":
+            await case_handling.assign(officer, case, None, version)
+        elif parse_int(choice) is None:
+            return {"assign-to": _("Choose a case officer of the unit.")}
         else:
-            await case_handling.assign(officer, case, None if choice == "ingen" else parse_int(choice), version)
+            await case_handling.assign(officer, case, parse_int(choice), version)
         return {}
 
     return await _act(request, reference, "handlaggare", action)

@@ -83,7 +83,7 @@ async def send(request: Request, reference: FromPath[str]) -> Response:
     # The page's cursor: the new messages shown after sending are those after it (the resident's own included).
     cursor = parse_int(form.get("efter"))
     after = cursor if cursor is not None else await messages.latest_message_id(case)
-    errors = await messages.send(case, user, text, await _uploads(form, "files"))
+    errors = await messages.send(case, user.id, text, await _uploads(form, "files"))
     if not wants_fragment(request):
         if errors:
             page = await my_pages.case_page_context(

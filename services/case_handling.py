@@ -25,8 +25,9 @@ from db.case_handling import Stale
 from db.notices import notify_mentioned
 from db.staff import Officer
 from forms.receipt_pdf import case_pdf
+from services import messages
 from services.applications import case_sections, today
-from services.messages import Upload, check_files, store_files, supplements_with_changes, thread_context
+from services.messages import Upload, supplements_with_changes, thread_context
 from services.my_pages import event_label
 
 if TYPE_CHECKING:
@@ -422,21 +423,7 @@ async def send_message(officer: Officer, case: dict, text: str, uploads: list[Up
     """The officer writes to the resident (with files); returns what is wrong by input id."""
     if not case["allows_messages"]:
         raise NotFound()
-    text = text.strip()
-    errors = {}
-    checked, file_error = check_files(uploads)
-    if file_error:
-        errors["message-file"] = file_error
-    if not text and not uploads:
-        errors["message-text"] = _("Write a message or attach a file")
-    elif len(text) > MAX_TEXT:
-        errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": MAX_TEXT}
-    if not errors:
-        message_id = await conversations.add_message(
-            case["id"], officer.account_id, from_officer=True, body=text, now=clock.now()
-        )
-        await store_files(case["id"], checked, message_id=message_id)
-    return errors
+    return await messages.send(case, officer.account_id, text.strip(), uploads, from_officer=True, max_length=MAX_TEXT)
 
 
 async def new_messages(case: dict, after: int) -> list[dict]:

@@ -125,19 +125,28 @@ def check_can_write(case: dict, settings: Settings) -> None:
         raise Refused(_("Messages about this case are closed."))
 
 
-async def send(case: dict, user: CurrentUser, text: str, uploads: list[Upload]) -> dict[str, str]:
-    """The resident writes to the case officer; returns what is wrong by input id (nothing is stored then)."""
+async def send(
+    case: dict,
+    author_id: int,
+    text: str,
+    uploads: list[Upload],
+    *,
+    from_officer: bool = False,
+    max_length: int = MAX_MESSAGE_LENGTH,
+) -> dict[str, str]:
+    """A message in the case's thread, from the resident (or, `from_officer`, the case officer) with its files;
+    returns what is wrong by input id (nothing is stored then)."""
     errors = {}
     checked, file_error = check_files(uploads)
     if file_error:
         errors["message-file"] = file_error
     if not text and not uploads:
         errors["message-text"] = _("Write a message or attach a file")
-    elif len(text) > MAX_MESSAGE_LENGTH:
-        errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": MAX_MESSAGE_LENGTH}
+    elif len(text) > max_length:
+        errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": max_length}
     if not errors:
         message_id = await conversations.add_message(
-            case["id"], user.id, from_officer=False, body=text, now=clock.now()
+            case["id"], author_id, from_officer=from_officer, body=text, now=clock.now()
         )
         await store_files(case["id"], checked, message_id=message_id)
     return errors

@@ -8,15 +8,17 @@ from db import audit, staff
 from db import auth as sessions
 from db.staff import NOTICE_DEFAULTS, StaffMember
 
-STAFF_ROLES = ("officer", "admin")
+# officer: handles the cases of their units' e-services; restricted_officer: only those assigned to them; admin: an
+# officer who also runs the platform.
+STAFF_ROLES = ("officer", "restricted_officer", "admin")
 
 
-async def add_member(personal_number: str, role: str, unit: str) -> StaffMember:
-    """Add someone to the staff register, or change their role or unit. Their sessions end: a new role takes
-    effect at the next login, so it can never be stale."""
+async def add_member(personal_number: str, role: str, unit: str, *, may_see_protected: bool = False) -> StaffMember:
+    """Add someone to the staff register, or change their role, unit or permission to handle protected identities.
+    Their sessions end: a new role takes effect at the next login, so it can never be stale."""
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
-    member = await staff.save_staff(personal_number, role, unit, clock.now())
+    member = await staff.save_staff(personal_number, role, unit, clock.now(), may_see_protected=may_see_protected)
     await audit.record("staff.added", target=f"staff:{member.id}", role=role)
     await sessions.end_sessions_of(personal_number)
     return member

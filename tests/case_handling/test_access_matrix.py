@@ -106,3 +106,16 @@ async def test_an_officer_viewing_a_case_is_audited_without_personal_data(client
     entries = await AuditEntry.select().where(AuditEntry.action == "case.viewed")
     assert [(entry["actor"], entry["target"]) for entry in entries] == [(office.accounts[EVA], f"case:{reference}")]
     assert ERIK not in str(entries)
+
+
+def test_staff_code_has_no_query_that_can_reach_a_draft():
+    """A saved application is not a public document: nothing the staff side runs names the draft table."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    staff_side = [
+        root / folder / f"{area}.py" for folder in ("routes", "services", "db") for area in ("inbox", "case_handling")
+    ]
+    for path in staff_side:
+        source = path.read_text().lower()
+        assert "draft" not in source.replace("source_draft", ""), path

@@ -148,6 +148,27 @@ def test_a_case_from_submission_to_decision(page: Page, browser: Browser, base_u
     checker.context.close()
 
 
+def test_an_officer_reaches_and_takes_a_case_with_the_keyboard_alone(page: Page, browser: Browser, base_url):
+    reference = resident_submits(page, browser, base_url)
+    officer = officer_page(browser, base_url, javascript=True)
+    officer.goto(f"{base_url}/handlaggare")
+    link = officer.get_by_role("link", name=reference)
+    for _press in range(60):
+        officer.keyboard.press("Tab")
+        if link.evaluate("element => element === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    officer.keyboard.press("Enter")
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Ansökan om bygglov")
+    choice = officer.get_by_label("Ge ärendet till")
+    choice.focus()
+    officer.keyboard.press("Tab")
+    expect(officer.get_by_role("button", name="Spara handläggare")).to_be_focused()
+    officer.keyboard.press("Enter")
+    expect(officer.get_by_text("Eva Karlsson").first).to_be_visible()
+    officer.context.close()
+
+
 def test_the_inbox_filters_live_and_the_staff_pages_fit_a_small_screen(page: Page, browser: Browser, base_url):
     reference = resident_submits(page, browser, base_url)
     officer = officer_page(browser, base_url, javascript=True)

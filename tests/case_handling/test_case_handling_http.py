@@ -523,3 +523,15 @@ async def test_officers_get_the_notices_they_chose_without_personal_data(client,
     summary = await Notification.objects().where(Notification.kind == "staff_summary").first()
     assert summary.user == office.accounts[EVA] and "nya ärenden i din enhet" in summary.body
     assert await staff_summary.run(settings) == {"summaries_sent": 0}  # nothing new since
+
+
+async def test_assigning_to_someone_who_is_no_colleague_changes_nothing(client, app, office):
+    from tests.case_handling.conftest import ANDERS
+
+    reference = office.cases["erik"].reference
+    await log_in(client, app, EVA)
+    for choice in ("", "x", str(office.accounts[ANDERS]), "99999"):  # nothing, garbage, another unit's officer
+        answer = await act(client, reference, "tilldela", {"till": choice})
+        assert answer.status_code == 400 and "Välj en handläggare på enheten." in answer.text, choice
+    case = await CaseRecord.objects().where(CaseRecord.reference == reference).first()
+    assert case.assigned_to is None and case.version == 0
