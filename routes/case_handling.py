@@ -19,7 +19,7 @@ from core.i18n import gettext as _
 from services import case_handling
 from services.case_handling import Changed
 from services.messages import Upload
-from web.auth import current_user, flash, staff_required
+from web.auth import current_user, staff_required
 from web.downloads import attachment_response, pdf_response
 from web.htmx import wants_fragment
 from web.params import parse_date, parse_int
@@ -53,17 +53,21 @@ async def case_page(
     reference: FromPath[str],
     messages: Annotated[str, QueryParameter(name="meddelanden")] = "",
     template_for: Annotated[str, QueryParameter(name="status")] = "",
+    sent: Annotated[str, QueryParameter(name="skickat")] = "",
 ) -> Template:
     """The case view; `?status=ID` (the status form's "Use the template" without JavaScript) fills the status
-    message with that status's template."""
+    message with that status's template; `?skickat=1` (after sending a message without JavaScript) says that the
+    message was sent, beside the thread."""
     officer, case = await _officer_and_case(request, reference)
-    extra = {}
+    extra = {"message_sent": bool(sent)}
     if template_for:
         status_id = parse_int(template_for)
-        extra = {
-            "form": "status",
-            "values": {"status": str(status_id), "meddelande": await _status_template(case, status_id)},
-        }
+        extra.update(
+            {
+                "form": "status",
+                "values": {"status": str(status_id), "meddelande": await _status_template(case, status_id)},
+            }
+        )
     return await _page(request, officer, case, all_messages=messages == "alla", **extra)
 
 
@@ -211,8 +215,7 @@ async def send_message(request: Request, reference: FromPath[str]) -> Response:
         )
     if errors:
         return await _page(request, officer, case, status_code=400, message_errors=errors, message_text=text)
-    await flash(current_user(request), _("Your message has been sent."))
-    return Redirect(_case_url(reference, "meddelanden"), status_code=HTTP_303_SEE_OTHER)
+    return Redirect(f"/handlaggare/arenden/{reference}?skickat=1#meddelanden", status_code=HTTP_303_SEE_OTHER)
 
 
 @get(BASE + "/meddelanden", name="staff_case_messages_poll", guards=[staff_required])

@@ -95,7 +95,7 @@ async def send(request: Request, reference: FromPath[str]) -> Response:
                 message_text=text,
             )
             return Template("my_pages/case.html", context=page, status_code=400)
-        return Redirect(f"/mina-sidor/arenden/{reference}#meddelanden", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(f"/mina-sidor/arenden/{reference}?skickat=1#meddelanden", status_code=HTTP_303_SEE_OTHER)
     new = await _new_messages(case, user.id, reference, after, "" if errors else _("Your message has been sent."))
     return Template(
         "messages/_sent.html",

@@ -54,7 +54,9 @@ async def case_page(
     request: Request,
     reference: FromPath[str],
     messages: Annotated[str, QueryParameter(name="meddelanden")] = "",
+    sent: Annotated[str, QueryParameter(name="skickat")] = "",
 ) -> Template:
+    """The case page; `?skickat=1` (after sending a message without JavaScript) says that the message was sent."""
     user = current_user(request)
     case = await my_pages.visible_case(user, reference)
     context = await my_pages.case_page_context(
@@ -65,7 +67,7 @@ async def case_page(
         all_messages=messages == "alla",
     )
     await mark_officer_messages_read(case, context["messages"])
-    return Template("my_pages/case.html", context=context)
+    return Template("my_pages/case.html", context={**context, "message_sent": bool(sent)})
 
 
 @get("/mina-sidor/arenden/{reference:str}/kvitto.pdf", name="my_case_receipt", guards=[login_required])

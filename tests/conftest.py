@@ -16,10 +16,16 @@ os.environ["DATABASE_URL"] = TEST_DATABASE_URL  # before piccolo_conf is importe
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from core.settings import Settings  # noqa: E402
 
 pytest_plugins = ["tests.browser"]
+
+# Property tests check behaviour, not speed (benchmarks/ measure that): on a busy two-core CI machine Hypothesis's
+# default 200 ms deadline per example failed a correct test.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 def pytest_configure(config: pytest.Config) -> None:

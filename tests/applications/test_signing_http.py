@@ -17,6 +17,7 @@ from db.notices import Notification
 from db.signing import CoApplicant, Signature
 from tests.applications.helpers import post_step, start
 from tests.factories import make_service_with_form
+from tests.headings import assert_headings_nest
 from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -201,6 +202,8 @@ async def test_a_co_applicant_is_told_who_asked_them_to_sign(client, app):
     assert "Från Erik Andersson" in to_sign.group(0)
     page = await client.get(f"/ansokan/{draft_id}/medsokande")
     assert "Erik Andersson har angett dig som medsökande och ber dig skriva under." in page.text
+    assert_headings_nest(page.text)  # the choices are h3 under "Skriv under"
+    assert re.search(r"<h3>\s*Mobilt BankID på annan enhet\s*</h3>", page.text)
     mail = await Notification.objects().where(Notification.kind == "cosign_requested").first()
     assert "Erik" not in mail.body and "Andersson" not in mail.body
     assert "Någon har angett dig som medsökande" in mail.body and "vem som ber dig" in mail.body

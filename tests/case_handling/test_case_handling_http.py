@@ -234,7 +234,9 @@ async def test_messages_both_ways_with_read_receipts_and_polling(client, app, of
         data={"_csrf_token": csrf_from(page.text), "text": "Hej Erik, vi behöver en ritning."},
     )
     assert sent.status_code == 303
-    assert "Inte läst än" in (await case_page(client, reference)).text
+    assert sent.headers["location"] == f"/handlaggare/arenden/{reference}?skickat=1#meddelanden"
+    confirmed = await client.get(sent.headers["location"])
+    assert "Inte läst än" in confirmed.text and "Ditt meddelande har skickats" in confirmed.text
     client.cookies.clear()
     await log_in(client, app, ERIK)
     resident = await client.get(f"/mina-sidor/arenden/{reference}")

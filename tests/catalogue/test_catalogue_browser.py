@@ -152,6 +152,19 @@ def test_page_fits_a_320_pixel_wide_screen(page: Page, base_url, path):
     assert_no_horizontal_scroll(page)
 
 
+GAP_ABOVE_FOOTER = """() => {
+  const bottoms = [...document.querySelectorAll("main *")].map((el) => el.getBoundingClientRect().bottom);
+  const last = Math.max(...bottoms);
+  return document.querySelector("footer").getBoundingClientRect().top - last;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/e-tjanster/ansokan-om-bygglov", "/kontakt", "/sidan-finns-inte"])
+def test_the_last_button_or_link_keeps_a_gap_to_the_footer(page: Page, base_url, path):
+    page.goto(base_url + path)
+    assert page.evaluate(GAP_ABOVE_FOOTER) >= 32, "the page's last element touches the footer"
+
+
 def test_live_search_results_are_accessible_after_a_swap(page: Page, base_url):
     page.goto(f"{base_url}/e-tjanster")
     page.get_by_label("Sök e-tjänst").press_sequentially("xyzzy", delay=20)

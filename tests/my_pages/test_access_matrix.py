@@ -191,7 +191,7 @@ async def check_party_response(route_name: str, response, world: World, visitor:
         case "message poll":
             assert response.status_code == 200 and MESSAGE in response.text
         case "send message":
-            assert response.status_code == 303 and response.headers["location"] == f"{case_url}#meddelanden"
+            assert response.status_code == 303 and response.headers["location"] == f"{case_url}?skickat=1#meddelanden"
             sent = await Message.objects().where(Message.body == "Ett nytt meddelande.").first()
             assert sent.author == world.user_ids[visitor]
         case "supplement form":

@@ -70,6 +70,7 @@ def test_messages_are_sent_and_arrive_without_reloading_the_page(page: Page, bro
     expect(mine).to_contain_text("Inte läst än")
     expect(page.get_by_label("Skriv ett meddelande")).to_have_value("")
     expect(page.locator("#message-status")).to_have_text("Ditt meddelande har skickats.")
+    expect(mine, "the focus is on the message just sent, not on the page").to_be_focused()
     expect(page.get_by_role("alert")).to_have_count(0)
 
     officer_writes(case_id, "Beslutet kommer inom två veckor.")
@@ -96,7 +97,10 @@ def test_messages_work_without_javascript(browser: Browser, base_url):
     expect(page.get_by_role("alert")).to_contain_text("Skriv ett meddelande eller bifoga en fil")
     page.get_by_label("Skriv ett meddelande").fill("Jag skickar ritningen i morgon.")
     page.get_by_role("button", name="Skicka meddelande").click()
-    expect(page).to_have_url(re.compile(rf"/mina-sidor/arenden/{reference}#meddelanden$"))
+    expect(page).to_have_url(re.compile(rf"/mina-sidor/arenden/{reference}\?skickat=1#meddelanden$"))
+    expect(
+        page.locator("#meddelanden").get_by_role("status").filter(has_text="Ditt meddelande har skickats.")
+    ).to_be_visible()
     expect(page.locator(".message--mine")).to_contain_text("Jag skickar ritningen i morgon.")
     expect(page.get_by_label("Skriv ett meddelande")).to_have_value("")
 

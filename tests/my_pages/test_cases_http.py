@@ -15,6 +15,7 @@ from db.cases import CaseRecord
 from db.messages import Message, SupplementRequest
 from db.signing import CoApplicant
 from tests.factories import make_case, make_service_with_form, make_user
+from tests.headings import assert_headings_nest
 from tests.login import csrf_from, log_in
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -127,10 +128,16 @@ async def test_sending_a_message_with_htmx_and_without(client, app):
     assert sent.status_code == 200
     assert "Hej handläggaren" in sent.text and 'data-hx-swap-oob="beforeend:#message-list"' in sent.text
     assert "Ditt meddelande har skickats" in sent.text and "intyg.pdf" in sent.text
+    mine = await Message.objects().where(Message.body == "Hej handläggaren").first()
+    assert f'id="meddelande-{mine.id}" tabindex="-1" autofocus' in sent.text  # the focus goes to what was sent
     plain = await client.post(url, data={"_csrf_token": token, "text": "Utan JavaScript"})
-    assert plain.status_code == 303 and plain.headers["location"].endswith("#meddelanden")
-    thread = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"/mina-sidor/arenden/{case.reference}?skickat=1#meddelanden"
+    thread = await client.get(plain.headers["location"])
+    assert_headings_nest(thread.text)  # the answers' steps are h3 under "Din ansökan"
     assert "Hej handläggaren" in thread.text and "Utan JavaScript" in thread.text and "Inte läst än" in thread.text
+    assert "Ditt meddelande har skickats" in thread.text and "autofocus" not in thread.text
+    assert "Ditt meddelande har skickats" not in (await client.get(f"/mina-sidor/arenden/{case.reference}")).text
     attachment = await Attachment.objects().where(Attachment.message_id.is_not_null()).first()
     download = await client.get(f"/mina-sidor/arenden/{case.reference}/bilagor/{attachment.public_id}")
     assert download.content == PDF

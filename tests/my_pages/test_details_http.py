@@ -35,6 +35,9 @@ async def test_notices_are_chosen_on_my_details(client, app):
     page = await client.get("/mina-sidor/uppgifter")
     for kind in ("case_received", "message_received", "supplement_requested", "status_changed", "draft_expiring"):
         assert f'id="notice-{kind}" name="notices" type="checkbox" value="{kind}" checked' in page.text
+    # What is true: notices go by e-mail only; the mobile number fills in forms.
+    assert "Vi skickar aviseringar med e-post" in page.text and "Vi skickar inga sms" in page.text
+    assert "eller det här mobilnumret" not in page.text
     wanted = ["case_received", "supplement_requested", "cosign_requested"]
     form = {"_csrf_token": csrf_from(page.text), "email": "erik@exempel.se", "phone": "", "notices": wanted}
     assert (await client.post("/mina-sidor/uppgifter", data=form)).status_code == 303

@@ -23,6 +23,7 @@ from db import messages as conversations
 from db.staff import save_staff as add_staff
 from tests.applications.helpers import current_step, post_step, start
 from tests.factories import make_case, make_service_with_form, make_user
+from tests.headings import heading_problems
 from tests.login import csrf_from, log_in, start_login
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -189,3 +190,5 @@ async def test_the_main_pages_are_valid_html(client, app, demo, tmp_path):
     assert not errors, f"The Nu Html Checker found {len(errors)} errors in {len(names)} pages:\n" + "\n".join(
         describe(message, names) for message in errors
     )
+    misnested = {name: problems for name, html in pages.html.items() if (problems := heading_problems(html))}
+    assert not misnested, f"headings that do not nest: {misnested}"
