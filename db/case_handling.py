@@ -11,7 +11,7 @@ from piccolo.table import Table
 
 from db.accounts import UserAccount
 from db.cases import CaseEvent, CaseRecord, enter_status
-from db.engine import fetch, json_column, write_transaction
+from db.engine import fetch, json_column, lock_clause, write_transaction
 from db.messages import add_message
 from db.notices import notify_applicant
 from db.staff import Officer
@@ -175,6 +175,43 @@ async def template(e_service_id: int, purpose: str) -> str | None:
         e_service_id,
     )
     return rows[0]["body"] if rows else None
+
+
+async def unit_services(officer: Officer, slug: str | None = None) -> list[dict]:
+    """The e-services the officer's units handle (id, slug, title), or only the one with `slug`."""
+    if not officer.unit_ids:
+        return []
+    units = ", ".join("{}" for _ in officer.unit_ids)
+    only = " AND slug = {}" if slug is not None else ""
+    return await fetch(
+        f"SELECT id, slug, title FROM e_service WHERE unit IN ({units}){only} ORDER BY title",  # noqa: S608
+        *officer.unit_ids,
+        *(() if slug is None else (slug,)),
+    )
+
+
+async def templates_of(e_service_id: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The e-service's own texts and the shared ones, each by purpose."""
+    rows = await fetch(
+        "SELECT e_service, purpose, body FROM message_template WHERE e_service = {} OR e_service IS NULL",
+        e_service_id,
+    )
+    own = {row["purpose"]: row["body"] for row in rows if row["e_service"] is not None}
+    shared = {row["purpose"]: row["body"] for row in rows if row["e_service"] is None}
+    return own, shared
+
+
+async def replace_templates(e_service_id: int, bodies: dict[str, str | None]) -> None:
+    """Set the e-service's own text per purpose; None removes it (the shared text applies again). The e-service's row
+    is locked first, so two editors saving at once cannot leave two texts for one purpose."""
+    async with write_transaction():
+        await fetch(f"SELECT id FROM e_service WHERE id = {{}}{lock_clause()}", e_service_id)  # noqa: S608
+        for purpose, body in bodies.items():
+            await MessageTemplate.delete().where(
+                (MessageTemplate.e_service == e_service_id) & (MessageTemplate.purpose == purpose)
+            )
+            if body is not None:
+                await MessageTemplate.insert(MessageTemplate(e_service=e_service_id, purpose=purpose, body=body))
 
 
 async def new_cases_in(unit_ids: list[int], since: datetime) -> int:

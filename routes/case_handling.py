@@ -279,6 +279,46 @@ async def attachment(request: Request, reference: FromPath[str], attachment_id: 
     return attachment_response(row)
 
 
+TEMPLATES = "/handlaggare/e-tjanster/{slug:str}/mallar"
+
+
+def _templates_page(service: dict, fields, values: dict, errors: dict, *, saved=False, status_code=200) -> Template:
+    return Template(
+        "case_handling/message_templates.html",
+        context={
+            "nav": "staff",
+            "service": service,
+            "fields": fields,
+            "values": values,
+            "errors": errors,
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
+@get(TEMPLATES, name="staff_message_templates", guards=[staff_required])
+async def message_templates(
+    request: Request, slug: FromPath[str], saved: Annotated[str, QueryParameter(name="sparat")] = ""
+) -> Template:
+    """An e-service's message templates (per status, and the delay notice), for administrators of its unit."""
+    officer = await case_handling.officer_of(current_user(request))
+    service, fields = await case_handling.template_editor(officer, slug)
+    return _templates_page(service, fields, {f.name: f.text for f in fields}, {}, saved=bool(saved))
+
+
+@post(TEMPLATES, name="staff_message_templates_save", guards=[staff_required])
+async def save_message_templates(request: Request, slug: FromPath[str]) -> Response:
+    officer = await case_handling.officer_of(current_user(request))
+    service, fields = await case_handling.template_editor(officer, slug)
+    form = await request.form()
+    errors = await case_handling.save_templates(officer, service, fields, form)
+    if errors:
+        values = {f.name: str(form.get(f.name) or "") for f in fields}
+        return _templates_page(service, fields, values, errors, status_code=400)
+    return Redirect(f"/handlaggare/e-tjanster/{slug}/mallar?sparat=1", status_code=HTTP_303_SEE_OTHER)
+
+
 route_handlers = [
     case_page,
     status_template,
@@ -294,4 +334,6 @@ route_handlers = [
     case_pdf,
     case_json,
     attachment,
+    message_templates,
+    save_message_templates,
 ]

@@ -1,4 +1,5 @@
-"""An officer's own settings (/handlaggare/installningar): which e-mail notices they want."""
+"""An officer's own settings (/handlaggare/installningar): which e-mail notices they want; for an administrator,
+links to the message templates of their units' e-services."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from services import staff
-from services.case_handling import officer_of
+from services.case_handling import officer_of, template_services
 from web.auth import current_user, staff_required
 
 PAGE = "/handlaggare/installningar"
@@ -19,10 +20,15 @@ PAGE = "/handlaggare/installningar"
 @get(PAGE, name="staff_settings", guards=[staff_required])
 async def settings_page(request: Request, saved: Annotated[str, QueryParameter(name="sparat")] = "") -> Template:
     user = current_user(request)
-    await officer_of(user)
+    officer = await officer_of(user)
     return Template(
         "staff/settings.html",
-        context={"nav": "staff", "choices": await staff.notice_choices(user.personal_number), "saved": bool(saved)},
+        context={
+            "nav": "staff",
+            "choices": await staff.notice_choices(user.personal_number),
+            "saved": bool(saved),
+            "template_services": await template_services(officer),
+        },
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from core import clock
 from core.errors import DomainError, NotFound, Refused
-from core.i18n import format_datetime
+from core.i18n import format_datetime, format_number
 from core.i18n import gettext as _
 from core.settings import Settings
 from db import audit, case_handling, cases, signing, staff
@@ -317,6 +317,78 @@ async def template_text(case: dict, purpose: str) -> str:
     """The text an officer starts from for `purpose`, with the case's reference filled in."""
     text = await case_handling.template(case["e_service"], purpose) or default_template(purpose)
     return text.replace("%(reference)s", case["reference"])
+
+
+# The e-service's own message templates, edited by an administrator of a unit that handles it. In the editor the
+# case's reference is written as a placeholder people can read; it is stored as gettext's %(reference)s.
+REFERENCE_PLACEHOLDER = "{ärendenummer}"
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    purpose: str  # 'status:<alias>' or 'delay'
+    name: str  # the form field's name and id
+    label: str
+    default: str  # what applies when the e-service has no text of its own, placeholder shown
+    text: str  # the e-service's own text, placeholder shown ('' for none)
+
+
+def _shown(text: str) -> str:
+    return text.replace("%(reference)s", REFERENCE_PLACEHOLDER)
+
+
+async def template_services(officer: Officer) -> list[dict]:
+    """The e-services whose templates the officer may edit: those of their units, for an administrator."""
+    return await case_handling.unit_services(officer) if officer.role == "admin" else []
+
+
+async def template_editor(officer: Officer, slug: str) -> tuple[dict, list[TemplateField]]:
+    """The e-service (one of the officer's units') and a field per status and for the delay notice. Only
+    administrators edit templates (Refused); another unit's e-service is NotFound."""
+    if officer.role != "admin":
+        raise Refused()
+    services = await case_handling.unit_services(officer, slug)
+    if not services:
+        raise NotFound()
+    service = services[0]
+    own, shared = await case_handling.templates_of(service["id"])
+    purposes = [(f"status:{s['alias']}", s["name"]) for s in await cases.statuses_of(service["id"])]
+    purposes.append(("delay", _("Delay notice (förvaltningslagen 11 §)")))
+    fields = [
+        TemplateField(
+            purpose=purpose,
+            name=f"mall-{number}",
+            label=label,
+            default=_shown(shared.get(purpose) or default_template(purpose)),
+            text=_shown(own.get(purpose, "")),
+        )
+        for number, (purpose, label) in enumerate(purposes, start=1)
+    ]
+    return service, fields
+
+
+async def save_templates(officer: Officer, service: dict, fields: list[TemplateField], form) -> dict[str, str]:
+    """Store what was posted for each field: an empty text, or the default itself, removes the e-service's own.
+    Returns errors by field name (nothing is saved then)."""
+    errors: dict[str, str] = {}
+    bodies: dict[str, str | None] = {}
+    for field in fields:
+        text = str(form.get(field.name) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_TEXT:
+            errors[field.name] = _("%(label)s: the text may be at most %(max)s characters.") % {
+                "label": field.label,
+                "max": format_number(MAX_TEXT),
+            }
+        bodies[field.purpose] = (
+            None if text in ("", field.default) else text.replace(REFERENCE_PLACEHOLDER, "%(reference)s")
+        )
+    if errors:
+        return errors
+    await case_handling.replace_templates(service["id"], bodies)
+    await audit.record(
+        "e_service.templates_changed", actor_id=officer.account_id, target=f"e_service:{service['slug']}"
+    )
+    return {}
 
 
 # Changes. Each takes the version of the page the officer acted from.

@@ -34,6 +34,10 @@ CASE = {
 PROTECTED_CASE = {**CASE, "officer": 404}
 INBOX = {**CASE, "officer of another unit": 200, "restricted officer": 200, "administrator": 200}
 
+# An e-service's message templates (Bygga's bygglov): its unit's administrators only; the matrix's administrator
+# belongs to another unit (tests/case_handling/test_message_templates.py has one of Bygga's).
+TEMPLATES = {**dict.fromkeys(VISITORS, 403), "anonymous": 303, "administrator": 404}
+
 SEEN = ("officer", "officer for protected identities")  # the two who see Erik's case
 
 
@@ -62,13 +66,18 @@ ROUTES = {
     ("POST", "/handlaggare/arenden/{ref}/anteckningar"): for_those_who_see(400),
     ("POST", "/handlaggare/arenden/{ref}/flagga"): for_those_who_see(303),
     ("POST", "/handlaggare/arenden/{ref}/meddelanden"): for_those_who_see(400),
+    ("GET", "/handlaggare/e-tjanster/{slug}/mallar"): TEMPLATES,
+    ("POST", "/handlaggare/e-tjanster/{slug}/mallar"): TEMPLATES,
 }
+
+
+PARAMETERS = {"reference": "{ref}", "slug": "{slug}"}
 
 
 def test_every_staff_route_has_a_row(app):
     """A new staff route must say who may use it."""
     routes = {
-        (method, re.sub(r"\{(\w+):\w+\}", lambda m: "{ref}" if m.group(1) == "reference" else "{id}", route.path))
+        (method, re.sub(r"\{(\w+):\w+\}", lambda m: PARAMETERS.get(m.group(1), "{id}"), route.path))
         for route in app.routes
         if route.path.startswith("/handlaggare")
         for method in route.methods
@@ -88,7 +97,11 @@ async def test_each_visitor_gets_what_the_matrix_says(client, app, office, visit
         for case_name in ("erik", "protected"):
             if "{ref}" not in template and case_name == "protected":
                 continue
-            path = template.replace("{ref}", office.cases[case_name].reference).replace("{id}", "0" * 32)
+            path = (
+                template.replace("{ref}", office.cases[case_name].reference)
+                .replace("{id}", "0" * 32)
+                .replace("{slug}", "bygglov")
+            )
             if method == "GET":
                 response = await client.get(path)
             else:  # a form without a version (a stale page) or without content: refused after the access check

@@ -56,10 +56,11 @@ def resident_submits(page: Page, browser: Browser, base_url: str) -> str:
     return reference
 
 
-def officer_page(browser: Browser, base_url: str, *, javascript: bool) -> Page:
-    """Eva's browser, logged in (with JavaScript for the BankID login), then with or without JavaScript."""
+def officer_page(browser: Browser, base_url: str, *, javascript: bool, officer: str = EVA) -> Page:
+    """Eva's (or `officer`'s) browser, logged in (with JavaScript for the BankID login), then with or without
+    JavaScript."""
     login = browser.new_context().new_page()
-    log_in_with_bankid(login, browser, base_url, EVA, "/handlaggare")
+    log_in_with_bankid(login, browser, base_url, officer, "/handlaggare")
     cookies = login.context.cookies()
     login.context.close()
     context = browser.new_context(java_script_enabled=javascript)
@@ -188,3 +189,26 @@ def test_the_inbox_filters_live_and_the_staff_pages_fit_a_small_screen(page: Pag
         assert_no_horizontal_scroll(officer)
         assert_accessible(officer)
     officer.context.close()
+
+
+def test_an_administrator_edits_the_message_templates_without_javascript(page: Page, browser: Browser, base_url):
+    birgitta = "195504109884"  # a person of the BankID simulator's list, here an administrator of the unit
+    run_async(make_officer, birgitta, role="admin")
+    admin = officer_page(browser, base_url, javascript=False, officer=birgitta)
+    admin.goto(f"{base_url}/handlaggare/installningar")
+    admin.get_by_role("link", name="Ansökan om bygglov").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Meddelandemallar")
+    checker = page  # axe runs in a page with JavaScript, on a copy of this one
+    assert_accessible_without_javascript(admin, checker)
+    admin.get_by_label("Under handläggning").fill("x" * 10_001)
+    admin.get_by_role("button", name="Spara mallarna").click()
+    expect(admin).to_have_title(re.compile(r"^Fel: "))
+    expect(admin.get_by_role("alert")).to_contain_text("Under handläggning: texten får vara högst 10 000 tecken.")
+    assert_accessible_without_javascript(admin, checker)
+    admin.get_by_label("Under handläggning").fill("Vi handlägger nu ärende {ärendenummer}.")
+    admin.get_by_role("button", name="Spara mallarna").click()
+    expect(admin.get_by_role("status")).to_have_text("Mallarna har sparats.")
+    expect(admin.get_by_label("Under handläggning")).to_have_value("Vi handlägger nu ärende {ärendenummer}.")
+    admin.set_viewport_size({"width": 320, "height": 640})
+    assert_no_horizontal_scroll(admin)
+    admin.context.close()
