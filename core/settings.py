@@ -12,6 +12,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"  # noqa: S105 - production refuses it
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dev.sqlite3'}"
 MIN_SECRET_LENGTH = 32
+# zxcvbn's estimate of the guesses a SECRET_KEY takes, as a power of ten: 10^30 is about 100 bits. A random key of
+# 32 characters or more (secrets.token_urlsafe) passes; repeated, sequential or dictionary text does not.
+MIN_SECRET_GUESSES_LOG10 = 30
+BANKID_TEST_HOST = "appapi2.test.bankid.com"
+SMTP_IMPLICIT_TLS_PORT = 465  # RFC 8314 "submissions": TLS from the first byte rather than STARTTLS
+# What production may run with: an idle timeout short enough for shared computers (a library, a school) yet not so
+# short that a form is lost while reading; a working day at most; a login limit per address that neither lets a
+# script try thousands of logins nor locks out an office.
+SANE_SESSION_IDLE_MINUTES = (5, 60)
+SANE_SESSION_MAX_HOURS = (1, 12)
+SANE_LOGIN_RATE_LIMIT = (5, 1000)
 
 Mode = Literal["dev", "production"]
 
@@ -28,6 +39,12 @@ def _dev_base_url(host: str | None, port: str | None) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{(port or '').strip() or '8000'}"
+
+
+def secret_is_strong(secret: str) -> bool:
+    from zxcvbn import zxcvbn  # only production's start-up check needs its word lists
+
+    return zxcvbn(secret)["guesses_log10"] >= MIN_SECRET_GUESSES_LOG10
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -166,6 +183,14 @@ class Settings:
             found.append("SECRET_KEY: the built-in development secret must not be used in production.")
         elif len(self.secret_key) < MIN_SECRET_LENGTH:
             found.append(f"SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters long in production.")
+        elif not secret_is_strong(self.secret_key):
+            found.append(
+                "SECRET_KEY: too easy to guess (repeated, sequential or wordy text); "
+                'use a random one, e.g. python -c "import secrets; print(secrets.token_urlsafe(32))".'
+            )
+        if self.log_level == "DEBUG":
+            found.append("LOG_LEVEL: DEBUG may write personal data to the logs; production logs at INFO or above.")
+        found.extend(self._limit_problems())
         if self.uses_sqlite:
             found.append("DATABASE_URL: production needs PostgreSQL (postgresql://...), not SQLite.")
         if self.simulators:
@@ -178,6 +203,16 @@ class Settings:
             found.append(
                 "BANKID_URL: production needs BankID's https:// address (https://appapi2.bankid.com/rp/v6.0/)."
             )
+        elif BANKID_TEST_HOST in self.bankid_url.lower():
+            found.append(
+                f"BANKID_URL: {BANKID_TEST_HOST} is BankID's test environment, where anyone can make test identities "
+                "and log in as anyone; production uses https://appapi2.bankid.com/rp/v6.0/."
+            )
+        if self.smtp_username and not (self.smtp_starttls or self.smtp_port == SMTP_IMPLICIT_TLS_PORT):
+            found.append(
+                "SMTP_USERNAME: the mail password would cross the network unencrypted; "
+                f"turn SMTP_STARTTLS on or use port {SMTP_IMPLICIT_TLS_PORT} (TLS)."
+            )
         for name, value in (
             ("BANKID_CLIENT_CERT", self.bankid_client_cert),
             ("BANKID_CLIENT_KEY", self.bankid_client_key),
@@ -185,6 +220,20 @@ class Settings:
         ):
             if not value:
                 found.append(f"{name}: production needs the path to this file (mutual TLS with BankID).")
+        return found
+
+    def _limit_problems(self) -> list[str]:
+        """Session and rate limits outside the ranges production may run with."""
+        found = []
+        for name, value, (low, high) in (
+            ("SESSION_IDLE_MINUTES", self.session_idle_minutes, SANE_SESSION_IDLE_MINUTES),
+            ("SESSION_MAX_HOURS", self.session_max_hours, SANE_SESSION_MAX_HOURS),
+            ("LOGIN_RATE_LIMIT", self.login_rate_limit, SANE_LOGIN_RATE_LIMIT),
+        ):
+            if not low <= value <= high:
+                found.append(f"{name}: {value} is outside what production allows ({low} to {high}).")
+        if self.session_idle_minutes * 60 > self.session_max_hours * 3600:
+            found.append("SESSION_IDLE_MINUTES: longer than SESSION_MAX_HOURS, so the idle limit would never apply.")
         return found
 
     @property

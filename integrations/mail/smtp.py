@@ -9,15 +9,13 @@ import re
 
 import aiosmtplib
 
-from core.settings import Settings
+from core.settings import SMTP_IMPLICIT_TLS_PORT, Settings
 from integrations.mail.message import OutgoingMail, build_message
 
 log = logging.getLogger("eplatform.mail")
 
 # Seconds to wait for the server at each step (connect, every command, the data).
 SMTP_TIMEOUT_SECONDS = 30.0
-# RFC 8314 "submissions": TLS from the first byte rather than STARTTLS.
-IMPLICIT_TLS_PORT = 465
 REASON_MAX_LENGTH = 200
 # An enhanced status code (RFC 3463) such as 5.1.1 at the start of a server reply; the rest of the reply may quote
 # the address and is never kept.
@@ -46,7 +44,7 @@ async def send(message: OutgoingMail, settings: Settings) -> None:
         email = build_message(message, settings)
     except Exception as error:  # ValueError, IndexError, HeaderParseError …: all say the data cannot be written
         raise MailError(f"invalid message ({type(error).__name__})", permanent=True) from None
-    implicit_tls = settings.smtp_port == IMPLICIT_TLS_PORT
+    implicit_tls = settings.smtp_port == SMTP_IMPLICIT_TLS_PORT
     try:
         await aiosmtplib.send(
             email,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 
 import pytest
@@ -10,7 +11,7 @@ from core.settings import DEV_SECRET_KEY, PROJECT_ROOT, ConfigurationError, Sett
 
 SAFE_PRODUCTION = {
     "MODE": "production",
-    "SECRET_KEY": "k" * 48,
+    "SECRET_KEY": secrets.token_urlsafe(32),
     "DATABASE_URL": "postgresql://eplatform@db.internal/eplatform",
     "BASE_URL": "https://e-tjanster.mark.se",
     "BANKID_URL": "https://appapi2.bankid.com/rp/v6.0/",
@@ -87,12 +88,41 @@ def test_the_jobs_interval_must_be_positive(interval):
         ({"BANKID_URL": ""}, "BANKID_URL"),
         ({"BANKID_CLIENT_CERT": ""}, "BANKID_CLIENT_CERT"),
         ({"BANKID_CA_CERT": ""}, "BANKID_CA_CERT"),
+        ({"SECRET_KEY": "k" * 48}, "SECRET_KEY: too easy to guess"),
+        ({"SECRET_KEY": "0123456789abcdef" * 4}, "SECRET_KEY: too easy to guess"),
+        ({"SECRET_KEY": "SuperSecretProductionKeyForMarks2026"}, "SECRET_KEY: too easy to guess"),
+        ({"BANKID_URL": "https://appapi2.test.bankid.com/rp/v6.0/"}, "BANKID_URL: appapi2.test.bankid.com"),
+        ({"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x", "SMTP_STARTTLS": "0"}, "SMTP_USERNAME"),
+        ({"LOG_LEVEL": "debug"}, "LOG_LEVEL"),
+        ({"SESSION_IDLE_MINUTES": "600"}, "SESSION_IDLE_MINUTES"),
+        ({"SESSION_IDLE_MINUTES": "1"}, "SESSION_IDLE_MINUTES"),
+        ({"SESSION_MAX_HOURS": "72"}, "SESSION_MAX_HOURS"),
+        ({"SESSION_MAX_HOURS": "1", "SESSION_IDLE_MINUTES": "60"}, None),
+        ({"LOGIN_RATE_LIMIT": "0"}, "LOGIN_RATE_LIMIT"),
+        ({"LOGIN_RATE_LIMIT": "100000"}, "LOGIN_RATE_LIMIT"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_names_them(override, named_setting):
     settings = Settings.from_env({**SAFE_PRODUCTION, **override})
+    if named_setting is None:  # at the edge of what is allowed
+        settings.check()
+        return
     with pytest.raises(ConfigurationError, match=named_setting):
         settings.check()
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {},
+        {"SECRET_KEY": secrets.token_hex(32)},
+        {"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x"},  # STARTTLS is on by default
+        {"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x", "SMTP_STARTTLS": "0", "SMTP_PORT": "465"},
+        {"LOG_LEVEL": "WARNING", "SESSION_IDLE_MINUTES": "5", "SESSION_MAX_HOURS": "12", "LOGIN_RATE_LIMIT": "5"},
+    ],
+)
+def test_production_starts_with_safe_settings(override):
+    Settings.from_env({**SAFE_PRODUCTION, **override}).check()
 
 
 def test_every_problem_is_reported_at_once():
