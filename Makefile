@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header --no-proxy-headers
 
 test: install-dev node chromium java
 	$(BIN)/pytest

@@ -30,6 +30,7 @@ from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
+from web.proxies import trust_proxies
 from web.requests import RefuseControlCharacters, Request
 from web.security import security_headers_hook
 from web.static_assets import StaticAssets
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    return answer_head_as_get(application)
+    return trust_proxies(answer_head_as_get(application), settings.trusted_proxies)
 
 
 def _bankid_client(settings: Settings, state: State) -> BankIdClient:

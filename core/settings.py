@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,8 @@ SMTP_IMPLICIT_TLS_PORT = 465  # RFC 8314 "submissions": TLS from the first byte 
 # script try thousands of logins nor locks out an office.
 SANE_SESSION_IDLE_MINUTES = (5, 60)
 SANE_SESSION_MAX_HOURS = (1, 12)
-SANE_LOGIN_RATE_LIMIT = (5, 1000)
+SANE_LOGIN_RATE_LIMIT = (5, 1000)  # per browser
+SANE_LOGIN_RATE_LIMIT_PER_ADDRESS = (20, 100_000)
 
 Mode = Literal["dev", "production"]
 
@@ -80,9 +82,13 @@ class Settings:
     session_max_hours: int = 8
     # A warning offers to stay logged in this many seconds before the idle timeout.
     session_warning_seconds: int = 120
-    # BankID login starts allowed per client IP address within `login_rate_window_minutes`.
+    # BankID login starts allowed within `login_rate_window_minutes`: per browser, and per client address (generous,
+    # so a library or a school behind one address is not locked out by one visitor).
     login_rate_limit: int = 20
+    login_rate_limit_per_address: int = 300
     login_rate_window_minutes: int = 10
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks); web/proxies.py.
+    trusted_proxies: tuple[str, ...] = ()
     # Outgoing mail. With SIMULATORS on and no SMTP_HOST, mail stays in the outbox and shows at /_dev/mail.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -146,6 +152,10 @@ class Settings:
                 session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
                 session_max_hours=int(env.get("SESSION_MAX_HOURS", cls.session_max_hours)),
                 login_rate_limit=int(env.get("LOGIN_RATE_LIMIT", cls.login_rate_limit)),
+                login_rate_limit_per_address=int(
+                    env.get("LOGIN_RATE_LIMIT_PER_ADDRESS", cls.login_rate_limit_per_address)
+                ),
+                trusted_proxies=tuple(p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()),
                 smtp_host=env.get("SMTP_HOST", ""),
                 smtp_port=int(env.get("SMTP_PORT", cls.smtp_port)),
                 smtp_username=env.get("SMTP_USERNAME", ""),
@@ -175,6 +185,11 @@ class Settings:
             found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
         if not self.jobs_interval_seconds > 0:
             found.append("JOBS_INTERVAL_SECONDS: must be more than 0.")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                found.append(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network (a * would trust anyone).")
         if not self.simulators and not self.is_production and not self.bankid_url:
             found.append("BANKID_URL: with SIMULATORS off, BankID's address and certificates are needed.")
         if not self.is_production:
@@ -229,9 +244,12 @@ class Settings:
             ("SESSION_IDLE_MINUTES", self.session_idle_minutes, SANE_SESSION_IDLE_MINUTES),
             ("SESSION_MAX_HOURS", self.session_max_hours, SANE_SESSION_MAX_HOURS),
             ("LOGIN_RATE_LIMIT", self.login_rate_limit, SANE_LOGIN_RATE_LIMIT),
+            ("LOGIN_RATE_LIMIT_PER_ADDRESS", self.login_rate_limit_per_address, SANE_LOGIN_RATE_LIMIT_PER_ADDRESS),
         ):
             if not low <= value <= high:
                 found.append(f"{name}: {value} is outside what production allows ({low} to {high}).")
+        if self.login_rate_limit_per_address < self.login_rate_limit:
+            found.append("LOGIN_RATE_LIMIT_PER_ADDRESS: less than LOGIN_RATE_LIMIT, one browser would lock out all.")
         if self.session_idle_minutes * 60 > self.session_max_hours * 3600:
             found.append("SESSION_IDLE_MINUTES: longer than SESSION_MAX_HOURS, so the idle limit would never apply.")
         return found

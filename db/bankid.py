@@ -27,6 +27,7 @@ class BankIdOrder(Table, tablename="bankid_order"):
     same_device = Boolean(default=False)
     next_url = Varchar(length=500, default="")
     client_key = Varchar(length=64, default="", help_text="HMAC of the client IP, for rate limiting.")
+    browser_key = Varchar(length=64, default="", help_text="HMAC of the browser's CSRF cookie, for rate limiting.")
     started_at = Timestamptz()
     status = Varchar(length=20, default="pending")
     hint_code = Varchar(length=50, default="")
@@ -72,10 +73,12 @@ async def mark_cancelled(order_id: int) -> None:
     )
 
 
-async def login_starts_since(client_key: str, since: datetime) -> int:
-    return await BankIdOrder.count().where(
-        (BankIdOrder.client_key == client_key) & (BankIdOrder.started_at >= since) & (BankIdOrder.purpose == "login")
-    )
+async def login_starts_since(client_key: str, browser_key: str, since: datetime) -> tuple[int, int]:
+    """Login orders started since `since` from this client address, and from this browser (at any address)."""
+    recent = (BankIdOrder.started_at >= since) & (BankIdOrder.purpose == "login")
+    from_address = await BankIdOrder.count().where(recent & (BankIdOrder.client_key == client_key))
+    from_browser = await BankIdOrder.count().where(recent & (BankIdOrder.browser_key == browser_key))
+    return from_address, from_browser
 
 
 async def delete_old_orders(before: datetime) -> int:

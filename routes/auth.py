@@ -19,7 +19,7 @@ from routes import bankid
 from routes.bankid import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
 from services import auth
 from services.bankid import order_for
-from web.auth import client_key, current_user, expired_cookie, login_url, safe_next, session_cookie
+from web.auth import browser_key, client_key, current_user, expired_cookie, login_url, safe_next, session_cookie
 from web.errors import UserFacingError
 
 STATUS_URL = auth.STATUS_PATH
@@ -65,6 +65,7 @@ async def bankid_start(request: Request, data: Annotated[dict[str, str], Form]) 
             request.app.state.settings,
             bankid.requester(request),
             client_key=client_key(request),
+            browser_key=browser_key(request),
             same_device=data.get("enhet") == "denna",
             next_url=next_path,
             replacing=await _attempt(request),

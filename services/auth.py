@@ -40,16 +40,21 @@ async def start(
     requester: bankid.Requester,
     *,
     client_key: str,
+    browser_key: str,
     same_device: bool,
     next_url: str,
     replacing: BankIdOrder | None = None,
 ) -> str:
-    """Start a BankID login for this browser; returns the cookie token that binds the order to it. `client_key`
-    identifies the client for the rate limit (a keyed hash of its address); `replacing` is the browser's earlier
-    login order, cancelled at BankID (see services.bankid.start_order)."""
+    """Start a BankID login for this browser; returns the cookie token that binds the order to it. `client_key` and
+    `browser_key` identify the client address and the browser for the rate limits (keyed hashes): a browser gets
+    LOGIN_RATE_LIMIT starts, an address (a school, a library) the far larger LOGIN_RATE_LIMIT_PER_ADDRESS.
+    `replacing` is the browser's earlier login order, cancelled at BankID (see services.bankid.start_order)."""
     window_start = clock.now() - timedelta(minutes=settings.login_rate_window_minutes)
-    if await orders.login_starts_since(client_key, window_start) >= settings.login_rate_limit:
-        await audit.record("login.rate_limited")
+    from_address, from_browser = await orders.login_starts_since(client_key, browser_key, window_start)
+    if from_browser >= settings.login_rate_limit or from_address >= settings.login_rate_limit_per_address:
+        await audit.record(
+            "login.rate_limited", per="browser" if from_browser >= settings.login_rate_limit else "address"
+        )
         raise TooManyLogins()
     return await bankid.start_order(
         client,
@@ -59,6 +64,7 @@ async def start(
         same_device=same_device,
         next_url=next_url,
         client_key=client_key,
+        browser_key=browser_key,
         return_path=STATUS_PATH,
         replacing=replacing,
     )

@@ -63,6 +63,7 @@ async def start_order(
     same_device: bool,
     next_url: str,
     client_key: str = "",
+    browser_key: str = "",
     return_path: str,
     sign_text: str | None = None,
     sign_payload: bytes | None = None,
@@ -104,6 +105,7 @@ async def start_order(
             same_device=same_device,
             next_url=next_url,
             client_key=client_key,
+            browser_key=browser_key,
             started_at=clock.now(),
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 
 from core import clock
 from db.catalogue import CacheStamp, Category, EService, RelatedDocument, bump_version
@@ -165,3 +166,18 @@ async def make_officer(
 
     person = find_test_person(personal_number)
     return await make_user(personal_number, person.given_name if person else "Test", person.surname if person else "")
+
+
+# Settings production accepts (overrides of the suite's settings), for tests of what production mode does.
+PRODUCTION = dict(
+    mode="production",
+    secret_key=secrets.token_urlsafe(32),
+    database_url="postgresql://db.example/eplatform",
+    simulators=False,
+    base_url="https://e-tjanster.example.se",
+    bankid_url="https://appapi2.bankid.com/rp/v6.0/",
+    bankid_client_cert="rp.crt",
+    bankid_client_key="rp.key",
+    bankid_ca_cert="root.crt",
+    smtp_host="smtp.example.se",
+)

@@ -92,10 +92,19 @@ def expired_cookie(settings: Settings, name: str | None = None, path: str = "/")
 
 
 def client_key(request: Request) -> str:
-    """The client's IP address as a keyed hash: enough to rate-limit, useless to anyone reading the database."""
-    settings: Settings = request.app.state.settings
-    address = request.client.host if request.client else "unknown"
-    return hmac.new(settings.secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+    """The client's IP address (behind TRUSTED_PROXIES, the one they forward) as a keyed hash: enough to rate-limit,
+    useless to anyone reading the database."""
+    return _keyed(request, request.client.host if request.client else "unknown")
+
+
+def browser_key(request: Request) -> str:
+    """The browser, by its CSRF cookie (every browser that can post a form has one), as a keyed hash."""
+    return _keyed(request, request.cookies.get(request.app.csrf_config.cookie_name, ""))
+
+
+def _keyed(request: Request, value: str) -> str:
+    secret = request.app.state.settings.secret_key
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def current_user(connection: ASGIConnection) -> CurrentUser | None:

@@ -5,20 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-pytestmark = pytest.mark.usefixtures("db")
+from tests.factories import PRODUCTION
 
-PRODUCTION = dict(
-    mode="production",
-    secret_key="p" * 48,
-    database_url="postgresql://db.example/eplatform",
-    simulators=False,
-    base_url="https://e-tjanster.example.se",
-    bankid_url="https://appapi2.test.bankid.com/rp/v6.0/",
-    bankid_client_cert="rp.crt",
-    bankid_client_key="rp.key",
-    bankid_ca_cert="root.crt",
-    smtp_host="smtp.example.se",
-)
+pytestmark = pytest.mark.usefixtures("db")
 
 
 async def test_simulator_pages_exist_in_dev(client):

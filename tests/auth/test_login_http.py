@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 
 from core import clock
@@ -301,14 +304,55 @@ async def test_same_device_login_offers_the_app_link(client, app):
     assert "<svg" not in page.text
 
 
-async def test_login_starts_are_rate_limited_per_client(client, app, settings):
+async def test_login_starts_are_rate_limited_per_browser_not_per_address(client, app, settings):
     for _ in range(settings.login_rate_limit):
         assert (await start_login(client)).status_code == 303
     refused = await start_login(client)
     assert refused.status_code == 429
     assert "Vänta tio minuter" in refused.text
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as classmate:
+        assert (await start_login(classmate)).status_code == 303  # same address, another browser: not locked out
     with clock.travel(timedelta(minutes=settings.login_rate_window_minutes + 1)):
         assert (await start_login(client)).status_code == 303
+
+
+def app_with(app, settings, **overrides):
+    """Another app on the suite's database, with other settings. Its lifespan would start and then close the shared
+    connection pool, so it is not run: the app borrows the suite's BankID client (the simulator's orders are in the
+    database)."""
+    from app import create_app
+
+    other = create_app(settings.with_overrides(**overrides))
+    other.state.bankid = app.state.bankid
+    return other
+
+
+async def test_one_address_has_a_generous_ceiling_shared_by_all_its_browsers(db, app, settings):
+    transport = httpx.ASGITransport(app=app_with(app, settings, login_rate_limit=2, login_rate_limit_per_address=5))
+    statuses = []
+    for _ in range(6):  # six browsers behind one address, each far under its own limit
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+            statuses.append((await start_login(browser)).status_code)
+    assert statuses == [303] * 5 + [429]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "counted_as"),
+    [
+        (("10.0.0.0/8",), "10.1.2.3", "203.0.113.7"),  # from the proxy: the address it forwards
+        ((), "10.1.2.3", "10.1.2.3"),  # no trusted proxies: the header is ignored
+        (("10.0.0.0/8",), "198.51.100.9", "198.51.100.9"),  # a spoofed header from elsewhere is ignored
+    ],
+)
+async def test_the_client_address_is_forwarded_only_by_trusted_proxies(db, app, settings, trusted, peer, counted_as):
+    transport = httpx.ASGITransport(app=app_with(app, settings, trusted_proxies=trusted), client=(peer, 50000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers={"X-Forwarded-For": "203.0.113.7"}
+    ) as browser:
+        assert (await start_login(browser)).status_code == 303
+    order = await BankIdOrder.objects().first()
+    expected = hmac.new(settings.secret_key.encode(), counted_as.encode(), hashlib.sha256).hexdigest()
+    assert order.client_key == expected
 
 
 async def test_logins_are_audited_without_personal_data(client, app):

@@ -100,6 +100,9 @@ def test_the_jobs_interval_must_be_positive(interval):
         ({"SESSION_MAX_HOURS": "1", "SESSION_IDLE_MINUTES": "60"}, None),
         ({"LOGIN_RATE_LIMIT": "0"}, "LOGIN_RATE_LIMIT"),
         ({"LOGIN_RATE_LIMIT": "100000"}, "LOGIN_RATE_LIMIT"),
+        ({"LOGIN_RATE_LIMIT": "50", "LOGIN_RATE_LIMIT_PER_ADDRESS": "30"}, "LOGIN_RATE_LIMIT_PER_ADDRESS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8, *"}, "TRUSTED_PROXIES: '\\*'"),
+        ({"TRUSTED_PROXIES": "proxy.mark.se"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_names_them(override, named_setting):
@@ -119,6 +122,7 @@ def test_production_refuses_unsafe_settings_and_names_them(override, named_setti
         {"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x"},  # STARTTLS is on by default
         {"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x", "SMTP_STARTTLS": "0", "SMTP_PORT": "465"},
         {"LOG_LEVEL": "WARNING", "SESSION_IDLE_MINUTES": "5", "SESSION_MAX_HOURS": "12", "LOGIN_RATE_LIMIT": "5"},
+        {"TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1"},
     ],
 )
 def test_production_starts_with_safe_settings(override):

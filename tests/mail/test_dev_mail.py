@@ -7,21 +7,9 @@ import pytest
 
 from core import clock
 from db.notices import Notification, queue_notification
+from tests.factories import PRODUCTION
 
 pytestmark = pytest.mark.usefixtures("db")
-
-PRODUCTION = dict(
-    mode="production",
-    secret_key="p" * 48,
-    database_url="postgresql://db.example/eplatform",
-    simulators=False,
-    base_url="https://e-tjanster.example.se",
-    bankid_url="https://appapi2.test.bankid.com/rp/v6.0/",
-    bankid_client_cert="rp.crt",
-    bankid_client_key="rp.key",
-    bankid_ca_cert="root.crt",
-    smtp_host="smtp.example.se",
-)
 
 
 async def queue(email: str, subject: str, body: str, kind: str = "case_received") -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.factories import PRODUCTION
+
 pytestmark = pytest.mark.usefixtures("db")
 
 
@@ -27,20 +29,7 @@ async def test_static_files_carry_the_security_headers_too(client, app):
 async def test_production_adds_hsts_and_secure_host_only_cookies(settings):
     from app import create_app
 
-    production = create_app(
-        settings.with_overrides(
-            mode="production",
-            secret_key="x" * 40,
-            database_url="postgresql://db.example/eplatform",
-            simulators=False,
-            base_url="https://e-tjanster.example.se",
-            bankid_url="https://appapi2.test.bankid.com/rp/v6.0/",
-            bankid_client_cert="rp.crt",
-            bankid_client_key="rp.key",
-            bankid_ca_cert="root.crt",
-            smtp_host="smtp.example.se",
-        )
-    )
+    production = create_app(settings.with_overrides(**PRODUCTION))
     transport = httpx.ASGITransport(app=production)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         response = await client.get("/om")
