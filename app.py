@@ -30,6 +30,7 @@ from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
+from web.metrics import metrics_middleware
 from web.proxies import trust_proxies
 from web.requests import RefuseControlCharacters, Request
 from web.security import security_headers_hook
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         request_class=Request,
         middleware=[
+            metrics_middleware(),
             RefuseControlCharacters,
             engine.RequestConnection,
             DefineMiddleware(SessionMiddleware, settings=settings),

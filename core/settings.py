@@ -49,6 +49,10 @@ def secret_is_strong(secret: str) -> bool:
     return zxcvbn(secret)["guesses_log10"] >= MIN_SECRET_GUESSES_LOG10
 
 
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -89,6 +93,9 @@ class Settings:
     login_rate_window_minutes: int = 10
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks); web/proxies.py.
     trusted_proxies: tuple[str, ...] = ()
+    # Who may read /metrics (web/metrics.py): a bearer token, and/or addresses or networks. Neither: nobody.
+    metrics_token: str = ""
+    metrics_addresses: tuple[str, ...] = ()
     # Outgoing mail. With SIMULATORS on and no SMTP_HOST, mail stays in the outbox and shows at /_dev/mail.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -155,7 +162,9 @@ class Settings:
                 login_rate_limit_per_address=int(
                     env.get("LOGIN_RATE_LIMIT_PER_ADDRESS", cls.login_rate_limit_per_address)
                 ),
-                trusted_proxies=tuple(p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()),
+                trusted_proxies=_list(env.get("TRUSTED_PROXIES", "")),
+                metrics_token=env.get("METRICS_TOKEN", ""),
+                metrics_addresses=_list(env.get("METRICS_ADDRESSES", "")),
                 smtp_host=env.get("SMTP_HOST", ""),
                 smtp_port=int(env.get("SMTP_PORT", cls.smtp_port)),
                 smtp_username=env.get("SMTP_USERNAME", ""),
@@ -185,11 +194,15 @@ class Settings:
             found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
         if not self.jobs_interval_seconds > 0:
             found.append("JOBS_INTERVAL_SECONDS: must be more than 0.")
-        for proxy in self.trusted_proxies:
-            try:
-                ipaddress.ip_network(proxy, strict=False)
-            except ValueError:
-                found.append(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network (a * would trust anyone).")
+        for name, networks in (
+            ("TRUSTED_PROXIES", self.trusted_proxies),
+            ("METRICS_ADDRESSES", self.metrics_addresses),
+        ):
+            for network in networks:
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    found.append(f"{name}: {network!r} is not an IP address or network (a * would allow anyone).")
         if not self.simulators and not self.is_production and not self.bankid_url:
             found.append("BANKID_URL: with SIMULATORS off, BankID's address and certificates are needed.")
         if not self.is_production:
@@ -203,6 +216,10 @@ class Settings:
                 "SECRET_KEY: too easy to guess (repeated, sequential or wordy text); "
                 'use a random one, e.g. python -c "import secrets; print(secrets.token_urlsafe(32))".'
             )
+        if self.metrics_token and (
+            len(self.metrics_token) < MIN_SECRET_LENGTH or not secret_is_strong(self.metrics_token)
+        ):
+            found.append(f"METRICS_TOKEN: use a random one of at least {MIN_SECRET_LENGTH} characters.")
         if self.log_level == "DEBUG":
             found.append("LOG_LEVEL: DEBUG may write personal data to the logs; production logs at INFO or above.")
         found.extend(self._limit_problems())

@@ -336,6 +336,14 @@ async def stop() -> None:
         await engine.close_connection_pool()
 
 
+def pool_use() -> tuple[int, int] | None:
+    """This process's PostgreSQL pool: connections open and connections in use; None without a pool."""
+    pool = getattr(current_engine(), "pool", None)
+    if pool is None:
+        return None
+    return pool.get_size(), pool.get_size() - pool.get_idle_size()
+
+
 async def ping() -> None:
     """Raise if the database cannot answer a query on our own schema."""
     engine = current_engine()

@@ -65,3 +65,16 @@ async def due(names: list[str], now: datetime) -> list[str]:
         return lease is None or all(t is None or t <= now for t in (lease["expires_at"], lease["next_run_at"]))
 
     return [name for name in names if is_due(leases.get(name))]
+
+
+async def last_runs() -> list[dict]:
+    """For monitoring: each job's last finish and whether that run failed."""
+    rows = await JobLease.select(JobLease.name, JobLease.last_finished_at, JobLease.last_result).output(load_json=True)
+    return [
+        {
+            "name": row["name"],
+            "finished_at": row["last_finished_at"],
+            "failed": bool((row["last_result"] or {}).get("failed")),
+        }
+        for row in rows
+    ]

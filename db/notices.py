@@ -32,6 +32,9 @@ class Notification(Table, tablename="notification"):
     last_error = Varchar(length=500, default="")
 
 
+# `last_error` of a message that was not sent because its recipient turned that kind of notice off.
+TURNED_OFF = "turned off"
+
 NOTICE_KINDS = (
     "case_received",
     "message_received",
@@ -281,6 +284,19 @@ async def close(notification_id: int, error: str, now: datetime, attempts: int |
     if attempts is not None:
         changes[Notification.attempts] = attempts
     await Notification.update(changes).where((Notification.id == notification_id) & Notification.sent_at.is_null())
+
+
+async def outbox_counts() -> dict[str, int]:
+    """For monitoring: messages waiting (never tried, or to be retried), and messages given up (not those closed
+    because their recipient turned the notice off)."""
+    rows = await fetch(
+        "SELECT SUM(CASE WHEN sent_at IS NULL AND attempts = 0 THEN 1 ELSE 0 END) AS queued, "
+        "SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END) AS retrying, "
+        "SUM(CASE WHEN sent_at IS NOT NULL AND last_error <> '' AND last_error <> {} THEN 1 ELSE 0 END) AS failed "
+        "FROM notification",
+        TURNED_OFF,
+    )
+    return {name: int(rows[0][name] or 0) for name in ("queued", "retrying", "failed")}
 
 
 # The dev mode's mail viewer (/_dev/mail).

@@ -23,8 +23,6 @@ BATCH_SIZE = 100
 MAX_ATTEMPTS = 10
 FIRST_RETRY_DELAY = timedelta(minutes=1)
 MAX_RETRY_DELAY = timedelta(hours=6)
-# `last_error` of a message that was not sent because its recipient turned that kind of notice off.
-TURNED_OFF = "turned off"
 ERROR_MAX_LENGTH = 500  # the column's length
 
 DeliveryStatus = Literal["queued", "retrying", "sent", "turned_off", "failed"]
@@ -36,8 +34,10 @@ async def run(settings: Settings) -> dict[str, int]:
         return counts
     for row in await notices.due_notifications(clock.now(), BATCH_SIZE):
         if row["kind"] in row["notices_off"]:
-            await _close(row["id"], TURNED_OFF)
-            log.info("mail_skipped", extra={"notification": row["id"], "kind": row["kind"], "reason": TURNED_OFF})
+            await _close(row["id"], notices.TURNED_OFF)
+            log.info(
+                "mail_skipped", extra={"notification": row["id"], "kind": row["kind"], "reason": notices.TURNED_OFF}
+            )
             counts["skipped"] += 1
             continue
         message = OutgoingMail(
@@ -76,7 +76,7 @@ def delivery_status(sent_at: datetime | None, attempts: int, last_error: str) ->
     """Where a message stands. `sent_at` is set when the outbox is done with it: sent, turned off or given up."""
     if sent_at is None:
         return "retrying" if attempts else "queued"
-    if last_error == TURNED_OFF:
+    if last_error == notices.TURNED_OFF:
         return "turned_off"
     return "failed" if last_error else "sent"
 

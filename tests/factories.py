@@ -181,3 +181,14 @@ PRODUCTION = dict(
     bankid_ca_cert="root.crt",
     smtp_host="smtp.example.se",
 )
+
+
+def app_with(app, settings, **overrides):
+    """Another app on the suite's database, with other settings. Its lifespan would start and then close the shared
+    connection pool, so it is not run: the app borrows the suite's BankID client (the simulator's orders are in the
+    database)."""
+    from app import create_app
+
+    other = create_app(settings.with_overrides(**overrides))
+    other.state.bankid = app.state.bankid
+    return other

@@ -16,6 +16,7 @@ from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
 from integrations.population_register import Address, PersonRecord
+from tests.factories import app_with
 from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app, start_login
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -314,17 +315,6 @@ async def test_login_starts_are_rate_limited_per_browser_not_per_address(client,
         assert (await start_login(classmate)).status_code == 303  # same address, another browser: not locked out
     with clock.travel(timedelta(minutes=settings.login_rate_window_minutes + 1)):
         assert (await start_login(client)).status_code == 303
-
-
-def app_with(app, settings, **overrides):
-    """Another app on the suite's database, with other settings. Its lifespan would start and then close the shared
-    connection pool, so it is not run: the app borrows the suite's BankID client (the simulator's orders are in the
-    database)."""
-    from app import create_app
-
-    other = create_app(settings.with_overrides(**overrides))
-    other.state.bankid = app.state.bankid
-    return other
 
 
 async def test_one_address_has_a_generous_ceiling_shared_by_all_its_browsers(db, app, settings):

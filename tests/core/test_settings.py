@@ -103,6 +103,8 @@ def test_the_jobs_interval_must_be_positive(interval):
         ({"LOGIN_RATE_LIMIT": "50", "LOGIN_RATE_LIMIT_PER_ADDRESS": "30"}, "LOGIN_RATE_LIMIT_PER_ADDRESS"),
         ({"TRUSTED_PROXIES": "10.0.0.0/8, *"}, "TRUSTED_PROXIES: '\\*'"),
         ({"TRUSTED_PROXIES": "proxy.mark.se"}, "TRUSTED_PROXIES"),
+        ({"METRICS_ADDRESSES": "monitor.mark.se"}, "METRICS_ADDRESSES"),
+        ({"METRICS_TOKEN": "metrics"}, "METRICS_TOKEN"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_names_them(override, named_setting):
@@ -123,6 +125,7 @@ def test_production_refuses_unsafe_settings_and_names_them(override, named_setti
         {"SMTP_USERNAME": "eplatform", "SMTP_PASSWORD": "x", "SMTP_STARTTLS": "0", "SMTP_PORT": "465"},
         {"LOG_LEVEL": "WARNING", "SESSION_IDLE_MINUTES": "5", "SESSION_MAX_HOURS": "12", "LOGIN_RATE_LIMIT": "5"},
         {"TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1"},
+        {"METRICS_TOKEN": secrets.token_urlsafe(32), "METRICS_ADDRESSES": "10.20.0.0/16"},
     ],
 )
 def test_production_starts_with_safe_settings(override):
