@@ -28,3 +28,13 @@ class Refused(DomainError):
     """It exists and the visitor may see it, but not do this (the message says why)."""
 
     status_code = 403
+
+
+class TooMany(DomainError):
+    """The visitor did this too often in a short while: try again after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, user_message: str, retry_after: int) -> None:
+        super().__init__(user_message)
+        self.retry_after = retry_after

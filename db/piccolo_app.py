@@ -14,6 +14,7 @@ from db.case_handling import Bookmark, InternalNote, MessageTemplate
 from db.cases import CaseEvent, CaseRecord, ReferenceCounter, Status, StatusPeriod
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
 from db.jobs import JobLease
+from db.limits import RateCounter
 from db.messages import Message, SupplementRequest
 from db.notices import Notification
 from db.organisations import Organisation, Representation
@@ -57,6 +58,7 @@ APP_CONFIG = AppConfig(
         InternalNote,
         MessageTemplate,
         BankIdSimulatorState,
+        RateCounter,
     ],
     migration_dependencies=[],
     commands=[],

@@ -29,6 +29,16 @@ async def delete_drafts(e_service_id: int, inactive_since: datetime) -> int:
     return len(deleted)
 
 
+async def delete_anonymous_drafts(inactive_since: datetime) -> int:
+    """Delete drafts made without a login (nobody can save one on purpose) untouched since `inactive_since`."""
+    deleted = (
+        await Draft.delete()
+        .where(Draft.owner.is_null() & (Draft.last_activity_at < inactive_since))
+        .returning(Draft.id)
+    )
+    return len(deleted)
+
+
 async def delete_closed_cases(e_service_id: int, closed_before: datetime) -> int:
     """Delete the e-service's cases closed before `closed_before`, with their events, messages, supplement requests,
     attachments, co-applicants and signatures (foreign keys cascade)."""

@@ -1,6 +1,7 @@
 """Deletes what its retention time says must go, per e-service rule (its own days, or the defaults from the
 settings): saved drafts untouched for that long, closed cases kept that long after closing, and finished outbox
-mail. A week before a draft goes, its owner gets a notice (once per period of inactivity).
+mail. Drafts made without a login go after ANONYMOUS_DRAFT_KEPT (their owner's cookie lasts no longer). A week
+before a saved draft goes, its owner gets a notice (once per period of inactivity).
 
 Logs one line per rule that deleted anything: the e-service's slug, the days and the counts, no personal data.
 """
@@ -13,16 +14,19 @@ from datetime import timedelta
 from core import clock
 from core.settings import Settings
 from db import notices, retention
+from services.applications import ANONYMOUS_COOKIE_MAX_AGE
 
 log = logging.getLogger("eplatform.retention")
 
 WARN_BEFORE = timedelta(days=7)
 FINISHED_MAIL_KEPT = timedelta(days=30)
+ANONYMOUS_DRAFT_KEPT = ANONYMOUS_COOKIE_MAX_AGE
 
 
 async def run(settings: Settings) -> dict[str, int]:
     now = clock.now()
     counts = {"drafts_deleted": 0, "cases_deleted": 0, "drafts_warned": 0, "mail_deleted": 0}
+    counts["anonymous_drafts_deleted"] = await retention.delete_anonymous_drafts(now - ANONYMOUS_DRAFT_KEPT)
     for rule in await retention.rules():
         draft_days = rule["retention_days_draft"] or settings.default_retention_days_draft
         closed_days = rule["retention_days_closed"] or settings.default_retention_days_closed

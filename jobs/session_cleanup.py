@@ -1,5 +1,5 @@
-"""Removes expired sessions, BankID orders older than the rate-limit window, and answers posted after a session
-ended that were held for a login that never came."""
+"""Removes expired sessions, BankID orders older than the rate-limit window, rate counters whose window has ended,
+and answers posted after a session ended that were held for a login that never came."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from core import clock
 from core.settings import Settings
 from db import auth as sessions
 from db import bankid as orders
+from db import limits
 from services import applications
 
 
@@ -17,4 +18,10 @@ async def run(settings: Settings) -> dict[str, int]:
     ended = await sessions.delete_expired_sessions(now, timedelta(minutes=settings.session_idle_minutes))
     deleted_orders = await orders.delete_old_orders(now - timedelta(minutes=settings.login_rate_window_minutes))
     held = await applications.forget_held()
-    return {"sessions_deleted": ended, "bankid_orders_deleted": deleted_orders, "held_answers_deleted": held}
+    counters = await limits.delete_ended(now)
+    return {
+        "sessions_deleted": ended,
+        "bankid_orders_deleted": deleted_orders,
+        "held_answers_deleted": held,
+        "rate_counters_deleted": counters,
+    }

@@ -17,15 +17,16 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
+from core.errors import TooMany
 from core.i18n import format_datetime
 from core.i18n import gettext as _
 from forms import engine
 from forms.definition import Field
 from forms.fields import coapplicant_slots, input_id
-from services import applications, organisations
+from services import applications, limits, organisations
 from services.applications import Application, Seen, filenames_by_field
 from services.catalogue import EServiceView
-from web.auth import LoginRequired, current_user, expired_cookie, flash, login_url
+from web.auth import LoginRequired, current_user, expired_cookie, flash, login_url, rate_keys
 from web.downloads import attachment_response, pdf_response
 from web.errors import SeeOther
 from web.htmx import wants_fragment
@@ -126,12 +127,15 @@ async def start_application(request: Request, slug: FromPath[str]) -> Response:
     if service.requires_login and user is None:
         raise LoginRequired()
     form = await request.form()
+    address_key, session_key = rate_keys(request)
+    await limits.check("application_start", address_key, session_key)
     started = await applications.start(
         request.app.state.settings,
         service,
         user,
         action=str(form.get("action") or ""),
         organisation_id=parse_int(form.get("for")),
+        visitor_key=session_key,
     )
     response = Redirect(f"/ansokan/{started.public_id}", status_code=HTTP_303_SEE_OTHER)
     if started.anonymous_cookie:
@@ -267,7 +271,7 @@ async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath
     values, uploads = _form_data(await request.form())
     action = (values.get("action") or ["continue"])[0]
     return_to = _granska((values.get("return_to") or [""])[0])
-    upload_errors = await _attach(app, step, uploads)
+    upload_errors = await _attach(request, app, step, uploads)
     shown = set((values.get("shown") or [""])[0].split(",")) if "shown" in values else None
     outcome = engine.read_step(
         app.definition,
@@ -347,20 +351,25 @@ async def _hold_until_logged_in(request: Request, draft_id: str, step_id: str) -
     return response
 
 
-async def _attach(app: Application, step, uploads: dict[str, list[UploadFile]]) -> dict[str, str]:
-    """Check and store the files posted for the step's file fields; returns messages by input id."""
+async def _attach(request: Request, app: Application, step, uploads: dict[str, list[UploadFile]]) -> dict[str, str]:
+    """Check and store the files posted for the step's file fields; returns messages by input id (a file over the
+    upload limit is one of them: the answers posted with it are kept)."""
     errors: dict[str, str] = {}
     for f in step.fields:
         if f.type != "file":
             continue
         for upload in uploads.get(f.id, []):
-            message = await _attach_one(app, f, upload)
+            try:
+                message = await _attach_one(request, app, f, upload)
+            except TooMany as too_many:
+                message = too_many.user_message
             if message:
                 errors[input_id(f)] = message
     return errors
 
 
-async def _attach_one(app: Application, f: Field, upload: UploadFile) -> str | None:
+async def _attach_one(request: Request, app: Application, f: Field, upload: UploadFile) -> str | None:
+    await limits.check("upload", *rate_keys(request))
     return await applications.attach(app, f, upload.filename or "", await upload.read())
 
 
@@ -408,7 +417,15 @@ async def upload(request: Request, draft_id: FromPath[str], field_id: FromPath[s
     if f.type != "file":
         raise NotFoundException()
     _values, uploads = _form_data(await request.form())
-    messages = [m for m in [await _attach_one(app, f, file) for file in uploads.get(f.id, [])] if m]
+    try:
+        messages = [m for m in [await _attach_one(request, app, f, file) for file in uploads.get(f.id, [])] if m]
+    except TooMany as too_many:
+        if not wants_fragment(request):
+            raise
+        response = _file_field(app, f, error=too_many.user_message)
+        response.status_code = too_many.status_code
+        response.headers["Retry-After"] = str(too_many.retry_after)
+        return response
     if not uploads.get(f.id):
         messages.append(_("Choose a file to upload"))
     if not wants_fragment(request):

@@ -14,9 +14,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core.i18n import gettext as _
 from forms.fields import coapplicant_slots, input_id
-from services import messages, my_pages
+from services import limits, messages, my_pages
 from services.messages import MAX_MESSAGE_LENGTH, Upload
-from web.auth import current_user, login_required
+from web.auth import current_user, login_required, rate_keys
 from web.htmx import wants_fragment
 from web.params import parse_int
 
@@ -78,6 +78,7 @@ async def send(request: Request, reference: FromPath[str]) -> Response:
     user = current_user(request)
     case = await my_pages.visible_case(user, reference)
     messages.check_can_write(case, request.app.state.settings)
+    await limits.check("message", *rate_keys(request))
     form = await request.form()
     text = str(form.get("text") or "").strip()
     # The page's cursor: the new messages shown after sending are those after it (the resident's own included).

@@ -18,10 +18,10 @@ from integrations.bankid import BankIdError, error_message
 from routes import bankid
 from routes.applications import application_for
 from routes.bankid import BankIdPage, bankid_status_response, finished_response, order_cookie, qr_response
-from services import signing
+from services import limits, signing
 from services.applications import Application, filenames_by_field
 from services.bankid import handled, order_for, wait_until_handled
-from web.auth import current_user, expired_cookie, flash, login_required
+from web.auth import current_user, expired_cookie, flash, login_required, rate_keys
 from web.errors import SeeOther
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -53,6 +53,7 @@ def _sign_context(app: Application, role: str, error: str = "") -> dict:
 @post("/ansokan/{draft_id:str}/signera", name="sign_start", guards=[login_required])
 async def sign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, editable=True)
+    await limits.check("signing_start", *rate_keys(request))
     if engine.check_all(app.definition, app.answers, app.context, app.files):
         return Redirect(f"/ansokan/{draft_id}/granska", status_code=HTTP_303_SEE_OTHER)
     return await _start_order(request, app, "applicant", signing.applicant_digest(app), data)
@@ -73,6 +74,7 @@ async def cosign_page(request: Request, draft_id: FromPath[str]) -> Response:
 @post("/ansokan/{draft_id:str}/medsokande", name="cosign_start", guards=[login_required])
 async def cosign_start(request: Request, draft_id: FromPath[str], data: Annotated[dict[str, str], Form]) -> Response:
     app = await application_for(request, draft_id, coapplicant_may_read=True)
+    await limits.check("signing_start", *rate_keys(request))
     if signing.role(app) != "coapplicant":
         raise PermissionDeniedException()
     if signing.has_signed(app.user.personal_number, await signing.coapplicants(app)):  # once is enough

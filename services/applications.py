@@ -30,6 +30,7 @@ from forms.fields import Context
 from forms.receipt_pdf import receipt_pdf as build_receipt_pdf
 from forms.uploads import UploadRejected, check_upload
 from forms.validators import display_phone
+from services import limits
 from services.catalogue import CatalogueIndex, EServiceView
 
 if TYPE_CHECKING:
@@ -299,10 +300,17 @@ async def existing_draft(user: CurrentUser | None, service: EServiceView) -> Dra
 
 
 async def start(
-    settings: Settings, service: EServiceView, user: CurrentUser | None, *, action: str, organisation_id: int | None
+    settings: Settings,
+    service: EServiceView,
+    user: CurrentUser | None,
+    *,
+    action: str,
+    organisation_id: int | None,
+    visitor_key: str = "",
 ) -> Started:
     """Start an application (or continue the saved one, unless `action` is "new"). `organisation_id`: the
-    organisation the user chose to apply for (ignored unless they represent it)."""
+    organisation the user chose to apply for (ignored unless they represent it). `visitor_key` (the session or the
+    browser): the "Populära" ranking counts one start per visitor, e-service and day, not every post."""
     version = await applications.latest_form_version(service.id)
     if version is None:
         raise NoForm()
@@ -327,7 +335,8 @@ async def start(
         organisation_id=organisation_id,
         now=now,
     )
-    await catalogue.count_start(service.id)
+    if await limits.first_today(f"start:{service.id}", visitor_key):
+        await catalogue.count_start(service.id)
     public_id = str(draft.public_id)
     return Started(public_id, anonymous_cookie_value(settings, public_id, token) if token else "")
 

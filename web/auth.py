@@ -102,6 +102,14 @@ def browser_key(request: Request) -> str:
     return _keyed(request, request.cookies.get(request.app.csrf_config.cookie_name, ""))
 
 
+def rate_keys(request: Request) -> tuple[str, str]:
+    """The client address and the session (the login, or for a visitor without one the browser), as keyed hashes,
+    for services.limits."""
+    user = current_user(request)
+    session = _keyed(request, f"session:{user.session_id}") if user else browser_key(request)
+    return client_key(request), session
+
+
 def _keyed(request: Request, value: str) -> str:
     secret = request.app.state.settings.secret_key
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()

@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
-from core.errors import DomainError, Unavailable
+from core.errors import DomainError, TooMany, Unavailable
 from core.i18n import gettext as _
 from db.engine import is_unavailable
 from web.auth import LoginRequired, login_url
@@ -85,7 +85,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, Unavailable):
         return unavailable_handler(request, exc)
-    return _render(request, exc.status_code, detail=exc.user_message or None)
+    response = _render(request, exc.status_code, detail=exc.user_message or None)
+    if isinstance(exc, TooMany):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

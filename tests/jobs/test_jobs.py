@@ -12,6 +12,7 @@ from db import jobs as leases
 from db.applications import HeldAnswers
 from db.auth import UserSession
 from db.bankid import BankIdOrder
+from db.limits import RateCounter
 from jobs import JOBS
 from jobs.runner import run_due_jobs, run_job
 from tests.applications.helpers import start
@@ -35,11 +36,18 @@ async def test_session_cleanup_removes_expired_sessions_old_login_attempts_and_u
     assert held.status_code == 303
     await start_login(client)
     assert await UserSession.count() == 1 and await BankIdOrder.count() == 2 and await HeldAnswers.count() == 1
-    nothing = {"sessions_deleted": 0, "bankid_orders_deleted": 0, "held_answers_deleted": 0}
+    counters = await RateCounter.count()
+    assert counters == 3  # the start, per address and per session, and the day's count for "Populära"
+    nothing = {"sessions_deleted": 0, "bankid_orders_deleted": 0, "held_answers_deleted": 0, "rate_counters_deleted": 0}
     assert await run_job(JOBS["session_cleanup"], settings) == nothing
-    with clock.travel(timedelta(hours=1, minutes=1)):
+    with clock.travel(timedelta(days=1, minutes=1)):  # past every window
         result = await run_job(JOBS["session_cleanup"], settings)
-    assert result == {"sessions_deleted": 1, "bankid_orders_deleted": 2, "held_answers_deleted": 1}
+    assert result == {
+        "sessions_deleted": 1,
+        "bankid_orders_deleted": 2,
+        "held_answers_deleted": 1,
+        "rate_counters_deleted": counters,
+    }
 
 
 async def test_a_job_runs_on_one_process_at_a_time():

@@ -59,7 +59,7 @@ async def test_drafts_older_than_their_services_rule_are_deleted_with_their_atta
     await CoApplicant.insert(CoApplicant(draft=expired.id, personal_number="199001012380"))
     kept = await _draft(short, user.id, inactive_days=9)
     under_default = await _draft(default, user.id, inactive_days=settings.default_retention_days_draft - 1)
-    over_default = await _draft(default, None, inactive_days=settings.default_retention_days_draft + 1)
+    over_default = await _draft(default, user.id, inactive_days=settings.default_retention_days_draft + 1)
 
     result = await _run(settings)
 
@@ -68,6 +68,22 @@ async def test_drafts_older_than_their_services_rule_are_deleted_with_their_atta
     assert over_default.id not in remaining
     assert result["drafts_deleted"] == 2
     assert await Attachment.count() == 0 and await CoApplicant.count() == 0
+
+
+async def test_drafts_made_without_a_login_go_after_a_day_not_after_the_rule(settings):
+    service = await make_service_with_form(retention_days_draft=None)
+    owned = await _draft(service, (await make_user()).id, inactive_days=2)
+    hours = timedelta(hours=1)
+    with clock.travel(-25 * hours):
+        forgotten = await _draft(service, None, inactive_days=0)
+    with clock.travel(-23 * hours):
+        recent = await _draft(service, None, inactive_days=0)
+
+    result = await _run(settings)
+
+    assert {row["id"] for row in await Draft.select(Draft.id)} == {owned.id, recent.id}
+    assert forgotten.id not in {row["id"] for row in await Draft.select(Draft.id)}
+    assert result["anonymous_drafts_deleted"] == 1
 
 
 async def test_owners_are_warned_once_a_week_before_their_draft_is_deleted(settings):

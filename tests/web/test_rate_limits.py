@@ -1,0 +1,108 @@
+"""Rate limits on what anyone can repeat (services/limits.py): per session and per address, shared through the
+database, a Swedish 429 with Retry-After; the "Populära" counter counts visitors, not posts; a file over the limit
+keeps the answers posted with it. The ceilings are lowered here (the same code, smaller numbers)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from db.catalogue import EService
+from services import limits
+from services.limits import Limit
+from tests.applications.helpers import post_step, start
+from tests.factories import make_case, make_service_with_form, make_user
+from tests.login import csrf_from, log_in
+
+ERIK = "198112189876"
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def lowered(monkeypatch):
+    def lower(action: str, per_address: int, per_session: int) -> None:
+        monkeypatch.setitem(limits.LIMITS, action, Limit(per_address, per_session, timedelta(hours=1)))
+
+    return lower
+
+
+def another_browser(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+
+
+async def start_status(client: httpx.AsyncClient, slug: str) -> httpx.Response:
+    page = await client.get(f"/e-tjanster/{slug}/starta")
+    return await client.post(f"/e-tjanster/{slug}/starta", data={"_csrf_token": csrf_from(page.text), "action": "new"})
+
+
+async def test_starting_applications_is_limited_per_browser_then_per_address(client, lowered):
+    lowered("application_start", per_address=4, per_session=2)
+    service = await make_service_with_form(requires_login=False, allows_drafts=False)
+    assert [(await start_status(client, service.slug)).status_code for _ in range(2)] == [303, 303]
+    refused = await start_status(client, service.slug)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    assert "Du har gjort det här många gånger på kort tid" in refused.text
+    async with another_browser(client) as classmate:  # the same address, a browser of its own
+        assert (await start_status(classmate, service.slug)).status_code == 303
+        assert (await start_status(classmate, service.slug)).status_code == 429  # the address's ceiling (4 tries)
+
+
+async def test_concurrent_starts_cannot_pass_the_ceiling_together(client, lowered):
+    lowered("application_start", per_address=100, per_session=5)
+    service = await make_service_with_form(requires_login=False, allows_drafts=False)
+    page = await client.get(f"/e-tjanster/{service.slug}/starta")
+    data = {"_csrf_token": csrf_from(page.text), "action": "new"}
+    answers = await asyncio.gather(*(client.post(f"/e-tjanster/{service.slug}/starta", data=data) for _ in range(12)))
+    assert sorted(a.status_code for a in answers) == [303] * 5 + [429] * 7
+
+
+async def test_the_popular_ranking_counts_one_start_per_visitor_and_day(client):
+    service = await make_service_with_form(requires_login=False, allows_drafts=False)
+    for _ in range(3):
+        assert (await start_status(client, service.slug)).status_code == 303
+    async with another_browser(client) as neighbour:
+        assert (await start_status(neighbour, service.slug)).status_code == 303
+    counted = await EService.select(EService.start_count).where(EService.id == service.id).first()
+    assert counted["start_count"] == 2
+
+
+async def test_an_upload_over_the_limit_keeps_the_answers_and_says_why(client, app, lowered):
+    lowered("upload", per_address=100, per_session=1)
+    await make_service_with_form(slug="med-bilagor")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "med-bilagor")
+    first = await post_step(client, draft_id, "bilagor", {}, files={"filer": ("a.pdf", PDF, "application/pdf")})
+    assert first.status_code in (200, 303)
+    page = await client.get(f"/ansokan/{draft_id}/steg/bilagor")
+    fragment = await client.post(
+        f"/ansokan/{draft_id}/bilagor/filer",
+        data={"_csrf_token": csrf_from(page.text)},
+        files={"filer": ("b.pdf", PDF, "application/pdf")},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 429 and int(fragment.headers["retry-after"]) > 0
+    assert "Du har gjort det här många gånger" in fragment.text and "<html" not in fragment.text
+    posted = await post_step(
+        client, draft_id, "om_dig", {"namn": "Erik Kept", "typ": "a"}, files=None, action="continue"
+    )
+    assert posted.status_code == 303  # answers without files are not limited
+
+
+async def test_messages_are_limited_per_session(client, app, lowered):
+    lowered("message", per_address=100, per_session=2)
+    service = await make_service_with_form(allows_messages=True)
+    erik = await make_user(ERIK)
+    case = await make_case(service, erik.id)
+    await log_in(client, app, ERIK)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    url = f"/mina-sidor/arenden/{case.reference}/meddelanden"
+    statuses = [
+        (await client.post(url, data={"_csrf_token": csrf_from(page.text), "text": f"Hej {n}"})).status_code
+        for n in range(3)
+    ]
+    assert statuses == [303, 303, 429]
