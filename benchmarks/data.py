@@ -322,7 +322,7 @@ async def inbox_setup(unit_cases: int, other_cases: int, events: int, messages: 
                 "[]",
             )
             for n in range(residents)
-        ],  # fmt: skip
+        ],
     )
     first_resident = (
         await UserAccount.select(UserAccount.id).where(UserAccount.personal_number == "195001010000").first()
