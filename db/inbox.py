@@ -15,6 +15,8 @@ PAGE_SIZE = 25
 # Counts stop here ("1000+"): counting every case of a unit on each view would cost more as its history grows, and
 # past a thousand the number tells an officer nothing more. A list's total is counted this far past its page.
 COUNT_CAP = 1000
+# A tab's count stops sooner ("99+"): a badge, on every view, and past 99 "many" is all it needs to say.
+TAB_COUNT_CAP = 99
 # "Att hantera" takes cases whose deadline is this close.
 DUE_SOON = timedelta(days=2)
 
@@ -146,15 +148,15 @@ async def page(officer: Officer, selected: Filter, number: int, now: datetime) -
 
 
 async def tab_counts(officer: Officer, now: datetime) -> dict[str, int]:
-    """How many cases each tab holds (before filters), up to COUNT_CAP + 1 (more than COUNT_CAP), in one query:
-    each tab's count reads at most that many cases, by the index its condition matches (case_record_open for the
+    """How many cases each tab holds (before filters), up to TAB_COUNT_CAP + 1 (more than TAB_COUNT_CAP), in one
+    query: each tab's count reads at most that many cases, by the index its condition matches (case_record_open for the
     open cases' tabs), so it costs the same however many cases a unit has closed."""
     visible, visible_arguments = visible_to(officer)
     columns, arguments = [], []
     for name, text in TABS.items():
         condition, condition_arguments = _ordered(text, officer, now)
         columns.append(f'({_capped_count(f"{visible} AND ({condition})")}) AS "{name}"')
-        arguments += [*visible_arguments, *condition_arguments, COUNT_CAP + 1]
+        arguments += [*visible_arguments, *condition_arguments, TAB_COUNT_CAP + 1]
     rows = await fetch(f"SELECT {', '.join(columns)}", *arguments)
     return {name: int(rows[0][name] or 0) for name in TABS}
 

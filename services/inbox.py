@@ -77,8 +77,8 @@ def read_filter(
 
 async def inbox_page(officer: Officer, selected: Filter, number: int) -> tuple[Page, dict[str, int]]:
     """A page of the selected tab (each row with its deadline marks), and every tab's count (up to
-    db.inbox.COUNT_CAP + 1: more than COUNT_CAP). A list's total is counted up to COUNT_CAP past the page's first
-    case (`Page.more`: there are more)."""
+    db.inbox.TAB_COUNT_CAP + 1: more than TAB_COUNT_CAP). A list's total is counted up to COUNT_CAP past the page's
+    first case (`Page.more`: there are more)."""
     now = clock.now()
     rows, total, more = await inbox.page(officer, selected, number, now)
     if not rows and total and number > 1:  # past the end: the last page
