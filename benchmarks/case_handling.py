@@ -5,7 +5,10 @@
 /handlaggare/arenden/{ref}                     a case view with 50 events and 50 messages
 once with a unit holding 10,000 cases among 100,000, and again with the unit holding 100,000 (the other units'
 90,000 unchanged): the inbox must cost the same however many cases the unit has (ratio of the two within 20 %).
-Each endpoint is measured for --duration seconds in slices alternating with hello world (see SLICE).
+Each endpoint is measured for --duration seconds in slices alternating with hello world (see SLICE). Beside the
+requests per second, the CPU time the server and its PostgreSQL backends spent per request (from /proc): unlike
+throughput it hardly moves with what else runs on the machine, so "cpu ratio" (hello world's CPU per request over the
+endpoint's) shows what a quiet machine's throughput ratio would be when the figures are noisy.
 
 python -m benchmarks.case_handling [--engines sqlite postgresql] [--duration 8] [--sizes 10000 100000]
 """
@@ -13,15 +16,20 @@ python -m benchmarks.case_handling [--engines sqlite postgresql] [--duration 8] 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
+import asyncpg
 import httpx
 
 from benchmarks.run import RESULTS, benchmark_database, benchmark_server, wrk
+from tests.database import is_postgres
 
 TARGET = 0.08  # on PostgreSQL, production's database; SQLite's figures are reported without one
 FLAT = 0.80  # the inbox with the large unit serves at least this share of what it serves with the small one
@@ -31,18 +39,61 @@ EVENTS = MESSAGES = 50
 INBOX_ENDPOINTS = ("inbox", "filtered", "search_name", "search_number")
 
 
-def _alternate(base: str, endpoints: dict[str, tuple[str, dict]], duration: int, headers: dict) -> dict:
+class CpuMeter:
+    """CPU seconds used so far by the server's process and, on PostgreSQL, the backends connected to its database."""
+
+    def __init__(self, pid: int, database_url: str) -> None:
+        self.pid, self.database_url = pid, database_url
+
+    def __call__(self) -> float:
+        return sum(_cpu_seconds(pid) for pid in (self.pid, *self._backends()))
+
+    def _backends(self) -> list[int]:
+        if not is_postgres(self.database_url):
+            return []
+
+        async def pids() -> list[int]:
+            connection = await asyncpg.connect(self.database_url)
+            try:
+                rows = await connection.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await connection.close()
+            return [row["pid"] for row in rows]
+
+        return asyncio.run(pids())
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _measured(cpu: CpuMeter, url: str, headers: dict) -> dict:
+    """wrk for one slice, and the CPU the server and the database spent per request meanwhile."""
+    before = cpu()
+    result = wrk(url, SLICE, 16, headers)
+    result["cpu_ms"] = (cpu() - before) * 1000 / max(1.0, result["requests_per_second"] * SLICE)
+    return result
+
+
+def _alternate(cpu: CpuMeter, base: str, endpoints: dict[str, tuple[str, dict]], duration: int, headers: dict) -> dict:
     """Each endpoint in slices of SLICE seconds alternating with hello world (the machine's speed drifts by ±30 %
     within seconds); its ratio is to the hello world of its own slices."""
-    results, hello_slices = {"ratios": {}}, []
+    results, hello_slices = {"ratios": {}, "cpu_ratios": {}}, []
     for name, (url, own_headers) in endpoints.items():
         pairs = [
-            (wrk(f"{base}/livez", SLICE, 16, headers), wrk(url, SLICE, 16, own_headers))
+            (_measured(cpu, f"{base}/livez", headers), _measured(cpu, url, own_headers))
             for _slice in range(max(1, duration // SLICE))
         ]
-        hello = statistics.fmean(pair[0]["requests_per_second"] for pair in pairs)
+        hello = _summary([pair[0] for pair in pairs])
         results[name] = _summary([pair[1] for pair in pairs])
-        results["ratios"][name] = results[name]["requests_per_second"] / hello
+        results["ratios"][name] = results[name]["requests_per_second"] / hello["requests_per_second"]
+        results["cpu_ratios"][name] = hello["cpu_ms"] / results[name]["cpu_ms"]
         hello_slices += [pair[0] for pair in pairs]
     results["hello"] = _summary(hello_slices)
     return results
@@ -54,6 +105,7 @@ def _summary(measured: list[dict]) -> dict:
         "p50_ms": statistics.median(m["p50_ms"] for m in measured),
         "p99_ms": max(m["p99_ms"] for m in measured),
         "non_2xx": sum(m["non_2xx"] for m in measured),
+        "cpu_ms": statistics.median(m["cpu_ms"] for m in measured),
     }
 
 
@@ -89,7 +141,7 @@ def measure(engine: str, duration: int, unit_cases: int, with_case_view: bool) -
                 assert page.text.count('class="message ') == 20, page.text.count('class="message ')
         for warm in (inbox, case_url):
             wrk(warm, 2, 16, headers)
-        return _alternate(server.url, endpoints, duration, headers)
+        return _alternate(CpuMeter(server.process.pid, url), server.url, endpoints, duration, headers)
 
 
 def main() -> int:
@@ -108,8 +160,11 @@ def main() -> int:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"case-handling-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(all_results, indent=2))
-    print("| engine | unit's cases | endpoint | req/s | p50 ms | p99 ms | ratio to hello | large/small |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| engine | unit's cases | endpoint | req/s | p50 ms | p99 ms | ratio to hello | large/small | "
+        "CPU ms/request | cpu ratio | large/small (cpu) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     below = []
     for engine, sizes in all_results.items():
         for size_name, size in (("small", small), ("large", large)):
@@ -119,15 +174,18 @@ def main() -> int:
                     continue
                 row = results[name]
                 ratio = results["ratios"].get(name)
-                flat = ""
+                cpu_ratio = results["cpu_ratios"].get(name)
+                flat = cpu_flat = ""
                 if size_name == "large" and name in INBOX_ENDPOINTS:
                     growth = ratio / sizes["small"]["ratios"][name]
                     flat = f"{growth:.0%}"
+                    cpu_flat = f"{cpu_ratio / sizes['small']['cpu_ratios'][name]:.0%}"
                     if engine == "postgresql" and growth < FLAT:
                         below.append(f"{engine} {name}: {growth:.0%} of the small unit's < {FLAT:.0%}")
                 print(
                     f"| {engine} | {size:,} | {name} | {row['requests_per_second']:,.0f} | {row['p50_ms']:.1f} | "
-                    f"{row['p99_ms']:.1f} | {'' if ratio is None else f'{ratio:.1%}'} | {flat} |"
+                    f"{row['p99_ms']:.1f} | {'' if ratio is None else f'{ratio:.1%}'} | {flat} | {row['cpu_ms']:.2f} | "
+                    f"{'' if cpu_ratio is None else f'{cpu_ratio:.1%}'} | {cpu_flat} |"
                 )
                 if row["non_2xx"]:
                     below.append(f"{engine} {size} {name}: {row['non_2xx']} responses were not 2xx/3xx")
