@@ -92,8 +92,9 @@ def _alternate(cpu: CpuMeter, base: str, endpoints: dict[str, tuple[str, dict]],
         ]
         hello = _summary([pair[0] for pair in pairs])
         results[name] = _summary([pair[1] for pair in pairs])
-        results["ratios"][name] = results[name]["requests_per_second"] / hello["requests_per_second"]
-        results["cpu_ratios"][name] = hello["cpu_ms"] / results[name]["cpu_ms"]
+        # A server still busy with the previous slice's requests can serve no hello world in a slice: no ratio then.
+        results["ratios"][name] = results[name]["requests_per_second"] / (hello["requests_per_second"] or float("nan"))
+        results["cpu_ratios"][name] = hello["cpu_ms"] / (results[name]["cpu_ms"] or float("nan"))
         hello_slices += [pair[0] for pair in pairs]
     results["hello"] = _summary(hello_slices)
     return results
