@@ -227,6 +227,208 @@ async def my_pages_setup(cases_per_user: dict[str, int], messages: int, other_ca
     return result
 
 
+async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Many rows at once, past Piccolo's objects: COPY on PostgreSQL, executemany on SQLite (values as Piccolo
+    stores them: its SQLite adapters are registered when piccolo.engine.sqlite is imported)."""
+    import os
+    import sqlite3
+
+    import asyncpg
+    from piccolo.engine.postgres import PostgresEngine
+
+    from db.engine import current_engine, sqlite_path
+
+    url = os.environ["DATABASE_URL"]
+    if isinstance(current_engine(), PostgresEngine):
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.copy_records_to_table(table, columns=list(columns), records=rows)
+        finally:
+            await connection.close()
+        return
+    with sqlite3.connect(sqlite_path(url)) as connection:
+        names = ", ".join(f'"{column}"' for column in columns)
+        marks = ", ".join("?" for _ in columns)
+        connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+INBOX_OFFICER = "197606239866"  # Eva, a case officer among the test persons
+INBOX_SERVICES = 5  # e-services the officer's unit handles
+OPEN_CASES = 2_000  # a unit's open cases: what its officers can handle at once; what grows is the closed history
+GIVEN = ("anna", "erik", "maria", "lars", "karin", "per", "eva", "johan", "sara", "nils")
+SURNAMES = (
+    "andersson", "johansson", "karlsson", "nilsson", "eriksson", "larsson", "olsson", "persson", "svensson",
+    "gustafsson", "pettersson", "jonsson", "jansson", "hansson", "bengtsson", "lindqvist", "lindberg", "berg",
+    "lundberg", "holm",
+)  # fmt: skip
+
+
+async def inbox_setup(unit_cases: int, other_cases: int, events: int, messages: int) -> dict:
+    """The officers' inbox at scale: a unit ("Bygga, bo och miljö") handling INBOX_SERVICES e-services with
+    `unit_cases` cases (OPEN_CASES of them open: received, in progress, awaiting a supplement; assigned to the unit's
+    ten officers or to nobody; some with news from the resident, some near their deadline; the rest closed), and
+    another unit with `other_cases`; 50,000 residents apply. One open case of the unit has `events` events and
+    `messages` messages. Returns the officer's session and what the benchmark asks for."""
+    import uuid
+    from datetime import timedelta
+
+    from piccolo.engine.postgres import PostgresEngine
+
+    from db.accounts import UserAccount
+    from db.applications import FormVersion
+    from db.auth import create_session
+    from db.case_handling import Bookmark
+    from db.cases import CaseEvent, CaseRecord, StatusPeriod
+    from db.engine import current_engine
+    from db.messages import Message
+    from db.staff import save_staff, unit_by_name
+
+    now = clock.now()
+    services = [row["id"] for row in await EService.select(EService.id).order_by(EService.id).limit(50)]
+    unit = await unit_by_name("Bygga, bo och miljö", create=True)
+    other_unit = await unit_by_name("Barn och utbildning", create=True)
+    own, others = services[:INBOX_SERVICES], services[INBOX_SERVICES:]
+    await EService.update({EService.unit: unit, EService.allows_messages: True}).where(EService.id.is_in(own))
+    await EService.update({EService.unit: other_unit}).where(EService.id.is_in(others))
+    await bump_version()
+    forms = {}
+    for service in services:
+        form = FormVersion(e_service=service, version=97, definition=BENCH_FORM, created_at=now)
+        await form.save()
+        forms[service] = form.id
+    statuses = {row["kind"]: row for row in await fetch_default_statuses()}
+
+    officer_numbers = [INBOX_OFFICER] + [f"1980010100{n:02d}" for n in range(1, 10)]
+    officers = []
+    for number, personal_number in enumerate(officer_numbers):
+        await save_staff(personal_number, "officer", "Bygga, bo och miljö", now)
+        account = UserAccount(
+            personal_number=personal_number, given_name=GIVEN[number], surname="Handläggare", created_at=now
+        )
+        await account.save()
+        officers.append(account.id)
+    me = officers[0]
+
+    residents = 50_000
+    await bulk_insert(
+        "user_account",
+        ("personal_number", "given_name", "surname", "created_at", "notices_off"),
+        [
+            (
+                f"19{50 + n // 10_000:02d}0101{n % 10_000:04d}",
+                GIVEN[n % 10].title(),
+                SURNAMES[n // 10 % 20].title(),
+                now,
+                "[]",
+            )
+            for n in range(residents)
+        ],
+    )
+    first_resident = (
+        await UserAccount.select(UserAccount.id).where(UserAccount.personal_number == "195001010000").first()
+    )["id"]  # COPY takes ids from the sequence in order
+    rows = []
+    serial = 0
+
+    def add_cases(count: int, services_of: list[int], open_count: int) -> None:
+        nonlocal serial
+        for n in range(count):
+            serial += 1
+            resident = (n * 7919 + len(services_of)) % residents
+            pnr = f"19{50 + resident // 10_000:02d}0101{resident % 10_000:04d}"
+            given, surname = GIVEN[resident % 10], SURNAMES[resident // 10 % 20]
+            service = services_of[n % len(services_of)]
+            reference = f"2026-{serial:06d}"
+            if n < open_count:  # the newest: open, one every 40 minutes
+                received = now - timedelta(minutes=40 * n + 5)
+                kind = ("received", "in_progress", "awaiting_supplement")[min(2, n % 10 // 4)]
+                status = statuses[kind]
+                assigned = None if kind == "received" and n % 2 == 0 else officers[n % len(officers)]
+                deadline = received + timedelta(days=status["handling_days"])
+                closed_at, attention = None, n % 13 == 0
+            else:  # older, closed: one every 10 minutes before them
+                received = now - timedelta(minutes=40 * open_count + 10 * (n - open_count))
+                kind, status = "closed", statuses["closed"]
+                assigned, deadline = officers[n % len(officers)], None
+                closed_at, attention = received + timedelta(days=20), False
+            rows.append(
+                (reference, uuid.UUID(int=serial), service, forms[service], first_resident + resident,
+                 '{"namn": "Test Person", "typ": "a", "beskrivning": "Ett ärende"}', kind, n % 500 == 7, received,
+                 assigned, closed_at, "Beviljas." if closed_at else "", status["id"], deadline, attention,
+                 f"{reference} {pnr} {given} {surname}", "", "", "", 0)
+            )  # fmt: skip
+
+    add_cases(unit_cases, own, min(OPEN_CASES, unit_cases))
+    add_cases(other_cases, others, min(OPEN_CASES, other_cases))
+    await bulk_insert(
+        "case_record",
+        ("reference", "source_draft", "e_service", "form_version", "applicant", "answers", "status", "protected",
+         "received_at", "assigned_to", "closed_at", "decision", "status_id", "deadline", "attention", "search_text",
+         "digest", "receipt_key", "outcome", "version"),
+        rows,
+    )  # fmt: skip
+    first_case = (await CaseRecord.select(CaseRecord.id).order_by(CaseRecord.id).first())["id"]
+    # The officer's flags: twenty of the unit's open cases.
+    await Bookmark.insert(*(Bookmark(case=first_case + 37 * n, officer=me, created_at=now) for n in range(20)))
+
+    # The case view's case: open, the officer's, with a long timeline and conversation.
+    case_id = first_case + 4  # in progress
+    case = (
+        await CaseRecord.select(CaseRecord.reference, CaseRecord.applicant, CaseRecord.received_at)
+        .where(CaseRecord.id == case_id)
+        .first()
+    )
+    await CaseRecord.update({CaseRecord.assigned_to: me}).where(CaseRecord.id == case_id)
+    await StatusPeriod.insert(
+        StatusPeriod(case=case_id, status=statuses["in_progress"]["id"], started_at=case["received_at"])
+    )
+    kinds = ("received", "assigned", "status_changed", "message", "supplement_requested", "supplement_answered")
+    await CaseEvent.insert(
+        *(
+            CaseEvent(
+                case=case_id,
+                at=case["received_at"] + timedelta(minutes=n),
+                kind=kinds[n % len(kinds)],
+                actor=case["applicant"] if n % 2 == 0 else me,
+            )
+            for n in range(events)
+        )
+    )
+    await Message.insert(
+        *(
+            Message(
+                case=case_id,
+                author=me if n % 2 else case["applicant"],
+                from_officer="yes" if n % 2 else "no",
+                body=f"Meddelande {n}: " + "Hej, här kommer en fråga om ärendet. " * 4,
+                created_at=case["received_at"] + timedelta(minutes=n),
+                read_by_resident_at=now,
+                read_by_officer_at=now,
+            )
+            for n in range(messages)
+        )
+    )
+    session = await create_session(
+        me, staff_role="officer", staff_unit="Bygga, bo och miljö", now=now, max_age=timedelta(hours=8)
+    )
+    await CaseRecord.raw("VACUUM ANALYZE" if isinstance(current_engine(), PostgresEngine) else "ANALYZE")
+    searched = (123 * 7919 + len(own)) % residents  # the applicant of the unit's 124th newest case
+    return {
+        "session": session,
+        "case": case["reference"],
+        "service": own[0],
+        "status": statuses["in_progress"]["id"],
+        "name": f"{GIVEN[searched % 10]} {SURNAMES[searched // 10 % 20]}",
+        "number": f"19{50 + searched // 10_000:02d}0101{searched % 10_000:04d}",
+    }
+
+
+async def fetch_default_statuses() -> list[dict]:
+    from db.engine import fetch
+
+    return await fetch("SELECT id, kind, handling_days FROM case_status WHERE e_service IS NULL ORDER BY sort_order")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "session":
         print(asyncio.run(logged_in_session()))
@@ -235,6 +437,10 @@ if __name__ == "__main__":
 
         counts = {"many": int(sys.argv[2]), "few": 20}
         print(json.dumps(asyncio.run(my_pages_setup(counts, int(sys.argv[3]), int(sys.argv[4])))))
+    elif sys.argv[1] == "inbox":
+        import json
+
+        print(json.dumps(asyncio.run(inbox_setup(*(int(argument) for argument in sys.argv[2:6])))))
     elif sys.argv[1] == "applications":
         import json
 

@@ -33,7 +33,8 @@ from tests.browser import LiveServer, start_server, stop_server
 
 RESULTS = Path(__file__).parent / "results"
 SERVICES = 1000
-POSTGRES_URL = os.environ.get("POSTGRES_URL", database.DEFAULT_POSTGRES_URL)
+POSTGRES_URL = os.environ.get("POSTGRES_URL", database.DEFAULT_POSTGRES_URL)  # throwaway databases are made beside it,
+# named BENCH_DATABASE_PREFIX_<pid>_<random> (eplatform_test_... unless set)
 TARGETS = {"catalogue": 0.12, "search_fragment": 0.20, "my_details": 0.10}
 PAGE_WEIGHT_LIMIT = 50 * 1024
 VARIED_SEARCH = Path(__file__).with_name("varied_search.lua")
@@ -45,7 +46,7 @@ def benchmark_database(engine: str, *setup: list[str]) -> Iterator[tuple[str, li
     """A throwaway database on `engine` with 1,000 published e-services, plus what each `setup` command (arguments
     to `python -m benchmarks.data`) prints; yields the URL and those outputs, and drops the database after."""
     base = POSTGRES_URL if engine == "postgresql" else ""
-    url = database.create_throwaway(base)
+    url = database.create_throwaway(base, os.environ.get("BENCH_DATABASE_PREFIX", "eplatform_test"))
     try:
         migrated = database.migrate(url)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from db.inbox import SORTS, TABS
+from db.inbox import SORTS, TAB_COUNT_CAP, TABS
 from services import inbox
 from services.case_handling import officer_of
 from services.inbox import sort_label, tab_label
@@ -63,6 +63,7 @@ async def inbox_page(
         "nav": "staff",
         "page": page,
         "counts": counts,
+        "count_cap": TAB_COUNT_CAP,
         "tabs": [(name, tab_label(name)) for name in TABS],
         "sorts": [(name, sort_label(name)) for name in SORTS],
         "selected": selected,

@@ -76,17 +76,19 @@ def read_filter(
 
 
 async def inbox_page(officer: Officer, selected: Filter, number: int) -> tuple[Page, dict[str, int]]:
-    """A page of the selected tab (each row with its deadline marks), and every tab's count."""
+    """A page of the selected tab (each row with its deadline marks), and every tab's count (up to
+    db.inbox.TAB_COUNT_CAP + 1: more than TAB_COUNT_CAP). A list's total is counted up to COUNT_CAP past the page's
+    first case (`Page.more`: there are more)."""
     now = clock.now()
-    rows, total = await inbox.page(officer, selected, number, now)
+    rows, total, more = await inbox.page(officer, selected, number, now)
     if not rows and total and number > 1:  # past the end: the last page
         number = (total - 1) // PAGE_SIZE + 1
-        rows, total = await inbox.page(officer, selected, number, now)
+        rows, total, more = await inbox.page(officer, selected, number, now)
     local_today = today()
     for row in rows:
         row["marks"] = deadline_info(row, now)
         row["supplement_overdue"] = bool(row["supplement_due"] and row["supplement_due"] < local_today)
-    return Page(rows, max(1, number), PAGE_SIZE, total), await inbox.tab_counts(officer, now)
+    return Page(rows, max(1, number), PAGE_SIZE, total, more), await inbox.tab_counts(officer, now)
 
 
 async def bulk(

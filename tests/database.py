@@ -37,9 +37,9 @@ async def _admin(url: str, statement: str) -> None:
         await connection.close()
 
 
-def create_throwaway(base_url: str) -> str:
+def create_throwaway(base_url: str, prefix: str = "eplatform_test") -> str:
     if is_postgres(base_url):
-        name = f"eplatform_test_{os.getpid()}_{secrets.token_hex(3)}"
+        name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
         asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
         return _with_database(base_url, name)
     directory = Path(tempfile.mkdtemp(prefix="eplatform-test-"))

@@ -26,6 +26,7 @@ class Page(Generic[T]):
     number: int
     size: int
     total: int
+    more: bool = False  # there are more than `total` (the list was counted only so far)
 
     @property
     def count(self) -> int:
