@@ -310,21 +310,39 @@ def by_field(attachments: list[dict]) -> dict[str, list[dict]]:
 
 
 async def add_attachment(
-    draft_id: int, field_id: str, *, filename: str, content_type: str, size: int, sha256: str, content: bytes, now
-) -> None:
-    await Attachment.insert(
-        Attachment(
-            public_id=uuid.uuid4(),
-            draft=draft_id,
-            field_id=field_id,
-            filename=filename,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            content=content,
-            created_at=now,
+    draft_id: int,
+    field_id: str,
+    *,
+    filename: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    content: bytes,
+    now,
+    quota: int | None = None,
+) -> bool:
+    """Keep a file with the draft; with `quota`, only if the draft's files stay within that many bytes (False: not
+    kept). The draft's row is locked first, so uploads at the same moment cannot pass the quota together."""
+    async with write_transaction():
+        if quota is not None:
+            await fetch(f"SELECT id FROM draft WHERE id = {{}}{lock_clause()}", draft_id)  # noqa: S608
+            used = await fetch("SELECT COALESCE(SUM(size), 0) AS used FROM attachment WHERE draft = {}", draft_id)
+            if int(used[0]["used"]) + size > quota:
+                return False
+        await Attachment.insert(
+            Attachment(
+                public_id=uuid.uuid4(),
+                draft=draft_id,
+                field_id=field_id,
+                filename=filename,
+                content_type=content_type,
+                size=size,
+                sha256=sha256,
+                content=content,
+                created_at=now,
+            )
         )
-    )
+    return True
 
 
 async def remove_attachment(draft_id: int, public_id: str) -> bool:

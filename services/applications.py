@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # address (so starting another application never replaces it). The cookie ends with the browser; its signature also
 # ends it after a day, so an old copy opens nothing.
 ANONYMOUS_COOKIE_MAX_AGE = timedelta(days=1)
+# All files of one application together (a field allows at most 50 MB per file): room for a whole building permit,
+# not for filling the database from a script.
+DRAFT_MAX_BYTES = 100 * 1024 * 1024
 
 
 def anonymous_cookie_name(public_id: str) -> str:
@@ -380,7 +383,7 @@ async def attach(app: Application, f: Field, filename: str, data: bytes) -> str 
         checked = check_upload(data, filename, f, already_attached=len(app.files.get(f.id, [])))
     except UploadRejected as rejected:
         return _("%(file)s: %(message)s") % {"file": filename or _("The file"), "message": rejected.message}
-    await applications.add_attachment(
+    kept = await applications.add_attachment(
         app.draft.id,
         f.id,
         filename=checked.filename,
@@ -389,7 +392,13 @@ async def attach(app: Application, f: Field, filename: str, data: bytes) -> str 
         sha256=checked.sha256,
         content=data,
         now=clock.now(),
+        quota=DRAFT_MAX_BYTES,
     )
+    if not kept:
+        return _(
+            "%(file)s: the application's files may be at most %(size)s MB together. Remove a file you do not need, "
+            "or make the file smaller."
+        ) % {"file": filename or _("The file"), "size": DRAFT_MAX_BYTES // (1024 * 1024)}
     await app.reload_files()
     return None
 

@@ -106,3 +106,29 @@ async def test_messages_are_limited_per_session(client, app, lowered):
         for n in range(3)
     ]
     assert statuses == [303, 303, 429]
+
+
+async def test_a_drafts_files_stay_within_its_quota_also_when_uploaded_at_once(client, app, monkeypatch):
+    from db.applications import Attachment
+    from services import applications
+
+    monkeypatch.setattr(applications, "DRAFT_MAX_BYTES", len(PDF) * 3 // 2)  # room for one of the two files
+    await make_service_with_form(slug="med-bilagor")
+    await log_in(client, app, ERIK)
+    draft_id = await start(client, "med-bilagor")
+    page = await client.get(f"/ansokan/{draft_id}/steg/bilagor")
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/ansokan/{draft_id}/bilagor/filer",
+                data={"_csrf_token": csrf_from(page.text)},
+                files={"filer": (f"{name}.pdf", PDF + name.encode(), "application/pdf")},
+                headers={"HX-Request": "true"},
+            )
+            for name in ("a", "b")
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 400]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert "ansökans filer får vara högst" in refused.text
+    assert await Attachment.count() == 1
