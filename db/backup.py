@@ -41,7 +41,7 @@ def _sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
@@ -108,8 +108,8 @@ def drill(url: str, backup: Path, *, keep: bool = False) -> DrillResult:
     source = table_counts(url)
     if is_postgres(url):
         scratch = f"restore_drill_{secrets.token_hex(4)}"
-        asyncio.run(_admin(url, f'CREATE DATABASE "{scratch}"'))
-        scratch_url = _with_database(url, scratch)
+        asyncio.run(admin(url, f'CREATE DATABASE "{scratch}"'))
+        scratch_url = with_database(url, scratch)
         try:
             _run(
                 [
@@ -125,7 +125,7 @@ def drill(url: str, backup: Path, *, keep: bool = False) -> DrillResult:
             restored = table_counts(scratch_url)
         finally:
             if not keep:
-                asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+                asyncio.run(admin(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     else:
         restored = _sqlite_counts(backup)
     differences = {
@@ -136,7 +136,8 @@ def drill(url: str, backup: Path, *, keep: bool = False) -> DrillResult:
     return DrillResult(tables=len(source), rows=sum(source.values()), differences=differences)
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin(url: str, statement: str) -> None:
+    """Run one statement that cannot run in a transaction (CREATE or DROP DATABASE) on the server of `url`."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(statement)

@@ -13,35 +13,19 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
-import asyncpg
+from db.backup import admin, is_postgres, with_database
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PICCOLO = str(Path(sys.executable).parent / "piccolo")
 
 
-def is_postgres(url: str) -> bool:
-    return urlparse(url).scheme in ("postgres", "postgresql")
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-async def _admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def create_throwaway(base_url: str, prefix: str = "eplatform_test") -> str:
     if is_postgres(base_url):
         name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-        asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
-        return _with_database(base_url, name)
+        asyncio.run(admin(base_url, f'CREATE DATABASE "{name}"'))
+        return with_database(base_url, name)
     directory = Path(tempfile.mkdtemp(prefix="eplatform-test-"))
     return f"sqlite:///{directory / 'test.sqlite3'}"
 
@@ -49,7 +33,7 @@ def create_throwaway(base_url: str, prefix: str = "eplatform_test") -> str:
 def drop_throwaway(url: str, base_url: str) -> None:
     if is_postgres(url):
         name = urlparse(url).path.lstrip("/")
-        asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = Path(url.removeprefix("sqlite:///"))
         for leftover in path.parent.glob(path.name + "*"):
@@ -64,9 +48,9 @@ async def unavailable(url: str):
     connection already open (the app's reader) may still read."""
     if is_postgres(url):
         name = urlparse(url).path.lstrip("/")
-        admin_url = _with_database(url, "postgres")
-        await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await _admin(
+        admin_url = with_database(url, "postgres")
+        await admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin(
             admin_url,
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
             "AND pid <> pg_backend_pid()",
@@ -74,7 +58,7 @@ async def unavailable(url: str):
         try:
             yield
         finally:
-            await _admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            await admin(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     else:
         directory = Path(url.removeprefix("sqlite:///")).parent
         moved = directory.with_name(directory.name + "-moved")
