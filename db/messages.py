@@ -3,14 +3,16 @@ queries; both sides of the conversation (Mina sidor and the staff views) use the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from piccolo.columns import JSON, Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from db.accounts import UserAccount
-from db.cases import CaseEvent, CaseRecord, enter_status, first_status_of_kind
-from db.engine import fetch, json_column, write_transaction
+from db.cases import CaseEvent, CaseRecord, add_case_attachment, enter_status, first_status_of_kind
+from db.engine import fetch, json_column, lock_clause, write_transaction
 from db.notices import notify_applicant, notify_assignee
 
 
@@ -110,11 +112,26 @@ async def latest_message_id(case_id: int) -> int:
 
 
 async def add_message(
-    case_id: int, author_id: int | None, *, from_officer: bool, body: str, now: datetime, event: str = "message"
-) -> int:
-    """A message in the case's thread. The officer's also go on the timeline (as `event`: a delay notice is a
-    message too) and are noticed to the applicant; the resident's ask for the officers' attention."""
+    case_id: int,
+    author_id: int | None,
+    *,
+    from_officer: bool,
+    body: str,
+    now: datetime,
+    event: str = "message",
+    files: Sequence[tuple[Any, bytes]] = (),
+    quota: int | None = None,
+) -> int | None:
+    """A message in the case's thread, with its checked `files`. The officer's also go on the timeline (as `event`:
+    a delay notice is a message too) and are noticed to the applicant; the resident's ask for the officers'
+    attention. With `quota`, None (nothing stored) when the case's files would pass that many bytes: the case's row
+    is locked first, so messages sent at the same moment cannot pass it together."""
     async with write_transaction():
+        if files and quota is not None:
+            await fetch(f"SELECT id FROM case_record WHERE id = {{}}{lock_clause()}", case_id)  # noqa: S608
+            used = await fetch('SELECT COALESCE(SUM(size), 0) AS used FROM attachment WHERE "case" = {}', case_id)
+            if int(used[0]["used"]) + sum(file.size for file, _data in files) > quota:
+                return None
         rows = await Message.insert(
             Message(
                 case=case_id, author=author_id, from_officer="yes" if from_officer else "no", body=body, created_at=now
@@ -126,6 +143,8 @@ async def add_message(
         else:
             await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)
             await notify_assignee(case_id, now)
+        for file, data in files:
+            await add_case_attachment(case_id, file, data, message_id=rows[0]["id"], supplement_id=None, now=now)
     return rows[0]["id"]
 
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # A case page shows the latest messages; older ones are a link away (long threads are slow to read on a phone too).
 THREAD_LATEST = 20
 MAX_MESSAGE_LENGTH = 5000
+# All files of one case together (messages and supplements): a case is not a file store.
+CASE_MAX_BYTES = 200 * 1024 * 1024
 # Files sent with a message or a supplement: the same checks by content as in the form.
 CONVERSATION_FILES = Field(
     id="files", type="file", label="", max_files=5, max_size_mb=10, accept=("pdf", "jpg", "png", "heic", "docx")
@@ -146,9 +148,19 @@ async def send(
         errors["message-text"] = _("A message can be at most %(max)d characters") % {"max": max_length}
     if not errors:
         message_id = await conversations.add_message(
-            case["id"], author_id, from_officer=from_officer, body=text, now=clock.now()
+            case["id"],
+            author_id,
+            from_officer=from_officer,
+            body=text,
+            now=clock.now(),
+            files=checked,
+            quota=CASE_MAX_BYTES,
         )
-        await store_files(case["id"], checked, message_id=message_id)
+        if message_id is None:
+            errors["message-file"] = _(
+                "The case's files may be at most %(size)s MB together. Send a smaller file, or ask the case officer "
+                "how to send it."
+            ) % {"size": CASE_MAX_BYTES // (1024 * 1024)}
     return errors
 
 

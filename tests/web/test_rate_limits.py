@@ -132,3 +132,29 @@ async def test_a_drafts_files_stay_within_its_quota_also_when_uploaded_at_once(c
     refused = next(a for a in answers if a.status_code == 400)
     assert "ansökans filer får vara högst" in refused.text
     assert await Attachment.count() == 1
+
+
+async def test_a_cases_files_stay_within_its_quota_also_when_sent_at_once(client, app, monkeypatch):
+    from db.applications import Attachment
+    from db.messages import Message
+    from services import messages
+
+    monkeypatch.setattr(messages, "CASE_MAX_BYTES", len(PDF) * 3 // 2)  # room for one of the two files
+    service = await make_service_with_form(allows_messages=True)
+    case = await make_case(service, (await make_user(ERIK)).id)
+    await log_in(client, app, ERIK)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/mina-sidor/arenden/{case.reference}/meddelanden",
+                data={"_csrf_token": csrf_from(page.text), "text": f"Bilaga {name}"},
+                files={"files": (f"{name}.pdf", PDF + name.encode(), "application/pdf")},
+            )
+            for name in ("a", "b")
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [303, 400]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert "Ärendets filer får vara högst" in refused.text and "Bilaga " in refused.text  # the text is kept
+    assert await Attachment.count() == 1 and await Message.count() == 1
