@@ -105,7 +105,7 @@ async def case_for_receipt(request: Request, draft_id: str):
 async def start_page(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
     if not await applications.has_form(service):
-        return Template("applications/start_pending.html", context={"service": service})
+        raise SeeOther(f"{service.url}#how-to-apply")  # its page says how to apply instead
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
@@ -122,6 +122,8 @@ async def start_page(request: Request, slug: FromPath[str]) -> Response:
 @post("/e-tjanster/{slug:str}/starta", name="start_application_post", request_max_body_size=64 * 1024)
 async def start_application(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
+    if not await applications.has_form(service):
+        raise SeeOther(f"{service.url}#how-to-apply")
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()

@@ -42,12 +42,50 @@ async def test_an_e_service_needing_login_sends_anonymous_visitors_to_log_in(cli
     assert service.id
 
 
-async def test_without_a_published_form_the_start_page_says_it_opens_soon(client, app):
+async def test_an_e_service_without_a_form_shows_no_start_button_and_says_how_to_apply(client):
+    from tests.factories import make_document, make_service
+
+    service = await make_service(slug="utan-formular", contact_name="Lena Berg", contact_phone="0320-21 70 01")
+    await make_document(service, title="Blankett: Ansökan om något", filename="blankett.pdf")
+    page = await client.get("/e-tjanster/utan-formular")
+    assert page.status_code == 200
+    assert "Starta e-tjänsten" not in page.text and "/e-tjanster/utan-formular/starta" not in page.text
+    assert "Så ansöker du" in page.text and "Ladda ner blanketten" in page.text
+    assert "Lena Berg" in page.text and "/e-tjanster/utan-formular/blanketter/blankett.pdf" in page.text
+    assert "öppnar snart" not in page.text
+
+
+async def test_an_e_service_without_a_form_or_documents_points_to_its_contact_person(client):
     from tests.factories import make_service
 
-    await make_service(slug="utan-formular")
-    response = await client.get("/e-tjanster/utan-formular/starta")
-    assert response.status_code == 200 and "Ansökan öppnar snart" in response.text
+    await make_service(slug="utan-blankett", contact_name="Lena Berg", contact_email="lena.berg@mark.se")
+    page = await client.get("/e-tjanster/utan-blankett")
+    assert "Starta e-tjänsten" not in page.text and "Ladda ner blanketten" not in page.text
+    assert "så får du hjälp att ansöka" in page.text and "lena.berg@mark.se" in page.text
+
+
+async def test_the_start_address_of_an_e_service_without_a_form_leads_to_how_to_apply(client, app):
+    from tests.factories import make_service
+
+    await make_service(slug="utan-formular", requires_login=True)
+    await make_service_with_form(slug="med-formular", requires_login=False, allows_drafts=False)
+    token = csrf_from((await client.get("/e-tjanster/med-formular/starta")).text)
+    for response in (
+        await client.get("/e-tjanster/utan-formular/starta"),
+        await client.post("/e-tjanster/utan-formular/starta", data={"_csrf_token": token}),
+    ):
+        assert response.status_code == 303
+        assert response.headers["location"] == "/e-tjanster/utan-formular#how-to-apply"
+    await log_in(client, app, ERIK)
+    start_page = await client.get("/e-tjanster/utan-formular/starta", follow_redirects=True)
+    assert start_page.status_code == 200 and "Så ansöker du" in start_page.text
+    assert await Draft.count() == 0
+
+
+async def test_an_e_service_with_a_form_shows_the_start_button(client):
+    await make_service_with_form(slug="med-formular")
+    page = await client.get("/e-tjanster/med-formular")
+    assert "Starta e-tjänsten" in page.text and "Så ansöker du" not in page.text
 
 
 async def test_anonymous_application_from_start_to_receipt(client):
