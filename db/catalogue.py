@@ -44,6 +44,7 @@ class EService(Table, tablename="e_service"):
     description = Text(default="", help_text="Markdown.")
     before_you_start = Text(default="", help_text="Markdown: what the user needs before starting.")
     processing_time = Varchar(length=200, default="")
+    noun = Varchar(length=40, default="ansökan", help_text="What a resident sends in: one of core.nouns.NOUNS.")
     category = ForeignKey(references=Category, on_delete=OnDelete.restrict, null=False)
     keywords = Text(default="", help_text="Comma-separated search words.")
     contact_name = Varchar(length=120, default="")

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from core import clock
 from core.i18n import format_datetime
 from core.i18n import gettext as _
+from core.nouns import for_noun
 from forms import engine
 from forms.definition import Field
 from forms.fields import coapplicant_slots, input_id
@@ -293,7 +294,7 @@ async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath
         context = _step_context(app, step, errors=errors, upload_errors=upload_errors, return_to=return_to)
         return Template("applications/step.html", context=context, status_code=409)
     if action == "save" and app.can_save:
-        await flash(current_user(request), _("Your application has been saved."))
+        await flash(current_user(request), for_noun(app.service.noun, "Your application has been saved."))
         return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
     if not moving_to:
         errors = {**upload_errors, **outcome.errors}
@@ -540,7 +541,9 @@ async def delete_application(request: Request, draft_id: FromPath[str]) -> Respo
     user = current_user(request)
     if user is None:
         return Redirect(app.service.url, status_code=HTTP_303_SEE_OTHER)
-    await flash(user, _("The saved application %(title)s has been deleted.") % {"title": app.service.title})
+    await flash(
+        user, for_noun(app.service.noun, "The saved application %(title)s has been deleted.", title=app.service.title)
+    )
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -82,6 +82,7 @@ class EServiceView:
     description_html: Markup
     before_you_start_html: Markup
     processing_time: str
+    noun: str  # what a resident sends in (core.nouns): sentences naming it are translated for it
     category: CategoryView
     contact_name: str
     contact_title: str

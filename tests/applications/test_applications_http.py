@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from datetime import timedelta
 
@@ -628,3 +629,55 @@ async def test_autosave_says_when_a_new_question_is_hidden_again(client):
 
     assert (await autosave("b")).strip() == "Ny fråga: Detalj"
     assert (await autosave("a")).strip() == "Frågan behövs inte längre: Detalj"
+
+
+async def test_a_felanmalan_is_called_felanmalan_on_the_check_page_and_the_receipt_never_ansokan(client):
+    from pypdf import PdfReader
+
+    await make_service_with_form(
+        slug="felanmalan", title="Felanmälan", requires_login=False, allows_drafts=False, noun="felanmälan"
+    )
+    draft_id = await start(client, "felanmalan")
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    await fill_all(client, draft_id)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "Skicka in din felanmälan" in check.text and "Skicka in felanmälan</button>" in check.text
+    submitted = await submit(client, draft_id)
+    receipt = await client.get(submitted.headers["location"])
+    assert "Din felanmälan har kommit in" in receipt.text
+    assert "<title>Felanmälan har kommit in – Felanmälan" in receipt.text
+    pdf = await client.get(f"/ansokan/{draft_id}/kvittens.pdf")
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Vi har tagit emot din felanmälan." in pdf_text
+    for text in (step.text, check.text, receipt.text, pdf_text):
+        assert "ansökan" not in text.lower(), re.findall(r".{80}ansökan.{40}", text.lower())
+
+
+async def test_a_neuter_noun_agrees_from_the_start_page_to_the_mail_and_my_pages(client, app):
+    from db.accounts import UserAccount, update_contact_details
+
+    await make_service_with_form(slug="forslag", title="Lämna ett e-förslag", noun="e-förslag")
+    await log_in(client, app, ERIK)
+    user = await UserAccount.objects().first()
+    await update_contact_details(user.id, "erik@exempel.se", "")
+    draft_id = await start(client, "forslag")
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    assert "Det sparade e-förslaget raderas den" in step.text and "Ta bort det sparade e-förslaget" in step.text
+    saved = await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"}, action="save")
+    assert saved.headers["location"] == "/mina-sidor"
+    assert "Ditt e-förslag har sparats." in (await client.get("/mina-sidor")).text
+    start_page = await client.get("/e-tjanster/forslag/starta")
+    assert "Du har ett sparat e-förslag" in start_page.text
+    assert "Fortsätt med det sparade e-förslaget" in start_page.text
+    assert "Radera det och börja på ett nytt e-förslag" in start_page.text
+    await fill_all(client, draft_id)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "Skicka in ditt e-förslag" in check.text
+    await submit(client, draft_id)
+    mail = await Notification.objects().first()
+    assert mail.body.startswith("Vi har tagit emot ditt e-förslag. Ärendenumret är ")
+    case = await CaseRecord.objects().first()
+    case_page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert "Ditt e-förslag" in case_page.text
+    for text in (step.text, start_page.text, check.text, mail.body, case_page.text):
+        assert "ansökan" not in text.lower(), re.findall(r".{80}ansökan.{40}", text.lower())
