@@ -91,7 +91,7 @@ async def notify_applicant(case_id: int, kind: str, now: datetime) -> None:
 
 
 async def notify_case_received(user_id: int | None, email: str, reference: str, now: datetime, noun: str) -> None:
-    """ "We have received your ansökan/felanmälan/...": `noun` is the e-service's (core.nouns)."""
+    """Queue the receipt mail; it names what was sent in by the e-service's `noun` (core.nouns)."""
     await queue_notification(
         user_id=user_id,
         email=email,
