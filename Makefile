@@ -60,7 +60,7 @@ format: install-dev
 # Extract translatable strings and merge them into the Swedish catalogue (translations are kept; one line per
 # message, so a run changes only the lines of messages that changed).
 messages: install-dev
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --no-wrap --ignore-dirs=".venv node_modules tests benchmarks" -o locale/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --no-wrap --ignore-dirs=".venv node_modules tests benchmarks" -o locale/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap -i locale/messages.pot -d locale -l sv
 
 # Copy htmx from the pinned npm package into static/ (committed, so running needs no npm).

@@ -221,7 +221,8 @@ async def submit(
                     events.append(CaseEvent(case=case.id, at=s["signed_at"], kind="cosign_requested", details={}))
             await CaseEvent.insert(*events, CaseEvent(case=case.id, at=now, kind="received", actor=draft.owner))
             if notify_email:
-                await notify_case_received(draft.owner, notify_email, reference, now)
+                noun = (await fetch("SELECT noun FROM e_service WHERE id = {}", draft.e_service))[0]["noun"]
+                await notify_case_received(draft.owner, notify_email, reference, now, noun)
             await notify_unit_new_case(draft.e_service, reference, now)
             return case
     except Exception as error:

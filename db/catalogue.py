@@ -44,6 +44,7 @@ class EService(Table, tablename="e_service"):
     description = Text(default="", help_text="Markdown.")
     before_you_start = Text(default="", help_text="Markdown: what the user needs before starting.")
     processing_time = Varchar(length=200, default="")
+    noun = Varchar(length=40, default="ansökan", help_text="What a resident sends in: one of core.nouns.NOUNS.")
     category = ForeignKey(references=Category, on_delete=OnDelete.restrict, null=False)
     keywords = Text(default="", help_text="Comma-separated search words.")
     contact_name = Varchar(length=120, default="")
@@ -116,9 +117,10 @@ async def bump_version(name: str = CATALOGUE_STAMP) -> None:
         )
 
 
-async def index_rows() -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+async def index_rows() -> tuple[list[dict], list[dict], list[dict], list[dict], set[int]]:
     """What the in-memory index is built from: categories (in their order), published e-services, related documents
-    (without content) and operating notices (newest first)."""
+    (without content), operating notices (newest first) and the ids of the e-services that have a published form
+    (storing a form version must call `bump_version()` too)."""
     categories = await Category.select().order_by(Category.sort_order).order_by(Category.name)
     services = await EService.select().where(EService.published == True)  # noqa: E712
     documents = await fetch(
@@ -126,7 +128,8 @@ async def index_rows() -> tuple[list[dict], list[dict], list[dict], list[dict]]:
         "FROM related_document ORDER BY sort_order, title"
     )
     notices = await OperatingNotice.select().order_by(OperatingNotice.starts_at, ascending=False)
-    return categories, services, documents, notices
+    with_form = {row["e_service"] for row in await fetch("SELECT DISTINCT e_service FROM form_version WHERE published")}
+    return categories, services, documents, notices, with_form
 
 
 async def related_document(e_service_id: int, filename: str) -> dict | None:

@@ -18,7 +18,7 @@ _VISIBLE_TO = (
 )
 _CASE_COLUMNS = (
     "c.id, c.reference, c.status, c.received_at, c.closed_at, c.source_draft, c.applicant, c.organisation, "
-    "c.decision, c.form_version, c.e_service, c.protected, e.title AS service_title, e.slug AS service_slug, "
+    "c.decision, c.form_version, c.e_service, c.protected, e.title AS service_title, e.slug AS service_slug, e.noun, "
     "e.retention_days_closed, e.allows_messages, e.allows_supplement, o.name AS organisation_name"
 )
 _CASE_JOINS = "JOIN e_service e ON e.id = c.e_service LEFT JOIN organisation o ON o.id = c.organisation"

@@ -11,6 +11,7 @@ from piccolo.table import Table
 
 from core.i18n import format_date
 from core.i18n import gettext as _
+from core.nouns import for_noun
 from db.accounts import UserAccount, emails_of
 from db.engine import fetch, json_column
 from db.staff import NOTICE_DEFAULTS, unit_officers_with_email
@@ -92,17 +93,19 @@ async def notify_applicant(case_id: int, kind: str, now: datetime) -> None:
     )
 
 
-async def notify_case_received(user_id: int | None, email: str, reference: str, now: datetime) -> None:
+async def notify_case_received(user_id: int | None, email: str, reference: str, now: datetime, noun: str) -> None:
+    """Queue the receipt mail; it names what was sent in by the e-service's `noun` (core.nouns)."""
     await queue_notification(
         user_id=user_id,
         email=email,
         kind="case_received",
         subject=_("Your case %(reference)s has been received") % {"reference": reference},
-        body=_(
+        body=for_noun(
+            noun,
             "We have received your application. Its reference number is %(reference)s.\n\n"
-            "Log in on My pages to follow it."
-        )
-        % {"reference": reference},
+            "Log in on My pages to follow it.",
+            reference=reference,
+        ),
         now=now,
     )
 

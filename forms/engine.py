@@ -12,6 +12,7 @@ from typing import Any
 
 from core.i18n import format_date, format_number
 from core.i18n import gettext as _
+from core.nouns import DEFAULT_NOUN, for_noun
 from forms.definition import Field, FormDefinition, Step
 from forms.fields import Context, FormData, check, input_id, is_empty, normalise, read
 
@@ -191,12 +192,12 @@ def digest(canonical: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def signing_text(municipality: str, service_title: str, sections: Sequence[Section]) -> str:
+def signing_text(municipality: str, service_title: str, sections: Sequence[Section], noun: str = DEFAULT_NOUN) -> str:
     """What BankID shows the signer (simpleMarkdownV1), cut to fit BankID's limit with a note that it was cut."""
     lines = [
         f"# {service_title}",
         "",
-        _("You sign your application to %(municipality)s.") % {"municipality": municipality},
+        for_noun(noun, "You sign your application to %(municipality)s.", municipality=municipality),
         "",
     ]
     for section in sections:

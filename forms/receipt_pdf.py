@@ -21,6 +21,7 @@ from fpdf.prefs import ViewerPreferences
 
 from core.i18n import format_datetime
 from core.i18n import gettext as _
+from core.nouns import DEFAULT_NOUN, for_noun
 
 FONT = "helvetica"
 ENCODING = "windows-1252"
@@ -148,21 +149,23 @@ def receipt_pdf(
     service_title: str,
     reference: str,
     received_at: datetime,
+    noun: str = DEFAULT_NOUN,
     applicant_name: str | None,
     sections: list[tuple[str, list[tuple[str, str]]]],
     attachments: list[str],
     signatures: list[tuple[str, datetime]],
     next_steps: str,
 ) -> bytes:
-    """The receipt as PDF bytes. `sections` are the visible steps, each a title and its (label, answer) rows, in
-    order; `attachments` are file names; `signatures` are (name, signed at). A naive datetime is taken as UTC."""
+    """The receipt as PDF bytes; it says "we have received your ..." with the e-service's `noun` (core.nouns).
+    `sections` are the visible steps, each a title and its (label, answer) rows, in order; `attachments` are file
+    names; `signatures` are (name, signed at). A naive datetime is taken as UTC."""
     received_at = _aware(received_at)
     contact_centre = _("Contact centre")
     pdf = _ReceiptPDF(footer_text=pdf_text(f"{municipality} · {contact_centre} {contact_phone} · {contact_email}"))
     title = _("Receipt %(reference)s – %(service)s") % {"reference": reference, "service": service_title}
     _describe(pdf, title, service_title, municipality, received_at)
 
-    _heading(pdf, municipality, service_title)
+    _heading(pdf, municipality, service_title, noun)
     facts = [(_("Reference number"), reference), (_("Received"), format_datetime(received_at))]
     if applicant_name and applicant_name.strip():
         facts.append((_("Applicant"), applicant_name))
@@ -204,7 +207,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _heading(pdf: _ReceiptPDF, municipality: str, service_title: str) -> None:
+def _heading(pdf: _ReceiptPDF, municipality: str, service_title: str, noun: str) -> None:
     pdf.set_font(FONT, style="B", size=10)
     pdf.paragraph(pdf_text(municipality.upper()))
     pdf.ln(5)
@@ -215,7 +218,7 @@ def _heading(pdf: _ReceiptPDF, municipality: str, service_title: str) -> None:
     pdf.paragraph(pdf_text(service_title), line_height=6)
     pdf.ln(1.5)
     pdf.set_font(FONT, size=10)
-    pdf.paragraph(pdf_text(_("We have received your application.")))
+    pdf.paragraph(pdf_text(for_noun(noun, "We have received your application.")))
     pdf.ln(3)
 
 

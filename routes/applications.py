@@ -20,6 +20,7 @@ from core import clock
 from core.errors import TooMany
 from core.i18n import format_datetime
 from core.i18n import gettext as _
+from core.nouns import for_noun
 from forms import engine
 from forms.definition import Field
 from forms.fields import coapplicant_slots, input_id
@@ -106,7 +107,7 @@ async def case_for_receipt(request: Request, draft_id: str):
 async def start_page(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
     if not await applications.has_form(service):
-        return Template("applications/start_pending.html", context={"service": service})
+        raise SeeOther(f"{service.url}#how-to-apply")  # its page says how to apply instead
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
@@ -123,6 +124,8 @@ async def start_page(request: Request, slug: FromPath[str]) -> Response:
 @post("/e-tjanster/{slug:str}/starta", name="start_application_post", request_max_body_size=64 * 1024)
 async def start_application(request: Request, slug: FromPath[str]) -> Response:
     service = await _published_service(request, slug)
+    if not await applications.has_form(service):
+        raise SeeOther(f"{service.url}#how-to-apply")
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
@@ -295,7 +298,7 @@ async def step_post(request: Request, draft_id: FromPath[str], step_id: FromPath
         context = _step_context(app, step, errors=errors, upload_errors=upload_errors, return_to=return_to)
         return Template("applications/step.html", context=context, status_code=409)
     if action == "save" and app.can_save:
-        await flash(current_user(request), _("Your application has been saved."))
+        await flash(current_user(request), for_noun(app.service.noun, "Your application has been saved."))
         return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
     if not moving_to:
         errors = {**upload_errors, **outcome.errors}
@@ -555,7 +558,9 @@ async def delete_application(request: Request, draft_id: FromPath[str]) -> Respo
     user = current_user(request)
     if user is None:
         return Redirect(app.service.url, status_code=HTTP_303_SEE_OTHER)
-    await flash(user, _("The saved application %(title)s has been deleted.") % {"title": app.service.title})
+    await flash(
+        user, for_noun(app.service.noun, "The saved application %(title)s has been deleted.", title=app.service.title)
+    )
     return Redirect("/mina-sidor", status_code=HTTP_303_SEE_OTHER)
 
 

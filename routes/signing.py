@@ -93,7 +93,7 @@ async def _start_order(request: Request, app: Application, role: str, digest: st
             same_device=data.get("enhet") == "denna",
             next_url="",
             return_path=f"/ansokan/{app.public_id}/signera/status",
-            sign_text=engine.signing_text(settings.municipality_name, app.service.title, sections),
+            sign_text=engine.signing_text(settings.municipality_name, app.service.title, sections, app.service.noun),
             sign_payload=engine.signing_payload(digest, app.public_id, role),
             personal_number=user.personal_number,
             draft_public_id=app.public_id,

@@ -17,6 +17,7 @@ from core import clock
 from core.errors import NotFound
 from core.i18n import LOCAL_TIMEZONE
 from core.i18n import gettext as _
+from core.nouns import DEFAULT_NOUN
 from core.settings import Settings
 from core.text import normalise
 from core.tokens import hash_token, new_token
@@ -561,6 +562,7 @@ async def receipt_pdf(
         service_title=service.title if service else "",
         reference=reference,
         received_at=received_at,
+        noun=service.noun if service else DEFAULT_NOUN,
         applicant_name=applicant_name,
         sections=[(s.step.title, [(row.field.label, "\n".join(row.lines)) for row in s.rows]) for s in sections],
         attachments=[a["filename"] for a in attachments if a["field_id"]],

@@ -82,6 +82,7 @@ class EServiceView:
     description_html: Markup
     before_you_start_html: Markup
     processing_time: str
+    noun: str  # what a resident sends in (core.nouns): sentences naming it are translated for it
     category: CategoryView
     contact_name: str
     contact_title: str
@@ -98,6 +99,7 @@ class EServiceView:
     cosign_days: int | None
     documents: tuple[DocumentView, ...]
     start_count: int
+    has_form: bool  # False: it cannot be filled in online; its page says how to apply instead
 
     @property
     def url(self) -> str:
@@ -116,7 +118,7 @@ class NoticeView:
 _COPIED_COLUMNS = tuple(
     f.name
     for f in fields(EServiceView)
-    if f.name not in ("description_html", "before_you_start_html", "category", "documents")
+    if f.name not in ("description_html", "before_you_start_html", "category", "documents", "has_form")
 )
 
 
@@ -223,7 +225,7 @@ class CatalogueIndex:
 
 
 async def load_index(version: int) -> CatalogueIndex:
-    category_rows, service_rows, document_rows, notice_rows = await catalogue.index_rows()
+    category_rows, service_rows, document_rows, notice_rows, with_form = await catalogue.index_rows()
     counts: dict[int, int] = defaultdict(int)
     for row in service_rows:
         counts[row["category"]] += 1
@@ -243,6 +245,7 @@ async def load_index(version: int) -> CatalogueIndex:
             before_you_start_html=render_markdown(row["before_you_start"]),
             category=categories[row["category"]],
             documents=tuple(documents[row["id"]]),
+            has_form=row["id"] in with_form,
         )
         for row in service_rows
     ]

@@ -97,6 +97,7 @@ async def make_form(service: EService, definition: str = TEST_FORM, version: int
 
     form = FormVersion(e_service=service.id, version=version, definition=definition, created_at=clock.now())
     await form.save()
+    await bump_version()  # the catalogue's index knows which e-services have a form
     return form
 
 

@@ -14,7 +14,7 @@ from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
-from core import clock, i18n
+from core import clock, i18n, nouns
 from core.markdown import render_markdown
 from core.settings import PROJECT_ROOT, Settings
 from forms.uploads import describe_kinds
@@ -33,6 +33,7 @@ def build_environments(settings: Settings, assets: StaticAssets) -> dict[str, En
     )
     first.globals.update(static=assets.url, settings=settings, current_locale=i18n.current_locale, now=clock.now)
     first.globals.update(cached=FragmentCache(FRAGMENT_CACHE_CHARS))
+    first.globals.update(for_noun=_template_for_noun, for_noun_plural=_template_for_noun_plural)
     first.filters.update(
         date=i18n.format_date,
         datetime=i18n.format_datetime,
@@ -150,6 +151,15 @@ def _template_ngettext(singular: str, plural: str, count: int, /, **variables) -
 def _template_pgettext(context: str, message: str, /, **variables) -> Markup:
     locale = i18n.current_locale()
     return _format(_translated_markup((locale, context, message), lambda: i18n.pgettext(context, message)), variables)
+
+
+def _template_for_noun(noun: str, message: str, /, **variables) -> Markup:
+    """A sentence that names what the e-service's resident sends in, translated for its noun (core.nouns)."""
+    return _format(Markup(nouns.for_noun(noun, message)), variables)  # noqa: S704 - our own catalogue
+
+
+def _template_for_noun_plural(noun: str, singular: str, count: int, /, **variables) -> Markup:
+    return Markup(nouns.for_noun_plural(noun, singular, count, **{k: escape(v) for k, v in variables.items()}))  # noqa: S704
 
 
 FRAGMENT_CACHE_CHARS = 16 * 1024 * 1024  # per worker; a thread's latest messages take about 10 kB

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from core.nouns import NOUNS
+
 CATALOGUE_YAML = Path(__file__).with_name("catalogue.yaml")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -68,6 +70,7 @@ class ServiceData:
     description: str
     before_you_start: str
     processing_time: str
+    noun: str
     keywords: str
     contact_name: str
     contact_title: str
@@ -249,6 +252,7 @@ def _service(raw: Any, position: int, category_slugs: set[str]) -> ServiceData:
         description=entry.text("description", markdown=True),
         before_you_start=entry.text("before_you_start", markdown=True),
         processing_time=entry.text("processing_time", max_length=200),
+        noun=_noun(entry),
         keywords=entry.text("keywords"),
         contact_name=entry.text("contact_name", max_length=120),
         contact_title=entry.text("contact_title", max_length=120),
@@ -261,6 +265,14 @@ def _service(raw: Any, position: int, category_slugs: set[str]) -> ServiceData:
         documents=documents,
         **flags,
     )
+
+
+def _noun(entry: _Entry) -> str:
+    """What a resident sends in: one of the nouns the platform has sentences for (core.nouns)."""
+    value = entry.text("noun", max_length=40)
+    if value not in NOUNS:
+        raise entry.error(f"unknown noun {value!r}; supported: {', '.join(NOUNS)}.")
+    return value
 
 
 def _document(raw: Any, number: int, service_label: str, service_title: str) -> DocumentData:

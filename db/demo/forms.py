@@ -17,7 +17,7 @@ from typing import Any
 from core import clock
 from core.settings import Settings
 from db.applications import FormVersion
-from db.catalogue import EService
+from db.catalogue import EService, bump_version
 from db.demo.catalogue_data import SLUG, DemoDataError
 from db.engine import write_transaction
 from forms.definition import DefinitionError, FormDefinition, load_definition
@@ -89,6 +89,7 @@ async def load_forms(directory: Path = FORMS_DIR, settings: Settings | None = No
                 unchanged += 1
             else:
                 created += 1
+    await bump_version()  # the catalogue's index knows which e-services have a form
     return {"forms": len(forms), "created": created, "unchanged": unchanged}
 
 
@@ -97,7 +98,9 @@ async def store_form(e_service_id: int, text: str, now: datetime | None = None) 
     number, or None if nothing changed. A definition that does not load is refused with `DefinitionError`."""
     load_definition(text)
     async with write_transaction():
-        return await _store(e_service_id, text, now or clock.now())
+        version = await _store(e_service_id, text, now or clock.now())
+    await bump_version()
+    return version
 
 
 async def _store(e_service_id: int, text: str, now: datetime) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from datetime import timedelta
 
@@ -42,12 +43,50 @@ async def test_an_e_service_needing_login_sends_anonymous_visitors_to_log_in(cli
     assert service.id
 
 
-async def test_without_a_published_form_the_start_page_says_it_opens_soon(client, app):
+async def test_an_e_service_without_a_form_shows_no_start_button_and_says_how_to_apply(client):
+    from tests.factories import make_document, make_service
+
+    service = await make_service(slug="utan-formular", contact_name="Lena Berg", contact_phone="0320-21 70 01")
+    await make_document(service, title="Blankett: Ansökan om något", filename="blankett.pdf")
+    page = await client.get("/e-tjanster/utan-formular")
+    assert page.status_code == 200
+    assert "Starta e-tjänsten" not in page.text and "/e-tjanster/utan-formular/starta" not in page.text
+    assert "Så ansöker du" in page.text and "Ladda ner blanketten" in page.text
+    assert "Lena Berg" in page.text and "/e-tjanster/utan-formular/blanketter/blankett.pdf" in page.text
+    assert "öppnar snart" not in page.text
+
+
+async def test_an_e_service_without_a_form_or_documents_points_to_its_contact_person(client):
     from tests.factories import make_service
 
-    await make_service(slug="utan-formular")
-    response = await client.get("/e-tjanster/utan-formular/starta")
-    assert response.status_code == 200 and "Ansökan öppnar snart" in response.text
+    await make_service(slug="utan-blankett", contact_name="Lena Berg", contact_email="lena.berg@mark.se")
+    page = await client.get("/e-tjanster/utan-blankett")
+    assert "Starta e-tjänsten" not in page.text and "Ladda ner blanketten" not in page.text
+    assert "så får du hjälp att ansöka" in page.text and "lena.berg@mark.se" in page.text
+
+
+async def test_the_start_address_of_an_e_service_without_a_form_leads_to_how_to_apply(client, app):
+    from tests.factories import make_service
+
+    await make_service(slug="utan-formular", requires_login=True)
+    await make_service_with_form(slug="med-formular", requires_login=False, allows_drafts=False)
+    token = csrf_from((await client.get("/e-tjanster/med-formular/starta")).text)
+    for response in (
+        await client.get("/e-tjanster/utan-formular/starta"),
+        await client.post("/e-tjanster/utan-formular/starta", data={"_csrf_token": token}),
+    ):
+        assert response.status_code == 303
+        assert response.headers["location"] == "/e-tjanster/utan-formular#how-to-apply"
+    await log_in(client, app, ERIK)
+    start_page = await client.get("/e-tjanster/utan-formular/starta", follow_redirects=True)
+    assert start_page.status_code == 200 and "Så ansöker du" in start_page.text
+    assert await Draft.count() == 0
+
+
+async def test_an_e_service_with_a_form_shows_the_start_button(client):
+    await make_service_with_form(slug="med-formular")
+    page = await client.get("/e-tjanster/med-formular")
+    assert "Starta e-tjänsten" in page.text and "Så ansöker du" not in page.text
 
 
 async def test_anonymous_application_from_start_to_receipt(client):
@@ -590,3 +629,55 @@ async def test_autosave_says_when_a_new_question_is_hidden_again(client):
 
     assert (await autosave("b")).strip() == "Ny fråga: Detalj"
     assert (await autosave("a")).strip() == "Frågan behövs inte längre: Detalj"
+
+
+async def test_a_felanmalan_is_called_felanmalan_on_the_check_page_and_the_receipt_never_ansokan(client):
+    from pypdf import PdfReader
+
+    await make_service_with_form(
+        slug="felanmalan", title="Felanmälan", requires_login=False, allows_drafts=False, noun="felanmälan"
+    )
+    draft_id = await start(client, "felanmalan")
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    await fill_all(client, draft_id)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "Skicka in din felanmälan" in check.text and "Skicka in felanmälan</button>" in check.text
+    submitted = await submit(client, draft_id)
+    receipt = await client.get(submitted.headers["location"])
+    assert "Din felanmälan har kommit in" in receipt.text
+    assert "<title>Felanmälan har kommit in – Felanmälan" in receipt.text
+    pdf = await client.get(f"/ansokan/{draft_id}/kvittens.pdf")
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Vi har tagit emot din felanmälan." in pdf_text
+    for text in (step.text, check.text, receipt.text, pdf_text):
+        assert "ansökan" not in text.lower(), re.findall(r".{80}ansökan.{40}", text.lower())
+
+
+async def test_a_neuter_noun_agrees_from_the_start_page_to_the_mail_and_my_pages(client, app):
+    from db.accounts import UserAccount, update_contact_details
+
+    await make_service_with_form(slug="forslag", title="Lämna ett e-förslag", noun="e-förslag")
+    await log_in(client, app, ERIK)
+    user = await UserAccount.objects().first()
+    await update_contact_details(user.id, "erik@exempel.se", "")
+    draft_id = await start(client, "forslag")
+    step = await client.get(f"/ansokan/{draft_id}/steg/om_dig")
+    assert "Det sparade e-förslaget raderas den" in step.text and "Ta bort det sparade e-förslaget" in step.text
+    saved = await post_step(client, draft_id, "om_dig", {"namn": "Erik", "typ": "a"}, action="save")
+    assert saved.headers["location"] == "/mina-sidor"
+    assert "Ditt e-förslag har sparats." in (await client.get("/mina-sidor")).text
+    start_page = await client.get("/e-tjanster/forslag/starta")
+    assert "Du har ett sparat e-förslag" in start_page.text
+    assert "Fortsätt med det sparade e-förslaget" in start_page.text
+    assert "Radera det och börja på ett nytt e-förslag" in start_page.text
+    await fill_all(client, draft_id)
+    check = await client.get(f"/ansokan/{draft_id}/granska")
+    assert "Skicka in ditt e-förslag" in check.text
+    await submit(client, draft_id)
+    mail = await Notification.objects().first()
+    assert mail.body.startswith("Vi har tagit emot ditt e-förslag. Ärendenumret är ")
+    case = await CaseRecord.objects().first()
+    case_page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    assert "Ditt e-förslag" in case_page.text
+    for text in (step.text, start_page.text, check.text, mail.body, case_page.text):
+        assert "ansökan" not in text.lower(), re.findall(r".{80}ansökan.{40}", text.lower())

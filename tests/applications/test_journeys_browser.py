@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from core.nouns import for_noun
 from db.applications import FormVersion
 from db.cases import Status
 from db.catalogue import CacheStamp, Category, EService, OperatingNotice, RelatedDocument
@@ -101,18 +102,25 @@ def sign_with_qr(page: Page, browser: Browser, base_url: str, person: str) -> No
     act_in_simulator(browser, base_url, "Skriv under", person)
 
 
+def said(slug: str, message: str, **variables) -> str:
+    """A sentence as the e-service says it, with its own noun ("Skicka in din felanmälan"; core.nouns)."""
+    return for_noun(demo_service(slug)["noun"], message, **variables)
+
+
 def submit_from_check_page(page: Page, browser: Browser, base_url: str, slug: str) -> None:
+    expect(page.get_by_role("heading", level=2, name=said(slug, "Submit your application"))).to_be_visible()
     if demo_service(slug)["requires_signing"]:
         page.get_by_role("button", name="Fortsätt till underskrift").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Skriv under ansökan")
+        expect(page.get_by_role("heading", level=1)).to_have_text(said(slug, "Sign the application"))
         sign_with_qr(page, browser, base_url, ERIK)
     else:
-        page.get_by_role("button", name="Skicka in ansökan").click()
+        page.get_by_role("button", name=said(slug, "Submit the application")).click()
 
 
-def expect_receipt(page: Page) -> str:
+def expect_receipt(page: Page, slug: str = "ansokan-om-bygglov") -> str:
     # The signing status page polls and moves on by itself (every 2 s with htmx, every 3 s without).
-    expect(page.get_by_role("heading", level=1)).to_have_text("Din ansökan har kommit in", timeout=15_000)
+    heading = said(slug, "Your application has been received")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading, timeout=15_000)
     reference = page.locator(".confirmation__reference strong")
     expect(reference).to_have_text(REFERENCE)
     return reference.inner_text()
@@ -127,11 +135,11 @@ def save_log_out_and_resume(page: Page, browser: Browser, base_url: str, slug: s
     step where it was saved."""
     title = demo_service(slug)["title"]
     saved_on, step_caption = page.url, page.locator(".caption__step").inner_text()
-    hint = page.get_by_text("Den sparade ansökan raderas den").inner_text()
+    hint = page.get_by_text(re.compile(r"De[nt] sparade .* raderas den")).inner_text()
     deleted_on = re.search(r"raderas den (\d{1,2} \w+ \d{4})", hint).group(1)
     page.get_by_role("button", name="Spara och fortsätt senare").click()
     expect(page).to_have_url(re.compile(r"/mina-sidor$"))
-    expect(page.get_by_role("status").filter(has_text="Din ansökan har sparats.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text=said(slug, "Your application has been saved."))).to_be_visible()
     saved = section(page, "Sparade").get_by_role("listitem").filter(has_text=title)
     expect(saved).to_contain_text(f"Raderas den {deleted_on}")
     page.get_by_role("button", name=re.compile("Logga ut")).click()
@@ -142,8 +150,8 @@ def save_log_out_and_resume(page: Page, browser: Browser, base_url: str, slug: s
     else:
         page.goto(f"{base_url}/e-tjanster/{slug}")
         page.get_by_role("link", name="Starta e-tjänsten").click()
-        expect(page.get_by_role("heading", name="Du har en sparad ansökan")).to_be_visible()
-        page.get_by_role("link", name="Fortsätt med den sparade ansökan").click()
+        expect(page.get_by_role("heading", name=said(slug, "You have a saved application"))).to_be_visible()
+        page.get_by_role("link", name=said(slug, "Continue the saved application")).click()
     expect(page).to_have_url(saved_on)
     expect(page.locator(".caption__step")).to_have_text(step_caption)
 
@@ -184,7 +192,7 @@ def test_journey_from_e_service_page_to_receipt(page: Page, browser: Browser, ba
     for name in driver.uploaded.values():
         expect(page.locator("main")).to_contain_text(name)
     submit_from_check_page(page, browser, base_url, slug)
-    expect_receipt(page)
+    expect_receipt(page, slug)
     assert_accessible(page)
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import make_category, make_document, make_service
+from tests.factories import make_category, make_document, make_form, make_service
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -206,6 +206,7 @@ async def test_e_service_page_shows_everything_a_citizen_needs(client):
         allows_coapplicants=True,
     )
     await make_document(service, title="Blankett: Ansökan om bygglov", filename="ansokan-om-bygglov.pdf")
+    await make_form(service)
     response = await client.get("/e-tjanster/bygglov")
     assert response.status_code == 200
     text = main_text(response.text)
