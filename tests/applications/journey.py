@@ -54,6 +54,23 @@ ADDRESS = {"street": "Storgatan 12", "postal_code": "511 54", "city": "Kinna"}
 KEPT_AS_TYPED = ("text", "textarea", "number", "email", "date", "select", "radio", "yesno", "checkboxes")
 
 
+# The forms walked in Chromium: together they use every field type, condition, prefill and limit of the format
+# (tests/demo/test_demo_forms.py checks that they do). Every demo form is walked to its receipt over HTTP too
+# (test_demo_forms_http.py): forty more browser journeys of the same building blocks took ten minutes a run.
+BROWSER_JOURNEYS = [
+    "ansokan-om-bygglov",
+    "ansokan-om-ekonomiskt-bistand",
+    "ansokan-om-fardtjanst",
+    "ansokan-om-forskoleplats",
+    "ansokan-om-skolskjuts",
+    "felanmalan-gata-park-och-belysning",
+    "ledighet-fran-skolan",
+    "parkeringstillstand-for-rorelsehindrade",
+    "serveringstillstand",
+    "synpunkter-och-klagomal",
+]
+
+
 def demo_slugs() -> list[str]:
     return sorted(path.stem for path in DEMO_FORMS.glob("*.yaml"))
 

@@ -18,6 +18,7 @@ from db.demo.catalogue import load_catalogue
 from db.demo.forms import load_forms
 from db.piccolo_app import APP_CONFIG
 from tests.applications.journey import (
+    BROWSER_JOURNEYS,
     ERIK,
     MARIA,
     MARIA_TYPED,
@@ -159,7 +160,7 @@ def save_log_out_and_resume(page: Page, browser: Browser, base_url: str, slug: s
 # --- every demo form, start to receipt --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("slug", demo_slugs())
+@pytest.mark.parametrize("slug", BROWSER_JOURNEYS)
 def test_journey_from_e_service_page_to_receipt(page: Page, browser: Browser, base_url, tmp_path, slug):
     service, definition = demo_service(slug), demo_definition(slug)
     driver = FormDriver(page, definition, tmp_path, choices=CHOICES.get(slug, {}))

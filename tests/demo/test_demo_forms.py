@@ -17,6 +17,7 @@ from db.demo.catalogue_data import DemoDataError, read_catalogue
 from db.demo.forms import FORMS_DIR, load_forms, read_forms, store_form
 from forms.definition import FIELD_TYPES, FILE_KINDS, PREFILLS, Field, FormDefinition, load_definition
 from tests.applications.helpers import start
+from tests.applications.journey import BROWSER_JOURNEYS
 from tests.login import log_in
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -62,11 +63,20 @@ def test_forms_are_short():
             assert 1 <= len(step.fields) <= 6, (form.slug, step.id)
 
 
-def test_together_the_forms_use_every_field_type_prefill_and_limit():
-    used = {f.type for form in FORMS for f in fields_of(form.definition)}
+# Every feature of the format is in some demo form, and also in the forms walked in Chromium.
+SETS = pytest.mark.parametrize(
+    "forms",
+    [FORMS, tuple(form for form in FORMS if form.slug in BROWSER_JOURNEYS)],
+    ids=["all demo forms", "the forms walked in the browser"],
+)
+
+
+@SETS
+def test_together_the_forms_use_every_field_type_prefill_and_limit(forms):
+    used = {f.type for form in forms for f in fields_of(form.definition)}
     assert used == set(FIELD_TYPES)
-    assert {f.prefill for form in FORMS for f in fields_of(form.definition)} - {None} == set(PREFILLS)
-    settings = {key for form in FORMS for f in raw_fields(form.text) for key in f}
+    assert {f.prefill for form in forms for f in fields_of(form.definition)} - {None} == set(PREFILLS)
+    settings = {key for form in forms for f in raw_fields(form.text) for key in f}
     assert {
         "required",
         "max_length",
@@ -86,13 +96,14 @@ def test_together_the_forms_use_every_field_type_prefill_and_limit():
         "prefill",
         "text",
     } <= settings
-    required = [f.required for form in FORMS for f in fields_of(form.definition) if f.takes_input]
+    required = [f.required for form in forms for f in fields_of(form.definition) if f.takes_input]
     assert any(required) and not all(required)
 
 
-def test_conditions_on_steps_and_fields_use_every_test():
-    step_conditions = [s.show_if for form in FORMS for s in form.definition.steps if s.show_if]
-    field_conditions = [f.show_if for form in FORMS for f in fields_of(form.definition) if f.show_if]
+@SETS
+def test_conditions_on_steps_and_fields_use_every_test(forms):
+    step_conditions = [s.show_if for form in forms for s in form.definition.steps if s.show_if]
+    field_conditions = [f.show_if for form in forms for f in fields_of(form.definition) if f.show_if]
     assert step_conditions and field_conditions
     conditions = step_conditions + field_conditions
     assert any(c.equals is not None for c in conditions)
