@@ -101,6 +101,14 @@ SENTENCES: tuple[str, ...] = (
     "We have received your application.",
     "We have received your application. Its reference number is %(reference)s.\n\nLog in on My pages to follow it.",
     "Your application",
+    # co-signing
+    "Read and sign the application",
+    "Read the whole application before you sign. Last day to sign: %(date)s.",
+    "You have signed. The application is sent when everyone has signed.",
+    "You have signed. The application is sent to us when all co-applicants have signed it too.",
+    "If anyone declines, or the time runs out, the application comes back to you as a saved application and you can "
+    "change it and sign again.",
+    "Delete the application",
 )
 # (singular, plural) pairs, chosen by a number.
 PLURAL_SENTENCES: tuple[tuple[str, str], ...] = (

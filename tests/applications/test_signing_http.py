@@ -392,3 +392,19 @@ async def test_signing_orders_are_not_counted_as_logins(client, app):
     await client.post(f"/ansokan/{draft_id}/signera", data={"_csrf_token": csrf_from(page.text), "enhet": "annan"})
     purposes = sorted(row["purpose"] for row in await BankIdOrder.select(BankIdOrder.purpose))
     assert purposes == ["login", "sign"]
+
+
+async def test_the_co_signing_pages_use_the_e_services_own_noun(client, app):
+    await make_service_with_form(slug="tjanst", requires_signing=True, allows_coapplicants=True, noun="beställning")
+    await log_in(client, app, ERIK)
+    draft_id = await filled_draft(client, app, [MARIA])
+    await sign(client, app, draft_id, ERIK, "Erik", "Andersson")
+    waiting = await client.get(f"/ansokan/{draft_id}/vantar")
+    assert "Beställningen skickas till oss när alla medsökande också har skrivit under." in waiting.text
+    assert "kommer beställningen tillbaka till dig som en sparad beställning" in waiting.text
+    assert "Ta bort beställningen" in waiting.text and "ansökan" not in waiting.text.split("<main")[1]
+    client.cookies.clear()
+    await log_in(client, app, MARIA)
+    page = await client.get(f"/ansokan/{draft_id}/medsokande")
+    assert "Läs och skriv under beställningen" in page.text
+    assert "Läs hela beställningen innan du skriver under." in page.text
