@@ -90,6 +90,10 @@ async def save_notice_choices(personal_number: str, choices: dict) -> None:
     await StaffMember.update({StaffMember.notices: choices}).where(StaffMember.personal_number == personal_number)
 
 
+async def all_unit_ids() -> list[int]:
+    return [row["id"] for row in await Unit.select(Unit.id)]
+
+
 async def unit_officers_with_email(unit_ids: list[int]) -> list[dict]:
     """The staff of these units with an e-mail address on their account: account id, e-mail, member id, their notice
     choices (a dict), when their daily summary was last sent, and their unit ids (a list)."""

@@ -9,7 +9,6 @@ from datetime import timedelta
 from core import clock
 from core.settings import Settings
 from db import case_handling, notices, staff
-from db.staff import Unit
 
 DUE_SOON = timedelta(days=2)
 SUMMARY_PERIOD = timedelta(days=1)
@@ -17,9 +16,8 @@ SUMMARY_PERIOD = timedelta(days=1)
 
 async def run(settings: Settings) -> dict[str, int]:
     now = clock.now()
-    unit_ids = [row["id"] for row in await Unit.select(Unit.id)]
     sent, summarised = 0, []
-    for officer in await staff.unit_officers_with_email(unit_ids):
+    for officer in await staff.unit_officers_with_email(await staff.all_unit_ids()):
         since = officer["digest_sent_at"] or now - SUMMARY_PERIOD
         new_cases = due = 0
         if notices.wants(officer["notices"], "new_case") == notices.NEW_CASE_DAILY:

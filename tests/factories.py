@@ -101,6 +101,21 @@ async def make_form(service: EService, definition: str = TEST_FORM, version: int
     return form
 
 
+# A choice on the first step decides whether a required question on the second is asked.
+CONDITIONAL_FORM = """
+steps:
+  - id: arende
+    title: Ärendet
+    fields:
+      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
+  - id: detaljer
+    title: Detaljer
+    fields:
+      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
+      - {id: ovrigt, type: text, label: Övrigt}
+"""
+
+
 async def make_service_with_form(definition: str = TEST_FORM, **fields) -> EService:
     service = await make_service(**{"requires_login": True, "allows_drafts": True, **fields})
     await make_form(service, definition)

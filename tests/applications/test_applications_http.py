@@ -15,7 +15,7 @@ from db.cases import CaseEvent, CaseRecord
 from db.catalogue import EService
 from db.notices import Notification
 from tests.applications.helpers import post_step, start
-from tests.factories import TEST_FORM, make_form, make_service_with_form
+from tests.factories import CONDITIONAL_FORM, TEST_FORM, make_form, make_service_with_form
 from tests.login import csrf_from, log_in
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -565,20 +565,6 @@ async def test_without_javascript_only_a_new_required_question_stops_continue(cl
     assert optional_only.headers["location"] == f"/ansokan/{draft_id}/steg/kontakt"
 
 
-TWO_STEP_FORM = """
-steps:
-  - id: arende
-    title: Ärendet
-    fields:
-      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
-  - id: detaljer
-    title: Detaljer
-    fields:
-      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
-      - {id: ovrigt, type: text, label: Övrigt}
-"""
-
-
 def summary_row(page_text: str, label: str) -> str:
     rows = re.findall(r'<div class="summary-list__row">.*?</div>', page_text, re.S)
     return next(row for row in rows if f"<dt>{label}</dt>" in row)
@@ -587,7 +573,7 @@ def summary_row(page_text: str, label: str) -> str:
 async def test_the_check_page_marks_a_missing_required_answer_and_links_to_the_question(client, app):
     """A change from the check page can reveal a required question on a later step: back on the check page it is
     marked as missing, with a link to the question, not shown as an optional question left unanswered."""
-    await make_service_with_form(TWO_STEP_FORM, slug="tjanst")
+    await make_service_with_form(CONDITIONAL_FORM, slug="tjanst")
     await log_in(client, app, ERIK)
     draft_id = await start(client, "tjanst")
     assert (await post_step(client, draft_id, "arende", {"typ": "a"})).status_code == 303

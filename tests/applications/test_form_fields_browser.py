@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import assert_accessible, assert_no_horizontal_scroll, run_async
-from tests.factories import clear_database, make_service_with_form
+from tests.factories import CONDITIONAL_FORM, clear_database, make_service_with_form
 
 pytestmark = pytest.mark.browser
 
@@ -57,22 +57,8 @@ def test_the_live_region_stops_announcing_a_question_hidden_again(page: Page, ba
     assert_accessible(page)
 
 
-TWO_STEPS = """
-steps:
-  - id: arende
-    title: Ärendet
-    fields:
-      - {id: typ, type: radio, label: Typ, required: true, options: [{value: a, label: Alfa}, {value: b, label: Beta}]}
-  - id: detaljer
-    title: Detaljer
-    fields:
-      - {id: orsak, type: text, label: Vad gick fel, required: true, show_if: {field: typ, equals: b}}
-      - {id: ovrigt, type: text, label: Övrigt}
-"""
-
-
 def test_the_check_page_marks_a_missing_answer_that_a_change_revealed(page: Page, base_url):
-    run_async(make_service_with_form, TWO_STEPS, slug="arende", requires_login=False, allows_drafts=False)
+    run_async(make_service_with_form, CONDITIONAL_FORM, slug="arende", requires_login=False, allows_drafts=False)
     page.goto(f"{base_url}/e-tjanster/arende/starta")
     page.get_by_role("button", name="Starta nu").click()
     page.get_by_label("Alfa").check()
