@@ -127,11 +127,8 @@ async def add_message(
     attention. With `quota`, None (nothing stored) when the case's files would pass that many bytes: the case's row
     is locked first, so messages sent at the same moment cannot pass it together."""
     async with write_transaction():
-        if files and quota is not None:
-            await fetch(f"SELECT id FROM case_record WHERE id = {{}}{lock_clause()}", case_id)  # noqa: S608
-            used = await fetch('SELECT COALESCE(SUM(size), 0) AS used FROM attachment WHERE "case" = {}', case_id)
-            if int(used[0]["used"]) + sum(file.size for file, _data in files) > quota:
-                return None
+        if not await _files_fit(case_id, files, quota):
+            return None
         rows = await Message.insert(
             Message(
                 case=case_id, author=author_id, from_officer="yes" if from_officer else "no", body=body, created_at=now
@@ -146,6 +143,16 @@ async def add_message(
         for file, data in files:
             await add_case_attachment(case_id, file, data, message_id=rows[0]["id"], supplement_id=None, now=now)
     return rows[0]["id"]
+
+
+async def _files_fit(case_id: int, files: Sequence[tuple[Any, bytes]], quota: int | None) -> bool:
+    """Whether the case's files stay within `quota` bytes with `files` added. Inside a write transaction: the case's
+    row is locked first, so files sent at the same moment (messages, supplement answers) cannot pass it together."""
+    if not files or quota is None:
+        return True
+    await fetch(f"SELECT id FROM case_record WHERE id = {{}}{lock_clause()}", case_id)  # noqa: S608
+    used = await fetch('SELECT COALESCE(SUM(size), 0) AS used FROM attachment WHERE "case" = {}', case_id)
+    return int(used[0]["used"]) + sum(file.size for file, _data in files) <= quota
 
 
 async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
@@ -226,10 +233,15 @@ async def answer_supplement(
     new: dict,
     answers: dict,
     now: datetime,
-) -> bool:
-    """Record the answer, update the case's answers (both versions kept on the request), and hand the case back to
-    the officer. False when it was already answered (a second submit changes nothing)."""
+    files: Sequence[tuple[Any, bytes]] = (),
+    quota: int | None = None,
+) -> str:
+    """Record the answer with its checked `files`, update the case's answers (both versions kept on the request), and
+    hand the case back to the officer. Returns "answered", or "already answered" (a second submit changes nothing),
+    or "over quota" (nothing stored: the case's files would pass `quota` bytes)."""
     async with write_transaction():
+        if not await _files_fit(case_id, files, quota):
+            return "over quota"
         answered = (
             await SupplementRequest.update(
                 {
@@ -244,7 +256,9 @@ async def answer_supplement(
             .returning(SupplementRequest.id)
         )
         if not answered:
-            return False
+            return "already answered"
+        for file, data in files:
+            await add_case_attachment(case_id, file, data, message_id=None, supplement_id=supplement_id, now=now)
         still_open = await SupplementRequest.count().where(
             (SupplementRequest.case == case_id) & SupplementRequest.answered_at.is_null()
         )
@@ -259,4 +273,4 @@ async def answer_supplement(
         if not still_open:  # back to the officer
             await enter_status(case_id, await first_status_of_kind(updated[0]["e_service"], "in_progress"), now)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))
-    return True
+    return "answered"

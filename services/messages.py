@@ -11,7 +11,7 @@ from core import clock
 from core.errors import NotFound, Refused
 from core.i18n import gettext as _
 from core.settings import Settings
-from db import applications, cases
+from db import applications
 from db import messages as conversations
 from forms import engine
 from forms.definition import Field, Step
@@ -157,11 +157,15 @@ async def send(
             quota=CASE_MAX_BYTES,
         )
         if message_id is None:
-            errors["message-file"] = _(
-                "The case's files may be at most %(size)s MB together. Send a smaller file, or ask the case officer "
-                "how to send it."
-            ) % {"size": CASE_MAX_BYTES // (1024 * 1024)}
+            errors["message-file"] = case_quota_message()
     return errors
+
+
+def case_quota_message() -> str:
+    return _(
+        "The case's files may be at most %(size)s MB together. Send a smaller file, or ask the case officer "
+        "how to send it."
+    ) % {"size": CASE_MAX_BYTES // (1024 * 1024)}
 
 
 def check_files(uploads: list[Upload]) -> tuple[list[tuple[CheckedFile, bytes]], str]:
@@ -178,19 +182,6 @@ def check_files(uploads: list[Upload]) -> tuple[list[tuple[CheckedFile, bytes]],
                 "message": rejected.message,
             }
     return accepted, ""
-
-
-async def store_files(
-    case_id: int,
-    checked: list[tuple[CheckedFile, bytes]],
-    *,
-    message_id: int | None = None,
-    supplement_id: int | None = None,
-) -> None:
-    for file, data in checked:
-        await cases.add_case_attachment(
-            case_id, file, data, message_id=message_id, supplement_id=supplement_id, now=clock.now()
-        )
 
 
 # Supplements.
@@ -246,8 +237,7 @@ async def answer_supplement(
     checked, file_error = check_files(uploads)
     if file_error:
         return outcome.answers, {"supplement-files": file_error}
-    await store_files(case["id"], checked, supplement_id=item.request["id"])
-    await conversations.answer_supplement(
+    stored = await conversations.answer_supplement(
         case["id"],
         item.request["id"],
         user.id,
@@ -256,5 +246,9 @@ async def answer_supplement(
         new={f.id: outcome.answers.get(f.id) for f in step.fields},
         answers=outcome.answers,
         now=clock.now(),
+        files=checked,
+        quota=CASE_MAX_BYTES,
     )
+    if stored == "over quota":
+        return outcome.answers, {"supplement-files": case_quota_message()}
     return outcome.answers, {}

@@ -5,11 +5,13 @@ keeps the answers posted with it. The ceilings are lowered here (the same code, 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
 
+from core import clock
+from db import messages as conversations
 from db.catalogue import EService
 from services import limits
 from services.limits import Limit
@@ -158,3 +160,40 @@ async def test_a_cases_files_stay_within_its_quota_also_when_sent_at_once(client
     refused = next(a for a in answers if a.status_code == 400)
     assert "Ärendets filer får vara högst" in refused.text and "Bilaga " in refused.text  # the text is kept
     assert await Attachment.count() == 1 and await Message.count() == 1
+
+
+async def test_supplement_files_count_in_the_cases_quota_and_a_refusal_stores_nothing(client, app, monkeypatch):
+    from db.applications import Attachment
+    from db.messages import supplement as stored_supplement
+    from services import messages
+
+    monkeypatch.setattr(messages, "CASE_MAX_BYTES", len(PDF) * 3 // 2)  # room for one of the two files
+    service = await make_service_with_form(allows_messages=True)
+    case = await make_case(service, (await make_user(ERIK)).id)
+    supplement_id = await conversations.request_supplement(
+        case.id, None, message="Skicka ritningen", fields=[], due_date=date.today() + timedelta(days=7), now=clock.now()
+    )
+    await log_in(client, app, ERIK)
+    page = await client.get(f"/mina-sidor/arenden/{case.reference}")
+    sent = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/meddelanden",
+        data={"_csrf_token": csrf_from(page.text), "text": "Första bilagan"},
+        files={"files": ("a.pdf", PDF + b"a", "application/pdf")},
+    )
+    assert sent.status_code == 303
+    answer = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/komplettering/{supplement_id}",
+        data={"_csrf_token": csrf_from(page.text), "text": "Här är ritningen"},
+        files={"files": ("b.pdf", PDF + b"b", "application/pdf")},
+    )
+    assert answer.status_code == 400
+    assert "Ärendets filer får vara högst" in answer.text and "Här är ritningen" in answer.text  # the text is kept
+    assert await Attachment.count() == 1
+    assert (await stored_supplement(case.id, supplement_id))["answered_at"] is None  # still open: nothing stored
+
+    answer = await client.post(
+        f"/mina-sidor/arenden/{case.reference}/komplettering/{supplement_id}",
+        data={"_csrf_token": csrf_from(page.text), "text": "Ritningen kommer med posten"},
+    )
+    assert answer.status_code == 303
+    assert (await stored_supplement(case.id, supplement_id))["answered_at"] is not None
