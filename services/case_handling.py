@@ -136,10 +136,11 @@ async def _colleagues(officer: Officer, case: dict) -> list[dict]:
 
 @dataclass(frozen=True)
 class DeadlineInfo:
-    """Where a case stands against its status's handling time, for the marks the inbox and case view show."""
+    """Where a case stands against its status's handling time, for the marks the inbox and case view show. Only what
+    they show: the inbox keeps each rendered row keyed by its values (a share of the time used, changing every second,
+    would make every row new on every view)."""
 
     days_left: int | None
-    used: float  # share of the handling time used, 0..1+
     mark: str  # "" | "60" | "90" | "overdue"
     long_open: bool  # open longer than six months: the resident may demand a decision (förvaltningslagen 12 §)
 
@@ -152,11 +153,11 @@ def deadline_info(case: dict, now=None) -> DeadlineInfo:
     long_open = case["status"] != "closed" and (now - case["received_at"]).days >= SIX_MONTHS_DAYS
     deadline, days = case.get("deadline"), case.get("handling_days") or 0
     if case["status"] == "closed" or deadline is None or not days:
-        return DeadlineInfo(None, 0.0, "", long_open)
+        return DeadlineInfo(None, "", long_open)
     left = deadline - now
     used = 1 - left.total_seconds() / (days * 86_400)
     mark = "overdue" if used > 1 else "90" if used >= 0.9 else "60" if used >= 0.6 else ""
-    return DeadlineInfo(left.days if left.total_seconds() >= 0 else -((-left).days), used, mark, long_open)
+    return DeadlineInfo(left.days if left.total_seconds() >= 0 else -((-left).days), mark, long_open)
 
 
 # Exports of a whole case (each audited by visible_case's purpose).
