@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from core.i18n import LOCAL_TIMEZONE
 from db.case_handling import visible_to
 from db.engine import date_column, fetch
-from db.staff import Officer
+from db.staff import Officer, colleagues_query
 
 PAGE_SIZE = 25
 # Counts stop here ("1000+"): counting every case of a unit on each view would cost more as its history grows, and
@@ -91,19 +91,24 @@ def _filters(selected: Filter) -> tuple[str, tuple]:
     return " AND ".join(conditions) or "1 = 1", tuple(arguments)
 
 
+# A row's names come from scalar subqueries, not joins: PostgreSQL plans the page's statement on every view, and
+# searching the join order of six tables cost it more than running the query.
 _ROW_COLUMNS = (
     "c.id, c.reference, c.status, c.received_at, c.deadline, c.assigned_to, c.attention, c.protected, c.version, "
-    "e.title AS service_title, s.name AS status_name, s.handling_days, "
-    "a.given_name AS applicant_given_name, a.surname AS applicant_surname, o.name AS organisation_name, "
-    "h.given_name AS assignee_given_name, h.surname AS assignee_surname, "
+    "(SELECT e.title FROM e_service e WHERE e.id = c.e_service) AS service_title, "
+    "s.name AS status_name, s.handling_days, "
+    "(SELECT a.given_name FROM user_account a WHERE a.id = c.applicant) AS applicant_given_name, "
+    "(SELECT a.surname FROM user_account a WHERE a.id = c.applicant) AS applicant_surname, "
+    "(SELECT o.name FROM organisation o WHERE o.id = c.organisation) AS organisation_name, "
+    "(SELECT h.given_name FROM user_account h WHERE h.id = c.assigned_to) AS assignee_given_name, "
+    "(SELECT h.surname FROM user_account h WHERE h.id = c.assigned_to) AS assignee_surname, "
     '(SELECT min(r.due_date) FROM supplement_request r WHERE r."case" = c.id AND r.answered_at IS NULL) '
     "AS supplement_due, "
     'EXISTS (SELECT 1 FROM bookmark b WHERE b."case" = c.id AND b.officer = {}) AS bookmarked'
 )
-_ROW_JOINS = (
-    "LEFT JOIN case_status s ON s.id = c.status_id LEFT JOIN user_account a ON a.id = c.applicant "
-    "LEFT JOIN organisation o ON o.id = c.organisation LEFT JOIN user_account h ON h.id = c.assigned_to"
-)
+
+
+_COUNT_COLUMNS = frozenset(("list_total", "position", *(f"tab:{name}" for name in TABS)))
 
 
 def _capped_count(where: str) -> str:
@@ -114,9 +119,14 @@ def _capped_count(where: str) -> str:
     )
 
 
-async def page(officer: Officer, selected: Filter, number: int, now: datetime) -> tuple[list[dict], int, bool]:
-    """A page of the tab's cases that pass the filter, how many pass it in all counted up to COUNT_CAP past the
-    page's first, and whether there are more than that."""
+async def page(
+    officer: Officer, selected: Filter, number: int, now: datetime
+) -> tuple[list[dict], int, bool, dict[str, int]]:
+    """A page of the tab's cases that pass the filter; how many pass it in all, counted up to COUNT_CAP past the
+    page's first; whether there are more than that; and every tab's count (before filters) up to TAB_COUNT_CAP + 1
+    (more than TAB_COUNT_CAP). One statement, so one round trip: each count reads at most its cap of cases, by the
+    index its condition matches (case_record_open for the open cases' tabs), so it costs the same however many cases
+    a unit has closed."""
     visible, visible_arguments = visible_to(officer)
     tab, tab_arguments = _ordered(TABS[selected.tab], officer, now)
     filters, filter_arguments = _filters(selected)
@@ -124,55 +134,77 @@ async def page(officer: Officer, selected: Filter, number: int, now: datetime) -
     arguments = (*visible_arguments, *tab_arguments, *filter_arguments)
     offset = (max(1, number) - 1) * PAGE_SIZE
     limit = offset + COUNT_CAP
-    counted = (await fetch(_capped_count(where), *arguments, limit + 1))[0]["n"]
-    # The page's ids first, then their columns and names: joining every matching case before taking 25 cost the
-    # default tab more than the rest of the page together.
+    counts, count_arguments = [f"({_capped_count(where)}) AS list_total"], [*arguments, limit + 1]
+    for name, text in TABS.items():
+        condition, condition_arguments = _ordered(text, officer, now)
+        counts.append(f'({_capped_count(f"{visible} AND ({condition})")}) AS "tab:{name}"')
+        count_arguments += [*visible_arguments, *condition_arguments, TAB_COUNT_CAP + 1]
+    sort = SORTS[selected.sort]
+    # The page's ids first, then their columns: joining every matching case before taking 25 cost the default tab
+    # more than the rest of the page together. The counts' one row stays when the page is empty (LEFT JOIN).
     rows = await fetch(
-        f"SELECT {_ROW_COLUMNS} FROM (SELECT c.id FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
-        f"WHERE {where} ORDER BY {SORTS[selected.sort]} LIMIT {{}} OFFSET {{}}) shown "
-        f"JOIN case_record c ON c.id = shown.id JOIN e_service e ON e.id = c.e_service {_ROW_JOINS} "
-        f"ORDER BY {SORTS[selected.sort]}",
+        f"SELECT counted.*, shown.* FROM (SELECT {', '.join(counts)}) counted LEFT JOIN ("  # noqa: S608
+        f"SELECT {_ROW_COLUMNS}, row_number() OVER (ORDER BY {sort}) AS position "
+        "FROM case_record c LEFT JOIN case_status s ON s.id = c.status_id "
+        "WHERE c.id IN (SELECT c.id FROM case_record c JOIN e_service e ON e.id = c.e_service "
+        f"WHERE {where} ORDER BY {sort} LIMIT {{}} OFFSET {{}})) shown ON 1 = 1 ORDER BY shown.position",
+        *count_arguments,
         officer.account_id,
         *arguments,
         PAGE_SIZE,
         offset,
     )
-    for row in rows:
-        row["attention"], row["protected"], row["bookmarked"] = (
-            bool(row["attention"]),
-            bool(row["protected"]),
-            bool(row["bookmarked"]),
+    first = rows[0]
+    counted = int(first["list_total"])
+    tab_counts = {name: int(first[f"tab:{name}"] or 0) for name in TABS}
+    cases = []
+    for row in rows if first["id"] is not None else ():
+        case = {name: value for name, value in row.items() if name not in _COUNT_COLUMNS}
+        case["attention"], case["protected"], case["bookmarked"] = (
+            bool(case["attention"]),
+            bool(case["protected"]),
+            bool(case["bookmarked"]),
         )
-        row["supplement_due"] = date_column(row["supplement_due"])
-    return rows, min(counted, limit), counted > limit
+        case["supplement_due"] = date_column(case["supplement_due"])
+        cases.append(case)
+    return cases, min(counted, limit), counted > limit, tab_counts
 
 
-async def tab_counts(officer: Officer, now: datetime) -> dict[str, int]:
-    """How many cases each tab holds (before filters), up to TAB_COUNT_CAP + 1 (more than TAB_COUNT_CAP), in one
-    query: each tab's count reads at most that many cases, by the index its condition matches (case_record_open for the
-    open cases' tabs), so it costs the same however many cases a unit has closed."""
-    visible, visible_arguments = visible_to(officer)
-    columns, arguments = [], []
-    for name, text in TABS.items():
-        condition, condition_arguments = _ordered(text, officer, now)
-        columns.append(f'({_capped_count(f"{visible} AND ({condition})")}) AS "{name}"')
-        arguments += [*visible_arguments, *condition_arguments, TAB_COUNT_CAP + 1]
-    rows = await fetch(f"SELECT {', '.join(columns)}", *arguments)
-    return {name: int(rows[0][name] or 0) for name in TABS}
-
-
-async def filter_choices(officer: Officer) -> tuple[list[dict], list[dict]]:
-    """The e-services the officer's units handle, and the statuses they use (own sets and the default set)."""
+async def filter_choices(officer: Officer) -> tuple[list[dict], list[dict], list[dict]]:
+    """The e-services the officer's units handle, the statuses they use (own sets and the default set), and the
+    colleagues cases may be assigned to (db.staff.colleagues). One statement for the three small lists: each round
+    trip to the database cost the inbox more than the query it carried."""
     if not officer.unit_ids:
-        return [], []
+        return [], [], []
     units = ", ".join("{}" for _ in officer.unit_ids)
-    services = await fetch(
-        f"SELECT id, title FROM e_service WHERE unit IN ({units}) ORDER BY title",  # noqa: S608
+    colleagues_sql, *colleagues_arguments = colleagues_query(officer.unit_ids)
+    rows = await fetch(
+        "SELECT 'service' AS list, id, title AS name, NULL AS surname, NULL AS kind, NULL AS e_service, "  # noqa: S608
+        "CAST(NULL AS BOOLEAN) AS may_see_protected, 0 AS number_order, title AS text_order FROM e_service "
+        f"WHERE unit IN ({units}) "
+        "UNION ALL SELECT 'status', id, name, NULL, kind, e_service, NULL, sort_order, NULL FROM case_status "
+        f"WHERE e_service IS NULL OR e_service IN (SELECT id FROM e_service WHERE unit IN ({units})) "
+        "UNION ALL SELECT 'colleague', account_id, given_name, surname, role, NULL, may_see_protected, 0, given_name "
+        f"FROM ({colleagues_sql}) colleague "
+        "ORDER BY list, number_order, text_order, surname, id",
         *officer.unit_ids,
-    )
-    statuses = await fetch(
-        f"SELECT id, name, kind, e_service FROM case_status WHERE e_service IS NULL OR e_service IN "  # noqa: S608
-        f"(SELECT id FROM e_service WHERE unit IN ({units})) ORDER BY sort_order, id",
         *officer.unit_ids,
+        *colleagues_arguments,
     )
-    return services, statuses
+    services, statuses, colleagues = [], [], []
+    for row in rows:
+        if row["list"] == "service":
+            services.append({"id": row["id"], "title": row["name"]})
+        elif row["list"] == "status":
+            statuses.append({"id": row["id"], "name": row["name"], "kind": row["kind"], "e_service": row["e_service"]})
+        else:
+            colleagues.append(
+                {
+                    "account_id": row["id"],
+                    "given_name": row["name"],
+                    "surname": row["surname"],
+                    "role": row["kind"],
+                    "may_see_protected": row["may_see_protected"],
+                }
+            )
+    return services, statuses, colleagues

@@ -137,11 +137,14 @@ async def set_units(member_id: int, unit_ids: list[int]) -> None:
 
 async def colleagues(unit_ids: tuple[int, ...]) -> list[dict]:
     """The staff of these units who handle cases, with their account (for assigning and @mentions): account id,
-    name, and whether they may see protected identities. Only those who have logged in have an account."""
-    if not unit_ids:
-        return []
+    name, role, and whether they may see protected identities. Only those who have logged in have an account."""
+    return await fetch(*colleagues_query(unit_ids)) if unit_ids else []
+
+
+def colleagues_query(unit_ids: tuple[int, ...]) -> tuple[str, ...]:
+    """`colleagues` as SQL and its arguments, for a statement that reads them with other things (the inbox)."""
     marks = ", ".join("{}" for _ in unit_ids)
-    return await fetch(
+    return (
         "SELECT DISTINCT a.id AS account_id, a.given_name, a.surname, m.role, m.may_see_protected "  # noqa: S608
         "FROM staff_member m JOIN staff_unit su ON su.member = m.id "
         "JOIN user_account a ON a.personal_number = m.personal_number "

@@ -13,7 +13,7 @@ from core.i18n import ngettext
 from core.text import normalise
 from db import inbox
 from db.inbox import PAGE_SIZE, SORTS, TABS, Filter
-from db.staff import Officer, colleagues
+from db.staff import Officer
 from services import case_handling
 from services.applications import today
 from services.case_handling import deadline_info
@@ -46,8 +46,7 @@ class Choices:
 
 
 async def choices(officer: Officer) -> Choices:
-    services, statuses = await inbox.filter_choices(officer)
-    return Choices(services, statuses, await colleagues(officer.unit_ids))
+    return Choices(*await inbox.filter_choices(officer))
 
 
 def read_filter(
@@ -80,15 +79,15 @@ async def inbox_page(officer: Officer, selected: Filter, number: int) -> tuple[P
     db.inbox.TAB_COUNT_CAP + 1: more than TAB_COUNT_CAP). A list's total is counted up to COUNT_CAP past the page's
     first case (`Page.more`: there are more)."""
     now = clock.now()
-    rows, total, more = await inbox.page(officer, selected, number, now)
+    rows, total, more, counts = await inbox.page(officer, selected, number, now)
     if not rows and total and number > 1:  # past the end: the last page
         number = (total - 1) // PAGE_SIZE + 1
-        rows, total, more = await inbox.page(officer, selected, number, now)
+        rows, total, more, counts = await inbox.page(officer, selected, number, now)
     local_today = today()
     for row in rows:
         row["marks"] = deadline_info(row, now)
         row["supplement_overdue"] = bool(row["supplement_due"] and row["supplement_due"] < local_today)
-    return Page(rows, max(1, number), PAGE_SIZE, total, more), await inbox.tab_counts(officer, now)
+    return Page(rows, max(1, number), PAGE_SIZE, total, more), counts
 
 
 async def bulk(
