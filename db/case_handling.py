@@ -4,6 +4,7 @@ periods belong to the case's lifecycle (db/cases.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
@@ -51,13 +52,18 @@ class MessageTemplate(Table, tablename="message_template"):
 # them; cases of people with protected identity only with the permission. One condition for every query below, so
 # the inbox and the case view can never disagree. Saved applications are not cases: staff code never reads them
 # (tests/case_handling/test_access_matrix.py checks).
-def visible_to(officer: Officer) -> tuple[str, tuple]:
-    """The SQL condition on `c` (case_record) and `e` (e_service) and its arguments."""
+def visible_to(officer: Officer, services: Sequence[int] | None = None) -> tuple[str, tuple]:
+    """The SQL condition on `c` (case_record) and `e` (e_service) and its arguments. With `services`, the ids of the
+    e-services the officer's units handle (the inbox has them at hand), the condition needs no `e`: PostgreSQL plans
+    a list of ids in a fraction of the time of the join, and no longer repeats a search once per e-service."""
     if not officer.unit_ids:
         return "1 = 0", ()
-    units = ", ".join("{}" for _ in officer.unit_ids)
-    condition = f"e.unit IN ({units})"
-    arguments: tuple = officer.unit_ids
+    if services is None:
+        condition, arguments = f"e.unit IN ({', '.join('{}' for _ in officer.unit_ids)})", officer.unit_ids
+    elif services:
+        condition, arguments = f"c.e_service IN ({', '.join('{}' for _ in services)})", tuple(services)
+    else:
+        return "1 = 0", ()
     if officer.restricted:
         condition += " AND c.assigned_to = {}"
         arguments += (officer.account_id,)

@@ -113,21 +113,18 @@ _COUNT_COLUMNS = frozenset(("list_total", "position", *(f"tab:{name}" for name i
 
 def _capped_count(where: str) -> str:
     """SQL counting the cases that pass `where`, stopping after the number given as its last argument."""
-    return (
-        "SELECT count(*) AS n FROM (SELECT 1 FROM case_record c JOIN e_service e ON e.id = c.e_service "  # noqa: S608
-        f"WHERE {where} LIMIT {{}}) counted"
-    )
+    return f"SELECT count(*) AS n FROM (SELECT 1 FROM case_record c WHERE {where} LIMIT {{}}) counted"  # noqa: S608
 
 
 async def page(
-    officer: Officer, selected: Filter, number: int, now: datetime
+    officer: Officer, services: list[int], selected: Filter, number: int, now: datetime
 ) -> tuple[list[dict], int, bool, dict[str, int]]:
     """A page of the tab's cases that pass the filter; how many pass it in all, counted up to COUNT_CAP past the
     page's first; whether there are more than that; and every tab's count (before filters) up to TAB_COUNT_CAP + 1
     (more than TAB_COUNT_CAP). One statement, so one round trip: each count reads at most its cap of cases, by the
     index its condition matches (case_record_open for the open cases' tabs), so it costs the same however many cases
-    a unit has closed."""
-    visible, visible_arguments = visible_to(officer)
+    a unit has closed. `services`: the ids of the e-services the officer's units handle (`filter_choices`)."""
+    visible, visible_arguments = visible_to(officer, services)
     tab, tab_arguments = _ordered(TABS[selected.tab], officer, now)
     filters, filter_arguments = _filters(selected)
     where = f"{visible} AND ({tab}) AND {filters}"
@@ -146,8 +143,8 @@ async def page(
         f"SELECT counted.*, shown.* FROM (SELECT {', '.join(counts)}) counted LEFT JOIN ("  # noqa: S608
         f"SELECT {_ROW_COLUMNS}, row_number() OVER (ORDER BY {sort}) AS position "
         "FROM case_record c LEFT JOIN case_status s ON s.id = c.status_id "
-        "WHERE c.id IN (SELECT c.id FROM case_record c JOIN e_service e ON e.id = c.e_service "
-        f"WHERE {where} ORDER BY {sort} LIMIT {{}} OFFSET {{}})) shown ON 1 = 1 ORDER BY shown.position",
+        f"WHERE c.id IN (SELECT c.id FROM case_record c WHERE {where} ORDER BY {sort} LIMIT {{}} OFFSET {{}})) shown "
+        "ON 1 = 1 ORDER BY shown.position",
         *count_arguments,
         officer.account_id,
         *arguments,

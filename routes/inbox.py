@@ -47,7 +47,8 @@ async def inbox_page(
         search=search,
         sort=sort,
     )
-    page, counts = await inbox.inbox_page(officer, selected, parse_page_number(page_number))
+    choices = await inbox.choices(officer)
+    page, counts = await inbox.inbox_page(officer, choices, selected, parse_page_number(page_number))
     raw = {
         "flik": selected.tab,
         "q": search.strip(),
@@ -68,7 +69,7 @@ async def inbox_page(
         "sorts": [(name, sort_label(name)) for name in SORTS],
         "selected": selected,
         "raw": raw,
-        "choices": await inbox.choices(officer),
+        "choices": choices,
         "me": officer.account_id,
         "inbox_url": lambda **changes: _url(raw, **changes),
         "page_url": lambda number: _url(raw, sida=number),

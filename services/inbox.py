@@ -74,15 +74,16 @@ def read_filter(
     )
 
 
-async def inbox_page(officer: Officer, selected: Filter, number: int) -> tuple[Page, dict[str, int]]:
+async def inbox_page(officer: Officer, choices: Choices, selected: Filter, number: int) -> tuple[Page, dict[str, int]]:
     """A page of the selected tab (each row with its deadline marks), and every tab's count (up to
     db.inbox.TAB_COUNT_CAP + 1: more than TAB_COUNT_CAP). A list's total is counted up to COUNT_CAP past the page's
     first case (`Page.more`: there are more)."""
     now = clock.now()
-    rows, total, more, counts = await inbox.page(officer, selected, number, now)
+    services = [service["id"] for service in choices.services]
+    rows, total, more, counts = await inbox.page(officer, services, selected, number, now)
     if not rows and total and number > 1:  # past the end: the last page
         number = (total - 1) // PAGE_SIZE + 1
-        rows, total, more, counts = await inbox.page(officer, selected, number, now)
+        rows, total, more, counts = await inbox.page(officer, services, selected, number, now)
     local_today = today()
     for row in rows:
         row["marks"] = deadline_info(row, now)
