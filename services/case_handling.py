@@ -82,10 +82,16 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
     definition = _definition(case)
     attachments = await cases.attachments_of_case(case["id"])
     form_files = [a for a in attachments if a["field_id"]]
-    supplements = supplements_with_changes(await conversations.supplements_of(case["id"]), definition)
+    requests = await conversations.supplements_of(case["id"])
+    supplements = supplements_with_changes(requests, definition)
     thread = await thread_context(case, all_messages, attachments)
-    await conversations.mark_read(case["id"], by_officer=True, now=clock.now())
-    await case_handling.seen_by_officer(case["id"], clock.now())
+    # Writes only when there is news: most views find none, and three updates cost more than the rest of the page.
+    # What arrives meanwhile stays news (it was not on the page).
+    now = clock.now()
+    if any(not message["from_officer"] and message["read_by_officer_at"] is None for message in thread["messages"]):
+        await conversations.mark_read(case["id"], by_officer=True, now=now)
+    if case["attention"] or any(r["answered_at"] is not None and r["reviewed_at"] is None for r in requests):
+        await case_handling.seen_by_officer(case["id"], now)
     return {
         "case": case,
         "address": _address(case),
