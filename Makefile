@@ -6,13 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
+.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header --no-proxy-headers
 
-test: install-dev node chromium java
+test: install-dev node chromium java deploy-tools
 	$(BIN)/pytest
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -48,6 +48,15 @@ chromium:
 java:
 	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless; }
+
+# tests/deploy/ checks deploy/ with nginx's and systemd's own tools (`nginx -t`, `systemd-analyze verify`; hadolint
+# comes from PyPI with the dev dependencies) and runs the real nginx in front of uvicorn. Where systemd runs, Debian
+# starts the nginx it installs on port 80: the nginx installed here is stopped and disabled again (the tests start
+# their own, on high loopback ports).
+deploy-tools:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd && \
+		{ [ ! -d /run/systemd/system ] || $(SUDO) systemctl disable --now nginx; }; }
 
 # Both checks run (CI shows every finding at once); fails if either fails.
 lint: install-dev
