@@ -81,22 +81,35 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def nginx_prefix(site: str) -> Path:
-    """A prefix directory with a main nginx.conf that includes `site` in its http block, as Debian's
-    /etc/nginx/nginx.conf includes conf.d/*.conf; every path nginx writes is inside it. Readable by nginx's workers
-    (they run as www-data when the master is root)."""
+def nginx_prefix(site: str, main: str = "minimal") -> Path:
+    """A prefix directory with a main nginx.conf that includes `site` in its http block; every path nginx writes is
+    inside it, and it is readable by nginx's workers (www-data when the master is root). `main="debian"` uses
+    Debian's own /etc/nginx/nginx.conf as the README's steps leave it: conf.d included, the default site removed."""
     prefix = Path(tempfile.mkdtemp(prefix="eplatform-nginx-"))
     prefix.chmod(0o755)
     (prefix / "e-tjanster.conf").write_text(site)
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp_paths = "".join(
+        f"    {kind}_temp_path {prefix / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    (prefix / "nginx.conf").write_text(
-        f"worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'} info;\n"
-        "events { worker_connections 1024; }\n"
-        f"http {{\n    access_log {prefix / 'access.log'};\n{temp_paths}\n"
-        f"    include {prefix / 'e-tjanster.conf'};\n}}\n"
-    )
+    if main == "debian":
+        debian = Path("/etc/nginx/nginx.conf").read_text()
+        for line in ("include /etc/nginx/conf.d/*.conf;", "include /etc/nginx/sites-enabled/*;", "pid /run/nginx.pid;"):
+            assert line in debian, f"Debian's nginx.conf no longer has {line!r}"
+        text = (
+            debian.replace("include /etc/nginx/conf.d/*.conf;", f"include {prefix / 'e-tjanster.conf'};")
+            .replace("include /etc/nginx/sites-enabled/*;", "")
+            .replace("pid /run/nginx.pid;", f"pid {prefix / 'nginx.pid'};")
+            .replace("/var/log/nginx/", f"{prefix}/")
+            .replace("http {", "http {\n" + temp_paths, 1)
+        )
+    else:
+        text = (
+            f"worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'} info;\n"
+            "events { worker_connections 1024; }\n"
+            f"http {{\n    access_log {prefix / 'access.log'};\n{temp_paths}"
+            f"    include {prefix / 'e-tjanster.conf'};\n}}\n"
+        )
+    (prefix / "nginx.conf").write_text(text)
     return prefix
 
 
@@ -161,9 +174,12 @@ def rss_kib(pid: int) -> int:
 
 
 class Deployment:
-    def __init__(self, url: str, app_url: str, https_port: int, app_pid: int, nginx_pid: int, prefix: Path) -> None:
+    def __init__(
+        self, url: str, app_url: str, http_port: int, https_port: int, app_pid: int, nginx_pid: int, prefix: Path
+    ) -> None:
         self.url = url
         self.app_url = app_url
+        self.http_port = http_port
         self.https_port = https_port
         self.app_pid = app_pid
         self.nginx_pid = nginx_pid
@@ -215,7 +231,7 @@ def deployment(tmp_path_factory):
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.1)
-        yield Deployment(url, app.url, https_port, app.process.pid, nginx.pid, prefix)
+        yield Deployment(url, app.url, http_port, https_port, app.process.pid, nginx.pid, prefix)
     finally:
         if nginx is not None:
             nginx.terminate()

@@ -43,8 +43,10 @@ def nginx_size(value: str) -> int:
     return int(match.group(1)) * units.get(match.group(2), 1)
 
 
-def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
-    """The template rendered as the README says (real ports, IPv6 lines included), tested by nginx itself."""
+@pytest.mark.parametrize("main", ["minimal", "debian"])
+def test_nginx_accepts_the_configuration(tmp_path: Path, main: str) -> None:
+    """The template rendered as the README says (real ports, IPv6 lines included), tested by nginx itself: in a
+    minimal nginx.conf and in Debian's (whose http-wide settings, e.g. its ssl_protocols, the site overrides)."""
     cert, key = self_signed_certificate(tmp_path)
     site = render_nginx(
         {
@@ -56,7 +58,7 @@ def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
             "HTTPS_PORT": "443",
         }
     )
-    prefix = nginx_prefix(site)
+    prefix = nginx_prefix(site, main)
     try:
         result = subprocess.run(nginx_command(prefix, "-t"), capture_output=True, text=True, timeout=30)
     finally:

@@ -165,3 +165,9 @@ def test_the_app_believes_nginx_and_nobody_else(deployment) -> None:
     assert get(f"{deployment.url}/metrics", "127.0.0.2") == 200
     assert get(f"{deployment.url}/metrics", "127.0.0.1", **{"X-Forwarded-For": "127.0.0.2"}) == 404
     assert get(f"{deployment.app_url}/metrics", "127.0.0.3", **{"X-Forwarded-For": "127.0.0.2"}) == 404
+
+
+def test_plain_http_only_redirects(deployment) -> None:
+    response = httpx.get(f"http://127.0.0.1:{deployment.http_port}/e-tjanster?q=bygglov", timeout=5)
+    assert response.status_code == 301
+    assert response.headers["location"] == "https://localhost/e-tjanster?q=bygglov"  # the server name, not the Host
