@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import secrets
 import shlex
 import shutil
 import socket
@@ -155,6 +156,23 @@ def unit_uvicorn_options() -> list[str]:
         elif word not in ("--factory", "app:create_app"):
             options.append(word)
     return options
+
+
+def example_production_env() -> dict[str, str]:
+    """deploy/env.example with every <placeholder> filled in: secrets random, the rest plausible."""
+    values = {}
+    for line in (DEPLOY / "env.example").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.split("=", 1)
+        if "<" in value and name.endswith(("SECRET_KEY", "TOKEN")):
+            value = secrets.token_urlsafe(32)
+        elif "<" in value:
+            value = re.sub(r"<[^<>]*>", "example", value)
+        values[name] = value
+    values["BASE_URL"] = "https://e-tjanster.example.se"
+    values["DATABASE_URL"] = "postgresql://e_tjanster:secret@db.example.se:5432/e_tjanster"
+    return values
 
 
 def rss_kib(pid: int) -> int:
