@@ -50,12 +50,13 @@ java:
 		$(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless; }
 
 # tests/deploy/ checks deploy/ with nginx's and systemd's own tools (`nginx -t`, `systemd-analyze verify`; hadolint
-# comes from PyPI with the dev dependencies) and runs the real nginx in front of uvicorn. Where systemd runs, Debian
-# starts the nginx it installs on port 80: the nginx installed here is stopped and disabled again (the tests start
-# their own, on high loopback ports).
+# comes from PyPI with the dev dependencies), renders nginx's template with envsubst (gettext-base) as the README
+# says, and runs the real nginx in front of uvicorn. Where systemd runs, Debian starts the nginx it installs on port
+# 80: the nginx installed here is stopped and disabled again (the tests start their own, on high loopback ports).
 deploy-tools:
-	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 || { \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd && \
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 && \
+		command -v envsubst >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd gettext-base && \
 		{ [ ! -d /run/systemd/system ] || $(SUDO) systemctl disable --now nginx; }; }
 
 # Both checks run (CI shows every finding at once); fails if either fails.

@@ -103,6 +103,8 @@ def nginx_prefix(site: str, main: str = "minimal") -> Path:
             .replace("/var/log/nginx/", f"{prefix}/")
             .replace("http {", "http {\n" + temp_paths, 1)
         )
+        if os.geteuid() != 0:  # nginx warns that `user` needs root
+            text = re.sub(r"^user [^;]*;", "", text, flags=re.MULTILINE)
     else:
         text = (
             f"worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'} info;\n"

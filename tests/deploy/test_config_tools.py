@@ -18,6 +18,7 @@ from tests.deploy.conftest import (
     DEPLOY,
     NGINX_TEMPLATE,
     PROJECT_ROOT,
+    TEMPLATE_NAMES,
     example_production_env,
     nginx_command,
     nginx_prefix,
@@ -196,3 +197,26 @@ def test_hadolint_accepts_the_dockerfile() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^USER 10001", text, re.MULTILINE), "runs as an unprivileged user"
     assert "HEALTHCHECK" in text and "/livez" in text
+
+
+def test_envsubst_renders_the_template_as_the_readme_says() -> None:
+    """The README's command (envsubst with the listed names; gettext-base, installed with Debian) makes the file the
+    tests check, and leaves nginx's own $variables alone."""
+    envsubst = shutil.which("envsubst")
+    if envsubst is None:
+        pytest.fail("envsubst is missing: Debian's gettext-base package has it (the README's step installs it)")
+    names = " ".join("${" + name + "}" for name in TEMPLATE_NAMES)
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert f"envsubst '{names}'" in readme
+    assert f"envsubst '{names}'" in NGINX_TEMPLATE.read_text()
+    values = {name: f"value-of-{name.lower()}" for name in TEMPLATE_NAMES}
+    result = subprocess.run(
+        [envsubst, names],
+        input=NGINX_TEMPLATE.read_text(),
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **values},
+        check=True,
+    )
+    assert result.stdout == render_nginx(values)
+    assert "$remote_addr" in result.stdout and "$request_uri" in result.stdout
