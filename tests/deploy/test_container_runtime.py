@@ -145,7 +145,7 @@ def container(tmp_path_factory):
 
 def inside(pid: int, command: list[str], user: str | None = None, env: dict[str, str] | None = None):
     """Run `command` in the app's mount namespace, as the image's user when `user` is given."""
-    words = ["nsenter", f"--target={pid}", "--mount", "--"]
+    words = ["nsenter", f"--target={pid}", "--mount", f"--wd={PROJECT_ROOT}", "--"]  # WORKDIR /app
     if user is not None:
         uid, gid = user.split(":")
         words += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", "-i"]
@@ -181,3 +181,13 @@ def test_the_image_runs_read_only_as_its_user_in_production(container) -> None:
     assert ".db" in listing.stdout, listing
     log = container["log"].read_text()
     assert "Traceback" not in log and "Read-only" not in log, log
+
+
+def test_the_operator_commands_run_in_the_image(container) -> None:
+    """`docker run IMAGE piccolo migrations forwards all` and a backup to the tmpfs work on the read-only root as the
+    image's user (the README's container commands)."""
+    user, env, pid = instruction("USER"), container["env"], container["pid"]
+    migrations = inside(pid, ["piccolo", "migrations", "forwards", "all"], user=user, env=env)
+    assert migrations.returncode == 0, migrations.stdout + migrations.stderr
+    backup = inside(pid, ["python", "-m", "cli.backup", "dump", "/tmp/backup.dump"], user=user, env=env)
+    assert backup.returncode == 0 and "backup written" in backup.stdout, backup.stdout + backup.stderr
