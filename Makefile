@@ -51,13 +51,21 @@ java:
 
 # tests/deploy/ checks deploy/ with nginx's and systemd's own tools (`nginx -t`, `systemd-analyze verify`; hadolint
 # comes from PyPI with the dev dependencies), renders nginx's template with envsubst (gettext-base) as the README
-# says, and runs the real nginx in front of uvicorn. Where systemd runs, Debian starts the nginx it installs on port
-# 80: the nginx installed here is stopped and disabled again (the tests start their own, on high loopback ports).
+# says, and runs the real nginx in front of uvicorn. Debian starts the nginx it installs on port 80 (unless
+# policy-rc.d forbids it): an nginx installed here is stopped, and disabled where systemd runs (the tests start
+# their own, on high loopback ports); an nginx that was there before is left alone.
 deploy-tools:
-	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 && \
-		command -v envsubst >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd gettext-base && \
-		{ [ ! -d /run/systemd/system ] || $(SUDO) systemctl disable --now nginx; }; }
+	@missing=; for tool in nginx systemd-analyze envsubst; do \
+		command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		had_nginx=; [ -x /usr/sbin/nginx ] && had_nginx=1; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd gettext-base || exit 1; \
+		if [ -z "$$had_nginx" ]; then \
+			if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx; \
+			else $(SUDO) /usr/sbin/nginx -s stop 2>/dev/null || true; fi; \
+		fi; \
+	fi
 
 # Both checks run (CI shows every finding at once); fails if either fails.
 lint: install-dev
