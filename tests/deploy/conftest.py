@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -193,20 +194,18 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+@dataclass(frozen=True)
 class Deployment:
-    def __init__(
-        self, url: str, app_url: str, http_port: int, https_port: int, app_pid: int, nginx_pid: int, prefix: Path
-    ) -> None:
-        self.url = url
-        self.app_url = app_url
-        self.http_port = http_port
-        self.https_port = https_port
-        self.app_pid = app_pid
-        self.nginx_pid = nginx_pid
-        self.prefix = prefix
+    url: str  # nginx, https
+    app_url: str  # uvicorn itself
+    http_port: int
+    https_port: int
+    app_pid: int
+    nginx_pid: int
+    prefix: Path  # nginx's directory: access.log, error.log
 
-    def error_log(self) -> str:
-        return (self.prefix / "error.log").read_text(errors="replace")
+    def access_log(self) -> str:
+        return (self.prefix / "access.log").read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -120,6 +120,10 @@ async def test_slow_and_giant_headers_are_cut_off_and_memory_stays_bounded(deplo
     # (A giant header's 400 may be lost to the reset of a connection still sending.)
     for status, seconds in giant:
         assert status in {400, None} and seconds < HEADER_TIMEOUT - 3, outcomes
+    # nginx's own account: the timed-out ones logged 408, the others 400, none of them passed to uvicorn.
+    log = deployment.access_log()
+    assert log.count('"GET / HTTP/1.1" 408 ') == SLOW_LINES, log
+    assert log.count('"GET / HTTP/1.1" 400 ') == SLOW_FIELD + GIANT, log
     growth = {name: peaks[name] - before[name] for name in pids}
     assert growth["uvicorn"] < MEMORY_GROWTH_LIMIT_KIB, (before, peaks)
     assert growth["nginx"] < MEMORY_GROWTH_LIMIT_KIB, (before, peaks)
