@@ -220,3 +220,25 @@ def test_envsubst_renders_the_template_as_the_readme_says() -> None:
     )
     assert result.stdout == render_nginx(values)
     assert "$remote_addr" in result.stdout and "$request_uri" in result.stdout
+
+
+def test_the_backup_unit_command_dumps_and_drills(tmp_path: Path) -> None:
+    """The backup unit's ExecStart (a shell line behind systemd's escapes, which systemd-analyze does not run) makes
+    a dated backup and passes the restore drill on the suite's database; its ExecStartPost keeps recent files."""
+    text = (DEPLOY / "systemd" / "e-tjanster-backup.service").read_text().replace("\\\n", " ")
+    backups = tmp_path / "backups"
+    backups.mkdir()
+
+    def command(key: str) -> list[str]:
+        line = re.search(rf"^{key}=(.*)$", text, re.MULTILINE).group(1)
+        line = line.replace("$$", "$").replace("%%", "%")  # systemd's escapes
+        line = line.replace(INSTALL_DIR, str(PROJECT_ROOT)).replace("/var/backups/e-tjanster", str(backups))
+        return shlex.split(line)
+
+    result = subprocess.run(command("ExecStart"), capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restore drill passed" in result.stdout
+    (dump,) = backups.iterdir()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}\.dump", dump.name)
+    subprocess.run(command("ExecStartPost"), check=True, timeout=30)
+    assert dump.exists()  # two weeks are kept
