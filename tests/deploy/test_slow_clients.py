@@ -176,3 +176,20 @@ def test_plain_http_only_redirects(deployment) -> None:
     response = httpx.get(f"http://127.0.0.1:{deployment.http_port}/e-tjanster?q=bygglov", timeout=5)
     assert response.status_code == 301
     assert response.headers["location"] == "https://localhost/e-tjanster?q=bygglov"  # the server name, not the Host
+
+
+async def test_nginx_refuses_a_body_over_the_apps_largest_at_once(deployment) -> None:
+    """A request announcing one byte more than client_max_body_size (60 MB) is answered 413 before any body is
+    read; nothing reaches uvicorn."""
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", deployment.https_port, ssl=tls(), server_hostname="localhost"
+    )
+    writer.write(
+        b"POST /ansokan/x/steg/1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        + f"Content-Length: {60 * 1024 * 1024 + 1}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(65536), 5)
+    writer.transport.abort()
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:100]
+    assert b"<center>nginx</center>" in answer  # nginx's own page, not the app's
