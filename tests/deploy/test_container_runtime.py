@@ -27,6 +27,7 @@ from tests.deploy.conftest import DEPLOY, PROJECT_ROOT, example_production_env, 
 
 DOCKERFILE = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")
 STARTUP_SECONDS = 60
+TMP = Path("/tmp")
 
 pytestmark = [
     pytest.mark.skipif(
@@ -52,31 +53,33 @@ def on_port(words: list[str], port: int) -> list[str]:
     return [word.replace("8000", str(port)) for word in words]
 
 
-def hidden_python() -> tuple[Path, Path] | None:
-    """This machine's Python may live under a directory the app's user cannot enter (pyenv in /root, 0700): then
-    that directory is covered with an empty tmpfs and Python alone is put back, read-only."""
-    home = Path(sys.base_prefix).resolve()
-    for parent in reversed(home.parents):
-        if parent != Path("/") and not parent.stat().st_mode & 0o001:
-            return parent, home
-    return None
+def hidden_paths() -> list[tuple[Path, Path]]:
+    """Python's home and the working copy may lie where the app's user cannot see them: under a directory it cannot
+    enter (pyenv in /root, 0700), or under /tmp, which the image's tmpfs covers. Pairs of (that directory, the path
+    inside it the app needs): the script covers the directory with an empty tmpfs and puts back only the path,
+    read-only."""
+    found = []
+    for path in (Path(sys.base_prefix).resolve(), PROJECT_ROOT.resolve()):
+        for parent in reversed(path.parents):
+            if parent == TMP or (parent != Path("/") and not parent.stat().st_mode & 0o001):
+                found.append((parent, path))
+                break
+    return found
 
 
-def namespace_script(run_as: str, env: dict[str, str], command: list[str], hold: Path) -> str:
+def namespace_script(run_as: str, env: dict[str, str], command: list[str], holders: Path) -> str:
     lines = ["set -eu", "mount -o remount,bind,ro /"]
-    hidden = hidden_python()
-    if hidden is not None:
-        parent, home = hidden
-        lines += [
-            f"mount --bind {home} {hold}",
-            f"mount -t tmpfs -o mode=0755,size=1m tmpfs {parent}",
-            f"mkdir -p {home}",
-            f"mount --bind {hold} {home}",
-            f"mount -o remount,bind,ro {home}",
-        ]
+    hidden = hidden_paths()
+    covers = sorted({TMP, *(cover for cover, _ in hidden)}, key=lambda cover: len(cover.parts))
+    covers = [cover for cover in covers if not any(other in cover.parents for other in covers)]
+    lines += [f"mount --bind {path} {holders}/{number}" for number, (_, path) in enumerate(hidden)]
+    for cover in covers:
+        options = "mode=1777,size=256m" if cover == TMP else "mode=0755,size=1m"  # /tmp: the image's tmpfs
+        lines.append(f"mount -t tmpfs -o {options} tmpfs {cover}")
+    for number, (_, path) in enumerate(hidden):
+        lines += [f"mkdir -p {path}", f"mount --bind {holders}/{number} {path}", f"mount -o remount,bind,ro {path}"]
     uid, gid = run_as.split(":")
     lines += [
-        "mount -t tmpfs -o mode=1777,size=256m tmpfs /tmp",
         f"cd {PROJECT_ROOT}",
         "exec setpriv --reuid={} --regid={} --clear-groups --no-new-privs env -i {} {}".format(
             uid,
@@ -94,7 +97,8 @@ def container(tmp_path_factory):
     # Readable by the app's user; on the root filesystem, which turns read-only for the app.
     files = Path(tempfile.mkdtemp(prefix="eplatform-image-", dir="/var/tmp"))
     files.chmod(0o755)
-    (files / "hold").mkdir()
+    for number in range(len(hidden_paths())):
+        (files / "hold" / str(number)).mkdir(parents=True)
     cert, key = self_signed_certificate(files)
     key.chmod(0o644)  # a throwaway key the app's user must read
     token = secrets.token_urlsafe(32)
