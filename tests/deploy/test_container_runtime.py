@@ -149,7 +149,7 @@ def container(tmp_path_factory):
 
 def inside(pid: int, command: list[str], user: str | None = None, env: dict[str, str] | None = None):
     """Run `command` in the app's mount namespace, as the image's user when `user` is given."""
-    words = ["nsenter", f"--target={pid}", "--mount", f"--wd={PROJECT_ROOT}", "--"]  # WORKDIR /app
+    words = ["nsenter", f"--target={pid}", "--mount", "--wd", "--"]  # the app's working directory, WORKDIR /app
     if user is not None:
         uid, gid = user.split(":")
         words += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "env", "-i"]
