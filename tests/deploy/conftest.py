@@ -130,12 +130,14 @@ def nginx_command(prefix: Path, *args: str) -> list[str]:
     ]
 
 
-def free_port() -> int:
-    """A free loopback port in 18000-18999 (the range this project's test servers use)."""
+def free_port(*taken: int) -> int:
+    """A free loopback port in 18000-18999 (the range this project's test servers use), none of `taken`."""
     import random
 
     for _ in range(200):
         port = random.randint(18000, 18999)
+        if port in taken:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -223,7 +225,8 @@ def deployment(tmp_path_factory):
     nginx = None
     try:
         app_port = int(app.url.rsplit(":", 1)[1])
-        https_port, http_port = free_port(), free_port()
+        https_port = free_port(app_port)
+        http_port = free_port(app_port, https_port)
         cert, key = self_signed_certificate(logs)
         site = render_nginx(
             {
