@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import random
 import re
 import secrets
 import shlex
@@ -132,8 +133,6 @@ def nginx_command(prefix: Path, *args: str) -> list[str]:
 
 def free_port(*taken: int) -> int:
     """A free loopback port in 18000-18999 (the range this project's test servers use), none of `taken`."""
-    import random
-
     for _ in range(200):
         port = random.randint(18000, 18999)
         if port in taken:
