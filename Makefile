@@ -6,13 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
+.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory app:create_app --host $(HOST) --port $(PORT) --no-access-log --no-server-header --no-proxy-headers
 
-test: install-dev node chromium java
+test: install-dev node chromium java deploy-tools
 	$(BIN)/pytest
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -48,6 +48,24 @@ chromium:
 java:
 	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends default-jre-headless; }
+
+# tests/deploy/ checks deploy/ with nginx's and systemd's own tools (`nginx -t`, `systemd-analyze verify`; hadolint
+# comes from PyPI with the dev dependencies), renders nginx's template with envsubst (gettext-base) as the README
+# says, and runs the real nginx in front of uvicorn. Debian starts the nginx it installs on port 80 (unless
+# policy-rc.d forbids it): an nginx installed here is stopped, and disabled where systemd runs (the tests start
+# their own, on high loopback ports); an nginx that was there before is left alone.
+deploy-tools:
+	@missing=; for tool in nginx systemd-analyze envsubst; do \
+		command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		had_nginx=; [ -x /usr/sbin/nginx ] && had_nginx=1; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nginx systemd gettext-base || exit 1; \
+		if [ -z "$$had_nginx" ]; then \
+			if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx; \
+			else $(SUDO) /usr/sbin/nginx -s stop 2>/dev/null || true; fi; \
+		fi; \
+	fi
 
 # Both checks run (CI shows every finding at once); fails if either fails.
 lint: install-dev
