@@ -9,30 +9,21 @@ from datetime import date
 import pytest
 
 from integrations.population_register import Address, PersonRecord, RegisterUnavailable
-from integrations.population_register.spar import SparClient, SparError, SparIdentity, parse_answer
+from integrations.population_register.spar import SparError, SparIdentity, parse_answer
 from integrations.population_register.spar_simulator import SparSimulator, spar_api
-from tests.integrations.tls import MutualTlsServer, issue, make_ca
+from tests.integrations.spar_server import spar_client, spar_pki
+from tests.integrations.tls import MutualTlsServer
 
 JOHAN = "199908072391"
 PROTECTED = "197205019834"  # skyddad folkbokföring
 CONFIDENTIAL = "196809149849"  # sekretessmarkering
 COORDINATION = "197010632391"
 NOT_IN_REGISTER = "198807079895"
-IDENTITY = SparIdentity(customer_number=500243, end_customer_number=500243, assignment_id=637, end_user_id="test")
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("spar-pki")
-    spar_ca = make_ca(directory, "Simulated SPAR CA")
-    other_ca = make_ca(directory, "Another CA")
-    return {
-        "spar_ca": spar_ca,
-        "server": issue(spar_ca, directory, "spar simulated", server=True),
-        "municipality": issue(spar_ca, directory, "Marks kommun organisation", server=False),
-        "other_ca": other_ca,
-        "stranger": issue(other_ca, directory, "Stranger organisation", server=False),
-    }
+    return spar_pki(tmp_path_factory.mktemp("spar-pki"))
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +44,8 @@ def fresh(simulator):
     simulator.reset()
 
 
-def client(server, pki, *, ca="spar_ca", cert="municipality", timeout=5.0) -> SparClient:
-    client_cert = (str(pki[cert].cert), str(pki[cert].key)) if cert else None
-    return SparClient(f"{server.url}/", IDENTITY, client_cert=client_cert, ca_cert=str(pki[ca].cert), timeout=timeout)
+def client(server, pki, **options):
+    return spar_client(server.url, pki, **options)
 
 
 async def test_a_person_in_the_register_comes_with_name_address_and_last_change(server, pki, simulator):
@@ -122,13 +112,7 @@ async def test_an_undantag_is_an_error_with_its_code(server, pki, simulator):
 async def test_the_simulator_faults_a_question_outside_the_schema(server, pki):
     odd = SparIdentity(customer_number=500243, end_customer_number=500243, assignment_id=637, end_user_id="x")
     object.__setattr__(odd, "customer_number", 1)  # past the dataclass's own check, as a broken client would be
-    spar = SparClient(
-        f"{server.url}/",
-        odd,
-        client_cert=(str(pki["municipality"].cert), str(pki["municipality"].key)),
-        ca_cert=str(pki["spar_ca"].cert),
-    )
-    async with spar:
+    async with client(server, pki, identity=odd) as spar:
         with pytest.raises(SparError) as caught:
             await spar.lookup(JOHAN)
     assert caught.value.code == "soapenv:Client" and "customer number" in caught.value.details
