@@ -32,6 +32,7 @@ import httpx
 
 from core.identity_numbers import parse_organisation_number, parse_personal_number
 from integrations.company_register.model import CompanyRecord, CompanyRegisterUnavailable
+from integrations.tls import ssl_context
 
 logger = logging.getLogger(__name__)
 _LONG_NUMBER = re.compile(r"\d{6,}")
@@ -52,9 +53,7 @@ class HttpCompanyRegister:
     ) -> None:
         verify: ssl.SSLContext | bool = True
         if client_cert is not None or ca_cert is not None:
-            verify = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
-            if client_cert is not None:
-                verify.load_cert_chain(client_cert[0], client_cert[1])
+            verify = ssl_context(client_cert, ca_cert)
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -31,6 +31,7 @@ from defusedxml import ElementTree as SafeET
 
 from core import clock
 from integrations.population_register.model import Address, PersonRecord, RegisterUnavailable
+from integrations.tls import ssl_context
 
 logger = logging.getLogger(__name__)
 
@@ -112,14 +113,6 @@ def request_envelope(identity: SparIdentity, personal_number: str) -> bytes:
     search = ET.SubElement(question, q("sok", "PersonsokningFraga"))
     ET.SubElement(search, q("person", "IdNummer")).text = personal_number
     return ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
-
-
-def ssl_context(client_cert: tuple[str, str] | None, ca_cert: str | None, key_password: str | None = None):
-    """Trust only `ca_cert` (the CA of SPAR's server certificate) and present the organisation certificate."""
-    context = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
-    if client_cert is not None:
-        context.load_cert_chain(client_cert[0], client_cert[1], password=key_password)
-    return context
 
 
 class SparClient:

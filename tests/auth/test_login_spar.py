@@ -74,7 +74,7 @@ async def test_a_protected_person_from_spar_gets_no_address_and_the_name_from_ba
 async def test_login_goes_on_with_the_known_details_when_spar_answers_too_late(client, app, spar):
     await log_in(client, app, JOHAN)
     fetched_at = (await account(JOHAN)).register_fetched_at
-    spar.delay_seconds = 2.0
+    spar.delay_seconds = 1.5
     with clock.travel(timedelta(hours=25)):
         client.cookies.clear()
         finished = await log_in(client, app, JOHAN)
