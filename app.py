@@ -20,10 +20,12 @@ from db import engine
 from db.bankid_simulator import DatabaseStore
 from integrations.bankid import BankIdClient
 from integrations.bankid.simulator import BankIdSimulator, simulator_api
-from integrations.company_register import NoCompanyRegister
+from integrations.company_register import CompanyRegister, NoCompanyRegister
 from integrations.company_register.fixture import FixtureCompanyRegister
-from integrations.population_register import NoRegister
+from integrations.company_register.http import HttpCompanyRegister
+from integrations.population_register import NoRegister, PopulationRegister
 from integrations.population_register.fixture import FixtureRegister
+from integrations.population_register.spar import SparClient, SparIdentity
 from jobs.scheduler import Scheduler
 from routes import all_route_handlers, dev_route_handlers
 from services.catalogue import CatalogueCache
@@ -50,8 +52,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             "assets": assets,
             "catalogue": CatalogueCache(settings.catalogue_refresh_seconds),
-            "register": FixtureRegister() if settings.simulators else NoRegister(),
-            "company_register": FixtureCompanyRegister() if settings.simulators else NoCompanyRegister(),
+            "register": _population_register(settings),
+            "company_register": _company_register(settings),
         }
     )
     route_handlers = all_route_handlers()
@@ -73,6 +75,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await state.scheduler.stop()
         if "bankid" in state:
             await state.bankid.aclose()
+        for register in (state.register, state.company_register):
+            if hasattr(register, "aclose"):
+                await register.aclose()
         await engine.stop()
 
     application = Litestar(
@@ -121,6 +126,43 @@ def _bankid_client(settings: Settings, state: State) -> BankIdClient:
         client_cert=(settings.bankid_client_cert, settings.bankid_client_key),
         ca_cert=settings.bankid_ca_cert,
     )
+
+
+def _population_register(settings: Settings) -> PopulationRegister:
+    """SPAR when SPAR_URL is set; otherwise the fixture's test persons with SIMULATORS on, and nobody without."""
+    if settings.spar_url:
+        identity = SparIdentity(
+            customer_number=settings.spar_customer_number,
+            end_customer_number=settings.spar_end_customer_number or settings.spar_customer_number,
+            assignment_id=settings.spar_assignment_id,
+            end_user_id=settings.spar_end_user_id,
+        )
+        return SparClient(
+            settings.spar_url,
+            identity,
+            client_cert=(settings.spar_client_cert, settings.spar_client_key),
+            ca_cert=settings.spar_ca_cert,
+            timeout=settings.spar_timeout_seconds,
+        )
+    if settings.simulators:
+        return FixtureRegister()
+    log.warning("No population register (SPAR_URL is not set): people keep the name BankID gives, and no address")
+    return NoRegister()
+
+
+def _company_register(settings: Settings) -> CompanyRegister:
+    """The company information service when COMPANY_REGISTER_URL is set; otherwise the fixture with SIMULATORS on,
+    and none without (Mina organisationer then says that organisations are unavailable)."""
+    if settings.company_register_url:
+        cert = settings.company_register_client_cert
+        return HttpCompanyRegister(
+            settings.company_register_url,
+            token=settings.company_register_token,
+            client_cert=(cert, settings.company_register_client_key) if cert else None,
+            ca_cert=settings.company_register_ca_cert or None,
+            timeout=settings.company_register_timeout_seconds,
+        )
+    return FixtureCompanyRegister() if settings.simulators else NoCompanyRegister()
 
 
 def _mount(path: str, application):

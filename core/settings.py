@@ -114,6 +114,25 @@ class Settings:
     bankid_client_cert: str = ""
     bankid_client_key: str = ""
     bankid_ca_cert: str = ""
+    # SPAR Personsök (integrations/population_register/spar.py). Empty URL: the fixture register with SIMULATORS on,
+    # no register at all otherwise (everyone keeps the name BankID gives).
+    spar_url: str = ""
+    spar_client_cert: str = ""
+    spar_client_key: str = ""
+    spar_ca_cert: str = ""
+    spar_customer_number: int = 0  # KundNrLeveransMottagare
+    spar_end_customer_number: int = 0  # KundNrSlutkund; 0: the same as spar_customer_number
+    spar_assignment_id: int = 0  # UppdragId
+    spar_end_user_id: str = "e-tjanster-inloggning"  # SlutAnvandarId, written to SPAR's logs
+    spar_timeout_seconds: float = 5.0
+    # The company information service (integrations/company_register/http.py). Empty URL: the fixture with
+    # SIMULATORS on; otherwise organisations are unavailable. A bearer token and/or a client certificate.
+    company_register_url: str = ""
+    company_register_token: str = ""
+    company_register_client_cert: str = ""
+    company_register_client_key: str = ""
+    company_register_ca_cert: str = ""
+    company_register_timeout_seconds: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -180,6 +199,23 @@ class Settings:
                 bankid_client_cert=env.get("BANKID_CLIENT_CERT", ""),
                 bankid_client_key=env.get("BANKID_CLIENT_KEY", ""),
                 bankid_ca_cert=env.get("BANKID_CA_CERT", ""),
+                spar_url=env.get("SPAR_URL", ""),
+                spar_client_cert=env.get("SPAR_CLIENT_CERT", ""),
+                spar_client_key=env.get("SPAR_CLIENT_KEY", ""),
+                spar_ca_cert=env.get("SPAR_CA_CERT", ""),
+                spar_customer_number=int(env.get("SPAR_CUSTOMER_NUMBER") or 0),
+                spar_end_customer_number=int(env.get("SPAR_END_CUSTOMER_NUMBER") or 0),
+                spar_assignment_id=int(env.get("SPAR_ASSIGNMENT_ID") or 0),
+                spar_end_user_id=env.get("SPAR_END_USER_ID") or cls.spar_end_user_id,
+                spar_timeout_seconds=float(env.get("SPAR_TIMEOUT_SECONDS", cls.spar_timeout_seconds)),
+                company_register_url=env.get("COMPANY_REGISTER_URL", "").rstrip("/"),
+                company_register_token=env.get("COMPANY_REGISTER_TOKEN", ""),
+                company_register_client_cert=env.get("COMPANY_REGISTER_CLIENT_CERT", ""),
+                company_register_client_key=env.get("COMPANY_REGISTER_CLIENT_KEY", ""),
+                company_register_ca_cert=env.get("COMPANY_REGISTER_CA_CERT", ""),
+                company_register_timeout_seconds=float(
+                    env.get("COMPANY_REGISTER_TIMEOUT_SECONDS", cls.company_register_timeout_seconds)
+                ),
             )
         except ValueError as error:
             raise ConfigurationError(f"A numeric setting is not a number: {error}") from error
@@ -205,6 +241,7 @@ class Settings:
                     found.append(f"{name}: {network!r} is not an IP address or network (a * would allow anyone).")
         if not self.simulators and not self.is_production and not self.bankid_url:
             found.append("BANKID_URL: with SIMULATORS off, BankID's address and certificates are needed.")
+        found.extend(self._register_problems())
         if not self.is_production:
             return found
         if self.secret_key == DEV_SECRET_KEY:
@@ -252,6 +289,45 @@ class Settings:
         ):
             if not value:
                 found.append(f"{name}: production needs the path to this file (mutual TLS with BankID).")
+        return found
+
+    def _register_problems(self) -> list[str]:
+        """SPAR and the company register: when an address is given, what the connection needs."""
+        found = []
+        https_only = self.is_production
+        if self.spar_url:
+            if https_only and not self.spar_url.startswith("https://"):
+                found.append("SPAR_URL: production needs SPAR's https:// address.")
+            for name, value in (
+                ("SPAR_CLIENT_CERT", self.spar_client_cert),
+                ("SPAR_CLIENT_KEY", self.spar_client_key),
+                ("SPAR_CA_CERT", self.spar_ca_cert),
+            ):
+                if not value:
+                    found.append(f"{name}: SPAR_URL is set, so the path to this file is needed (mutual TLS).")
+            customers = [("SPAR_CUSTOMER_NUMBER", self.spar_customer_number)]
+            if self.spar_end_customer_number:
+                customers.append(("SPAR_END_CUSTOMER_NUMBER", self.spar_end_customer_number))
+            for name, value in customers:
+                if not 500001 <= value <= 599999:
+                    found.append(f"{name}: SPAR's customer numbers are 500001-599999 (from the SPAR agreement).")
+            if self.spar_assignment_id < 1:
+                found.append("SPAR_ASSIGNMENT_ID: SPAR's assignment id (UppdragId) is needed with SPAR_URL.")
+            if not 1 <= len(self.spar_end_user_id) <= 256:
+                found.append("SPAR_END_USER_ID: 1-256 characters.")
+            if not self.spar_timeout_seconds > 0:
+                found.append("SPAR_TIMEOUT_SECONDS: must be more than 0.")
+        if self.company_register_url:
+            if https_only and not self.company_register_url.startswith("https://"):
+                found.append("COMPANY_REGISTER_URL: production needs an https:// address.")
+            if not self.company_register_token and not self.company_register_client_cert:
+                found.append("COMPANY_REGISTER_TOKEN: the company register needs a token or a client certificate.")
+            if bool(self.company_register_client_cert) != bool(self.company_register_client_key):
+                found.append(
+                    "COMPANY_REGISTER_CLIENT_KEY: a client certificate needs its key, and a key its certificate."
+                )
+            if not self.company_register_timeout_seconds > 0:
+                found.append("COMPANY_REGISTER_TIMEOUT_SECONDS: must be more than 0.")
         return found
 
     def _limit_problems(self) -> list[str]:

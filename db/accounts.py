@@ -23,6 +23,11 @@ class UserAccount(Table, tablename="user_account"):
     in_register = Boolean(default=True, help_text="False when the population register does not know the person.")
     register_fetched_at = Timestamptz(null=True, default=None)
     register_changed_at = Date(null=True, default=None)
+    register_failed_at = Timestamptz(
+        null=True,
+        default=None,
+        help_text="The register did not answer at the latest lookup; None once it has answered again.",
+    )
     email = Varchar(length=254, default="")
     phone = Varchar(length=20, default="", help_text="E.164, e.g. +46701234567")
     created_at = Timestamptz()

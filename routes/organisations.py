@@ -17,11 +17,14 @@ PAGE = "/mina-sidor/organisationer"
 
 async def _context(request: Request, *, errors: dict | None = None, value: str = "") -> dict:
     user = current_user(request)
-    mine, suggestions = await organisations.overview(user.id, user.personal_number, request.app.state.company_register)
+    mine, suggestions, register_state = await organisations.overview(
+        user.id, user.personal_number, request.app.state.company_register
+    )
     return {
         "nav": "my_pages",
         "organisations": mine,
         "suggestions": suggestions,
+        "register_state": register_state,
         "errors": errors or {},
         "value": value,
     }

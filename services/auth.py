@@ -16,7 +16,7 @@ from db.accounts import UserAccount
 from db.bankid import BankIdOrder
 from integrations.bankid import BankIdClient, Completion
 from integrations.company_register import CompanyRegister
-from integrations.population_register import PersonRecord, PopulationRegister
+from integrations.population_register import PersonRecord, PopulationRegister, RegisterUnavailable
 from services import bankid
 from services.organisations import drop_lapsed_representations
 
@@ -85,7 +85,12 @@ async def finish(
     await drop_lapsed_representations(account.id, account.personal_number, company_register)
     member = await staff.staff_member(account.personal_number)
     flash = ""
-    if not account.in_register:
+    if account.register_failed_at == now:
+        flash = _(
+            "Your details could not be fetched from the population register (folkbokföringen) right now; "
+            "we show the latest ones we know."
+        )
+    elif not account.in_register:
         flash = _("We could not find you in the population register, so we only know your name from BankID.")
     elif created:
         flash = _("Welcome! Your account has been created with your details from the population register.")
@@ -115,14 +120,22 @@ async def account_after_login(
     personal_number: str, given_name: str, surname: str, register: PopulationRegister, now: datetime
 ) -> tuple[UserAccount, bool]:
     """The account of the person BankID has just identified: created on the first login, its register data
-    refreshed when older than 24 hours. Returns (account, created). Only this person is looked up."""
+    refreshed when older than 24 hours. Returns (account, created). Only this person is looked up.
+
+    When the register cannot answer (a timeout, an error), login goes on: the account keeps the data it had (a new
+    one has the name BankID gave), `register_failed_at` says so, and the next login asks again."""
     account = await accounts.account_by_personal_number(personal_number)
     created = account is None
     if account is None:
         account = UserAccount(personal_number=personal_number, created_at=now)
     stale = account.register_fetched_at is None or now - account.register_fetched_at > REGISTER_MAX_AGE
     if stale:
-        apply_register_record(account, await register.lookup(personal_number), now)
+        try:
+            record = await register.lookup(personal_number)
+        except RegisterUnavailable:
+            account.register_failed_at = now
+        else:
+            apply_register_record(account, record, now)
     if not account.in_register or not (account.given_name or account.surname):
         # The register does not know the person, or releases no name (protected identity): take BankID's, which it
         # has just verified.
@@ -135,6 +148,7 @@ async def account_after_login(
 def apply_register_record(account: UserAccount, record: PersonRecord | None, now: datetime) -> None:
     """Copy what the register says; a protected person keeps no address at all, whatever was stored before."""
     account.register_fetched_at = now
+    account.register_failed_at = None
     account.in_register = record is not None
     if record is None:
         account.protected_identity = False

@@ -3,11 +3,19 @@ organisation, apply on its behalf and follow its cases; someone who leaves the b
 
 from __future__ import annotations
 
+import logging
+from typing import Literal
+
 from core import clock
 from core.i18n import gettext as _
 from core.identity_numbers import InvalidIdentityNumber, parse_organisation_number
 from db import audit, organisations
-from integrations.company_register import CompanyRecord, CompanyRegister
+from integrations.company_register import CompanyRecord, CompanyRegister, CompanyRegisterUnavailable
+
+log = logging.getLogger(__name__)
+# "available": the register answers; "none": the platform has no company register (production without
+# COMPANY_REGISTER_URL), so nobody can act for an organisation; "down": the register did not answer just now.
+RegisterState = Literal["available", "none", "down"]
 
 
 class RepresentationRefused(Exception):
@@ -23,16 +31,26 @@ async def represented(user_id: int) -> list[dict]:
     return await organisations.organisations_of(user_id)
 
 
-async def overview(user_id: int, personal_number: str, register: CompanyRegister) -> tuple[list[dict], list]:
-    """The organisations the user represents, and those the register says they may sign for but has not added."""
+def has_register(register: CompanyRegister) -> bool:
+    """False when the platform runs without a company register (NoCompanyRegister)."""
+    return getattr(register, "available", True)
+
+
+async def overview(
+    user_id: int, personal_number: str, register: CompanyRegister
+) -> tuple[list[dict], list, RegisterState]:
+    """The organisations the user represents, those the register says they may sign for but has not added, and
+    the state of the register."""
     mine = await organisations.organisations_of(user_id)
+    if not has_register(register):
+        return mine, [], "none"
     known = {organisation["organisation_number"] for organisation in mine}
-    suggestions = [
-        record
-        for record in await register.organisations_of(personal_number)
-        if record.active and record.organisation_number not in known
-    ]
-    return mine, suggestions
+    try:
+        records = await register.organisations_of(personal_number)
+    except CompanyRegisterUnavailable:
+        return mine, [], "down"
+    suggestions = [record for record in records if record.active and record.organisation_number not in known]
+    return mine, suggestions, "available"
 
 
 async def add(user_id: int, personal_number: str, typed: str, register: CompanyRegister) -> str:
@@ -42,7 +60,16 @@ async def add(user_id: int, personal_number: str, typed: str, register: CompanyR
         number = parse_organisation_number(typed).value
     except InvalidIdentityNumber as error:
         raise RepresentationRefused(error.message) from None
-    record = await register.lookup(number)
+    if not has_register(register):
+        raise RepresentationRefused(
+            _("Organisations are not available here: there is no connection to the company register.")
+        )
+    try:
+        record = await register.lookup(number)
+    except CompanyRegisterUnavailable:
+        raise RepresentationRefused(
+            _("The company register is not answering right now. Please try again in a while.")
+        ) from None
     problem = _refusal(record, personal_number)
     if problem:
         raise RepresentationRefused(problem)
@@ -68,9 +95,14 @@ async def remove(user_id: int, organisation_id: int) -> None:
 
 async def drop_lapsed_representations(user_id: int, personal_number: str, register: CompanyRegister) -> None:
     """Representation follows the company register: someone who is no longer a signatory no longer sees the
-    organisation's cases. Checked at every login and whenever Mina organisationer is opened."""
+    organisation's cases. Checked at every login and whenever Mina organisationer is opened. When the register does
+    not answer, nothing is dropped (and login goes on); the next check catches up."""
     for organisation in await organisations.organisations_of(user_id):
-        record = await register.lookup(organisation["organisation_number"])
+        try:
+            record = await register.lookup(organisation["organisation_number"])
+        except CompanyRegisterUnavailable:
+            log.warning("Representations not checked: the company register did not answer")
+            return
         if record is None or not record.may_sign(personal_number):
             await organisations.remove_representation(user_id, organisation["id"])
             await audit.record("representation.lapsed", actor_id=user_id, target=f"organisation:{organisation['id']}")

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import httpx
 
+from integrations.tls import ssl_context
+
 logger = logging.getLogger(__name__)
 
 # Limits of the v6.0 API, counted in characters of the base64 text.
@@ -120,14 +122,6 @@ class CollectResult:
     @property
     def is_failed(self) -> bool:
         return self.status == "failed"
-
-
-def ssl_context(client_cert: tuple[str, str] | None, ca_cert: str | None, key_password: str | None = None):
-    """Trust only `ca_cert` (BankID's root, not the system store) and present the RP certificate and key."""
-    context = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
-    if client_cert is not None:
-        context.load_cert_chain(client_cert[0], client_cert[1], password=key_password)
-    return context
 
 
 class BankIdClient:

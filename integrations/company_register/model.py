@@ -28,7 +28,14 @@ class CompanyRecord:
         return self.active and personal_number in self.signatories
 
 
+class CompanyRegisterUnavailable(Exception):
+    """The company register could not answer now (no answer in time, no connection, an error, an answer we cannot
+    read). The message never carries a personal number."""
+
+
 class CompanyRegister(Protocol):
+    """Both methods raise CompanyRegisterUnavailable when the register cannot answer now."""
+
     async def lookup(self, organisation_number: str) -> CompanyRecord | None:
         """The organisation with this 10-digit number; None when the register does not know it."""
         ...
@@ -39,8 +46,11 @@ class CompanyRegister(Protocol):
 
 
 class NoCompanyRegister:
-    """A register that knows nobody: for production until the municipality has an agreement with Bolagsverket
-    (nobody can act for an organisation)."""
+    """A register that knows nobody: for running without a company information service (COMPANY_REGISTER_URL
+    unset and SIMULATORS off). Nobody can act for an organisation, and Mina organisationer says that organisations
+    are unavailable (`available` is False)."""
+
+    available = False
 
     async def lookup(self, organisation_number: str) -> CompanyRecord | None:
         return None

@@ -49,9 +49,15 @@ class PersonRecord:
             raise ValueError("PersonRecord: a protected person's address must never leave the register")
 
 
+class RegisterUnavailable(Exception):
+    """The register could not answer now (no answer in time, no connection, a SOAP fault, an answer we cannot
+    read). Login goes on with the data the account already has. The message never carries a personal number."""
+
+
 class PopulationRegister(Protocol):
     async def lookup(self, personal_number: str) -> PersonRecord | None:
-        """The person with this 12-digit number; None when the register does not know them."""
+        """The person with this 12-digit number; None when the register does not know them. Raises
+        RegisterUnavailable when the register cannot answer now."""
         ...
 
 
