@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +121,7 @@ def worker_pids(master: int) -> list[int]:
     for pid in children(master):
         with contextlib.suppress(OSError):
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if "spawn_main" in command or "multiprocessing" in command and "resource_tracker" not in command:
+            if "spawn_main" in command or ("multiprocessing" in command and "resource_tracker" not in command):
                 workers.append(pid)
     return workers
 
@@ -246,10 +246,13 @@ async def fill(client: httpx.AsyncClient, slug: str, journey: Journey) -> None:
     journey.stage = "filled"
 
 
-async def submit(client: httpx.AsyncClient, journey: Journey) -> None:
-    """Send the application in; acknowledged when the server answers with the receipt's address."""
+async def submit(client: httpx.AsyncClient, journey: Journey, on_send: Callable[[], None] | None = None) -> None:
+    """Send the application in; acknowledged when the server answers with the receipt's address. `on_send` is
+    called just before the submission goes out."""
     page = await client.get(f"/ansokan/{journey.draft}/granska")
     journey.stage = "submitting"
+    if on_send is not None:
+        on_send()
     done = await client.post(f"/ansokan/{journey.draft}/granska", data={"_csrf_token": csrf(page)})
     if done.status_code == 303 and done.headers["location"].endswith("/kvittens"):
         journey.acknowledged = True
@@ -273,7 +276,7 @@ async def check_cases(report: Report, url: str, journeys: list[Journey], slug: s
         "(SELECT count(*) FROM attachment a WHERE a.\"case\" = c.id AND a.field_id = 'fil') AS files, "
         "(SELECT string_agg(encode(a.content, 'escape'), '') FROM attachment a WHERE a.\"case\" = c.id) AS content, "
         "(SELECT count(*) FROM case_event e WHERE e.\"case\" = c.id AND e.kind = 'received') AS received, "
-        "(SELECT count(*) FROM status_period p WHERE p.\"case\" = c.id) AS periods, "
+        '(SELECT count(*) FROM status_period p WHERE p."case" = c.id) AS periods, '
         "(SELECT count(*) FROM notification n WHERE n.kind = 'case_received' AND n.subject LIKE '%' || c.reference "
         "|| '%') AS mails, "
         "(SELECT count(*) FROM draft d WHERE d.public_id = c.source_draft) AS drafts_left "
@@ -304,7 +307,7 @@ async def check_cases(report: Report, url: str, journeys: list[Journey], slug: s
         f"all {len(rows)} cases complete: answers, the PDF sent, one 'received' event, a status period, one receipt "
         f"mail, no draft left {broken}",
     )
-    orphans = await query(url, "SELECT count(*) AS n FROM attachment WHERE draft IS NULL AND \"case\" IS NULL")
+    orphans = await query(url, 'SELECT count(*) AS n FROM attachment WHERE draft IS NULL AND "case" IS NULL')
     report.check(orphans[0]["n"] == 0, f"no attachment without its draft or case ({orphans[0]['n']})")
     unacknowledged = [j for j in journeys if j.draft and not j.acknowledged]
     drafts = {

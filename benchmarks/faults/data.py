@@ -2,7 +2,7 @@
 DATABASE_URL once). Prints JSON.
 
     python -m benchmarks.faults.data submissions USERS
-    python -m benchmarks.faults.data retention DRAFTS CASES
+    python -m benchmarks.faults.data retention SERVICES DRAFTS CASES
 """
 
 from __future__ import annotations
@@ -78,74 +78,75 @@ async def submissions(users: int) -> dict:
     return {"slug": service.slug, "sessions": sessions}
 
 
-async def retention(drafts: int, cases: int) -> dict:
-    """`drafts` saved drafts untouched for a year and `cases` cases closed two years ago (each with an attachment, a
-    timeline and a message), all past their retention, plus a few of each that are not and must stay."""
+async def retention(services: int, drafts: int, cases: int) -> dict:
+    """`services` e-services, each with `drafts` saved drafts untouched for a year and `cases` cases closed two years
+    ago (each with an attachment, a 'received' event and a message), all past their retention, plus one draft and
+    one case per e-service that are not and must stay."""
     from db.accounts import UserAccount
     from db.applications import Attachment, Draft, FormVersion
     from db.cases import CaseEvent, CaseRecord
     from db.messages import Message
 
     now = clock.now()
-    service = await _service("felprov-gallring", retention_days_draft=90, retention_days_closed=365)
-    form = await FormVersion.select(FormVersion.id).where(FormVersion.e_service == service.id).first()
     owner = UserAccount(personal_number="199103010000", given_name="Fel", surname="Prov", created_at=now)
     await owner.save()
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 4000
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 1000
+    serial = 0
+    for number in range(services):
+        service = await _service(f"felprov-gallring-{number}", retention_days_draft=90, retention_days_closed=365)
+        form = await FormVersion.select(FormVersion.id).where(FormVersion.e_service == service.id).first()
 
-    def draft(age: timedelta) -> Draft:
-        moment = now - age
-        return Draft(
-            public_id=uuid.uuid4(),
-            owner=owner.id,
-            e_service=service.id,
-            form_version=form["id"],
-            answers={"namn": "Fel Prov", "markering": "gammal"},
-            created_at=moment,
-            last_activity_at=moment,
-            expiry_notice_at=moment + timedelta(days=1),  # warned already: the job only deletes
+        def draft(age: timedelta, service=service, form=form) -> Draft:
+            moment = now - age
+            return Draft(
+                public_id=uuid.uuid4(),
+                owner=owner.id,
+                e_service=service.id,
+                form_version=form["id"],
+                answers={"namn": "Fel Prov"},
+                created_at=moment,
+                last_activity_at=moment,
+            )
+
+        drafts_made = [draft(timedelta(days=365)) for _ in range(drafts)] + [draft(timedelta(days=1))]
+        draft_ids = [row["id"] for row in await insert_all(Draft, drafts_made, returning=Draft.id)]
+        rows = []
+        for closed_days in [730] * cases + [10]:
+            serial += 1
+            rows.append(
+                CaseRecord(
+                    reference=f"2020-{serial:06d}",
+                    source_draft=uuid.uuid4(),
+                    e_service=service.id,
+                    form_version=form["id"],
+                    applicant=owner.id,
+                    answers={"namn": "Fel Prov"},
+                    status="closed",
+                    received_at=now - timedelta(days=closed_days + 30),
+                    closed_at=now - timedelta(days=closed_days),
+                )
+            )
+        case_ids = [row["id"] for row in await insert_all(CaseRecord, rows, returning=CaseRecord.id)]
+
+        def attachment(**belongs_to) -> Attachment:
+            return Attachment(
+                public_id=uuid.uuid4(),
+                field_id="fil",
+                filename="bilaga.pdf",
+                content_type="application/pdf",
+                size=len(pdf),
+                sha256="0" * 64,
+                content=pdf,
+                created_at=now,
+                **belongs_to,
+            )
+
+        await insert_all(Attachment, [attachment(draft=i) for i in draft_ids] + [attachment(case=i) for i in case_ids])
+        await insert_all(CaseEvent, [CaseEvent(case=i, at=now, kind="received", details={}) for i in case_ids])
+        await insert_all(
+            Message, [Message(case=i, author=owner.id, from_officer="no", body="Hej", created_at=now) for i in case_ids]
         )
-
-    old_drafts = [draft(timedelta(days=365)) for _ in range(drafts)]
-    kept_drafts = [draft(timedelta(days=1)) for _ in range(5)]
-    draft_ids = [row["id"] for row in await insert_all(Draft, old_drafts + kept_drafts, returning=Draft.id)]
-
-    def case(number: int, closed_days: int) -> CaseRecord:
-        return CaseRecord(
-            reference=f"2020-{number:06d}",
-            source_draft=uuid.uuid4(),
-            e_service=service.id,
-            form_version=form["id"],
-            applicant=owner.id,
-            answers={"namn": "Fel Prov"},
-            status="closed",
-            received_at=now - timedelta(days=closed_days + 30),
-            closed_at=now - timedelta(days=closed_days),
-        )
-
-    rows = [case(n, 730) for n in range(cases)] + [case(cases + n, 10) for n in range(5)]
-    case_ids = [row["id"] for row in await insert_all(CaseRecord, rows, returning=CaseRecord.id)]
-
-    def attachment(**owner_of) -> Attachment:
-        return Attachment(
-            public_id=uuid.uuid4(),
-            field_id="fil",
-            filename="bilaga.pdf",
-            content_type="application/pdf",
-            size=len(pdf),
-            sha256="0" * 64,
-            content=pdf,
-            created_at=now,
-            **owner_of,
-        )
-
-    await insert_all(Attachment, [attachment(draft=i) for i in draft_ids] + [attachment(case=i) for i in case_ids])
-    await insert_all(CaseEvent, [CaseEvent(case=i, at=now, kind="received", details={}) for i in case_ids])
-    await insert_all(
-        Message,
-        [Message(case=i, author=owner.id, from_officer="no", body="Hej", created_at=now) for i in case_ids],
-    )
-    return {"old_drafts": drafts, "old_cases": cases, "kept_drafts": 5, "kept_cases": 5}
+    return {"old_drafts": services * drafts, "old_cases": services * cases, "kept": services}
 
 
 if __name__ == "__main__":

@@ -48,7 +48,10 @@ def main() -> int:
         report.fact(f"took {time.monotonic() - started:.0f} s")
         if not print_report(report):
             failed.append(name)
-    print(f"\n{len(names) - len(failed)} of {len(names)} faults passed" + (f"; failed: {' '.join(failed)}" if failed else ""))
+    print(
+        f"\n{len(names) - len(failed)} of {len(names)} faults passed"
+        + (f"; failed: {' '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

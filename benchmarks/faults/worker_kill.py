@@ -44,15 +44,23 @@ async def _round(base_url: str, slug: str, sessions: list[str], victim: int, num
     try:
         await asyncio.gather(*(fill(client, slug, journey) for client, journey in zip(clients, journeys, strict=True)))
 
+        half_sent = asyncio.Event()
+        sent = 0
+
+        def count() -> None:
+            nonlocal sent
+            sent += 1
+            if sent >= len(journeys) // 2:
+                half_sent.set()
+
         async def one(client: httpx.AsyncClient, journey: Journey) -> None:
             try:
-                await submit(client, journey)
+                await submit(client, journey, on_send=count)
             except httpx.HTTPError as error:  # the worker died under the request
                 journey.errors.append(type(error).__name__)
 
         async def killer() -> None:
-            while sum(j.stage in ("submitting", "acknowledged") for j in journeys) < len(journeys) // 2:
-                await asyncio.sleep(0.001)
+            await half_sent.wait()
             os.kill(victim, signal.SIGKILL)
 
         await asyncio.gather(killer(), *(one(c, j) for c, j in zip(clients, journeys, strict=True)))
@@ -93,9 +101,10 @@ def run() -> Report:
                 everyone += journeys
                 cut = [j for j in journeys if not j.acknowledged]
                 cut_total += len(cut)
+                errors = ", ".join(sorted({error for j in cut for error in j.errors}))
                 report.fact(
                     f"round {number + 1}: worker {victim} killed after {USERS // 2} of {USERS} submissions were sent; "
-                    f"{USERS - len(cut)} acknowledged, {len(cut)} cut ({', '.join(sorted({e for j in cut for e in j.errors}))})"
+                    f"{USERS - len(cut)} acknowledged, {len(cut)} cut ({errors})"
                 )
                 new = wait_for_workers(master, 2, exclude=killed)
                 report.check(victim not in new, f"round {number + 1}: uvicorn replaced the killed worker ({new})")
