@@ -1,7 +1,7 @@
 """Data for the fault scripts, written into the database DATABASE_URL names (a separate process: Piccolo reads
 DATABASE_URL once). Prints JSON.
 
-    python -m benchmarks.faults.data submissions USERS
+    python -m benchmarks.faults.data submissions USERS [signing]
     python -m benchmarks.faults.data retention SERVICES DRAFTS CASES
 """
 
@@ -31,7 +31,7 @@ steps:
 """
 
 
-async def _service(slug: str, **fields):
+async def _service(slug: str, requires_signing: bool = False, **fields):
     from db.applications import FormVersion
     from db.catalogue import Category, EService, bump_version
 
@@ -45,7 +45,7 @@ async def _service(slug: str, **fields):
         published=True,
         requires_login=True,
         allows_drafts=True,
-        requires_signing=False,
+        requires_signing=requires_signing,
         updated_at=clock.now(),
         **fields,
     )
@@ -55,13 +55,13 @@ async def _service(slug: str, **fields):
     return service
 
 
-async def submissions(users: int) -> dict:
-    """The e-service and `users` residents (each with an e-mail address, so a submission queues its receipt mail)
-    with a session each."""
+async def submissions(users: int, signing: str = "") -> dict:
+    """The e-service (requiring signing with `signing`) and `users` residents (each with an e-mail address, so a
+    submission queues its receipt mail) with a session each."""
     from db.accounts import UserAccount
     from db.auth import create_session
 
-    service = await _service("felprov")
+    service = await _service("felprov", requires_signing=signing == "signing")
     sessions = []
     for number in range(users):
         account = UserAccount(
@@ -150,6 +150,6 @@ async def retention(services: int, drafts: int, cases: int) -> dict:
 
 
 if __name__ == "__main__":
-    command, *numbers = sys.argv[1:]
+    command, *arguments = sys.argv[1:]
     function = {"submissions": submissions, "retention": retention}[command]
-    print(json.dumps(asyncio.run(function(*(int(n) for n in numbers)))))
+    print(json.dumps(asyncio.run(function(*(int(a) if a.isdigit() else a for a in arguments)))))
