@@ -126,17 +126,19 @@ def run() -> Report:
                 tasks = [asyncio.create_task(load.resident()) for _ in range(RESIDENTS)]
                 tasks.append(asyncio.create_task(load.reader(reader_session, cases)))
                 await asyncio.sleep(BEFORE)
-                down = time.monotonic()
                 await asyncio.to_thread(server.stop, "immediate")
+                down = time.monotonic()
                 await asyncio.sleep(OUTAGE)
+                restarting = time.monotonic()
                 await asyncio.to_thread(server.start)
                 up = time.monotonic()
                 await asyncio.sleep(AFTER)
                 load.stopping.set()
                 await asyncio.gather(*tasks)
-                return load, down, up
+                return load, down, restarting, up
 
-            load, down, up = asyncio.run(scenario())
+            load, down, restarting, up = asyncio.run(scenario())
+            unhandled = [line for line in app.log().splitlines() if "unhandled_exception" in line]
             workers_after = worker_pids(master)
             answers = load.answers
             statuses: dict[int, int] = {}
@@ -145,13 +147,19 @@ def run() -> Report:
             report.fact(
                 f"{len(answers)} answers by status {dict(sorted(statuses.items()))}; journeys cut: {load.failures}"
             )
+            for answer in answers:
+                if answer.status == 500:
+                    report.fact(f"500 at {answer.path}, {answer.at - down:+.1f} s from the stop")
+            for line in unhandled:
+                report.fact(f"the app logged: {line[:3000]}")
             report.check(statuses.get(500, 0) == 0, f"no 500 ({statuses.get(500, 0)})")
             report.check(
                 set(statuses) <= {200, 204, 303, 503},
                 f"every answer is 200, 303 or 503 ({sorted(statuses)})",
             )
-            # While the server is down (a moment after the stop; before the start).
-            outage = [a for a in answers if down + 0.5 < a.at < up]
+            # While the server is down: from a moment after it stopped (a request may finish what it had read) until
+            # it is told to start.
+            outage = [a for a in answers if down + 0.5 < a.at < restarting]
             needs_db = [a for a in outage if a.path != "/e-tjanster"]
             report.check(
                 needs_db and all(a.status == 503 and (a.swedish_503 or a.path == "/healthz") for a in needs_db),
@@ -168,7 +176,8 @@ def run() -> Report:
             recovery = recovered[0] - up if recovered else None
             late = [a for a in answers if a.at > up + RECOVERY and a.status not in (200, 204, 303)]
             report.fact(
-                f"server down {up - down:.1f} s; Mina sidor answered 200 again {recovery:.1f} s after the start"
+                f"server down {restarting - down:.1f} s, started in {up - restarting:.1f} s; Mina sidor answered 200 "
+                f"again {recovery:.1f} s after the start"
                 if recovery is not None
                 else "Mina sidor never answered again"
             )
