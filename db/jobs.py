@@ -54,8 +54,9 @@ async def live_holders(now: datetime) -> dict[str, str]:
 
 
 async def take_over(name: str, gone: str, holder: str, now: datetime, ttl: timedelta, every: timedelta) -> bool:
-    """Take the job's live lease from `gone`, a holder known to have died in the middle of a run (the job is due
-    again at once: its run did not finish). One UPDATE decides, so of two processes taking over only one wins."""
+    """Take the job's live lease from `gone`, a holder known to have died in the middle of a run, to run the job now
+    (the dead run did not finish it), as `acquire` would. One UPDATE decides, so of two processes taking over only
+    one wins."""
     taken = (
         await JobLease.update(
             {
