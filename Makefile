@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark
+.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark faults
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
@@ -94,3 +94,9 @@ lock: install-dev
 benchmark: install-dev
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	status=0; for name in run my_pages applications case_handling; do $(BIN)/python -m benchmarks.$$name || status=1; done; exit $$status
+
+# Fault injection (not part of `make test`): SIGKILL of a worker and of a purge, PostgreSQL crashing under load (a
+# private server of its own), SMTP down, BankID in maintenance. Needs PostgreSQL at POSTGRES_URL and its server
+# binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin.
+faults: install-dev
+	$(BIN)/python -m benchmarks.faults.run

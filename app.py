@@ -121,10 +121,12 @@ def _bankid_client(settings: Settings, state: State) -> BankIdClient:
         # The simulator speaks BankID's HTTP protocol; in process, so dev needs no network or certificates.
         transport = httpx.ASGITransport(app=state.bankid_simulator_api)
         return BankIdClient("http://bankid-simulator/", transport=transport)
+    # Production requires the certificates; without them (dev mode against a stand-in for BankID, such as the fault
+    # scripts' stub) the client presents none and trusts the system's CAs.
     return BankIdClient(
         settings.bankid_url,
-        client_cert=(settings.bankid_client_cert, settings.bankid_client_key),
-        ca_cert=settings.bankid_ca_cert,
+        client_cert=(settings.bankid_client_cert, settings.bankid_client_key) if settings.bankid_client_cert else None,
+        ca_cert=settings.bankid_ca_cert or None,
     )
 
 

@@ -240,18 +240,35 @@ class _RequestTransaction(PostgresTransaction):
         return await self.engine.leased_connection(lease)
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent or not self._leased:
-            return await super().__aexit__(exception_type, exception, traceback)
-        # Piccolo's own ending, but the connection stays with the request.
+        """Piccolo's own ending, but a request's connection stays with the request, and a connection the server has
+        ended (a crash or restart) neither hides why the transaction failed (rolling back on it fails too) nor stays
+        out of the pool (Piccolo gives it back only after a successful rollback or commit)."""
+        if self._parent:
+            return exception is None
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self._roll_back(exception)
             elif not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            self.engine.current_transaction.reset(self.context)
+            try:
+                if not self._leased:
+                    if self.engine.pool:
+                        await self.engine.pool.release(self.connection)
+                    else:
+                        await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
         return exception is None
+
+    async def _roll_back(self, exception: BaseException) -> None:
+        try:
+            await self.rollback()
+        except Exception:
+            if not is_unavailable(exception):
+                raise
+            # The connection is gone with the server, and the transaction with it: `exception` says what happened.
 
 
 class RequestConnection:

@@ -47,6 +47,31 @@ async def acquire(
     return bool(taken)
 
 
+async def live_holders(now: datetime) -> dict[str, str]:
+    """The jobs whose lease someone holds now, with the holder's name."""
+    rows = await JobLease.select(JobLease.name, JobLease.holder).where(JobLease.expires_at > now)
+    return {row["name"]: row["holder"] for row in rows}
+
+
+async def take_over(name: str, gone: str, holder: str, now: datetime, ttl: timedelta, every: timedelta) -> bool:
+    """Take the job's live lease from `gone`, a holder known to have died in the middle of a run, to run the job now
+    (the dead run did not finish it), as `acquire` would. One UPDATE decides, so of two processes taking over only
+    one wins."""
+    taken = (
+        await JobLease.update(
+            {
+                JobLease.holder: holder,
+                JobLease.expires_at: now + ttl,
+                JobLease.last_started_at: now,
+                JobLease.next_run_at: now + every,
+            }
+        )
+        .where((JobLease.name == name) & (JobLease.holder == gone) & (JobLease.expires_at > now))
+        .returning(JobLease.id)
+    )
+    return bool(taken)
+
+
 async def release(name: str, holder: str, now: datetime, result: dict, *, failed: bool = False) -> None:
     """Give the lease back with the run's result; a failed run makes the job due again at once."""
     changes = {JobLease.expires_at: None, JobLease.last_finished_at: now, JobLease.last_result: json.dumps(result)}

@@ -42,3 +42,28 @@ async def test_an_idle_pooled_connection_the_server_ended_fails_as_unavailable()
 def test_a_wrong_query_is_not_unavailable():
     assert not is_unavailable(asyncpg.UndefinedTableError("relation does not exist"))
     assert not is_unavailable(asyncpg.InterfaceError("cannot perform operation: another operation is in progress"))
+
+
+@pytest.mark.parametrize("in_request", [False, True], ids=["job", "request"])
+async def test_a_transaction_whose_connection_the_server_ends_fails_as_unavailable(app, in_request):
+    """The server ends the connection in the middle of a transaction (a crash or restart): rolling back on the dead
+    connection failed with asyncpg's "connection is closed", which hid the real error, and the resident got a 500
+    instead of the 503 page (found by `python -m benchmarks.faults.run postgres_restart`)."""
+    from db.engine import _Lease, _lease, current_engine, fetch, write_transaction
+
+    admin = await asyncpg.connect(TEST_DATABASE_URL)
+    lease = _Lease() if in_request else None
+    token = _lease.set(lease)
+    try:
+        with pytest.raises(Exception) as raised:
+            async with write_transaction():
+                pid = (await fetch("SELECT pg_backend_pid() AS pid"))[0]["pid"]
+                await admin.execute("SELECT pg_terminate_backend($1)", pid)
+                await fetch("SELECT 1")
+        assert is_unavailable(raised.value), repr(raised.value)
+    finally:
+        _lease.reset(token)
+        if lease is not None and lease.connection is not None:
+            await current_engine().give_back(lease)
+        await admin.close()
+    assert (await fetch("SELECT 1 AS one"))[0]["one"] == 1  # and the pool serves again

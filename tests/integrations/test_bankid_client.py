@@ -479,3 +479,22 @@ async def test_the_simulator_works_mounted_under_a_path_of_the_app(simulator):
     async with BankIdClient("http://testserver/_dev/bankid/rp/v6.0/", transport=transport) as bankid:
         order = await bankid.auth("192.0.2.10")
         assert (await bankid.collect(order.order_ref)).hint_code == "outstandingTransaction"
+
+
+async def test_the_app_talks_to_a_bankid_address_without_certificates_in_dev_mode(settings):
+    """BANKID_URL without BANKID_CLIENT_CERT and BANKID_CA_CERT (dev mode against a stand-in, like the fault script
+    bankid_maintenance's stub): the app used to fail at start-up opening the certificate file ''. Production still
+    requires and loads the certificates."""
+    from litestar.datastructures import State
+
+    from app import _bankid_client
+
+    nobody_listens = "http://127.0.0.1:9/rp/v6.0/"
+    async with _bankid_client(settings.with_overrides(bankid_url=nobody_listens), State()) as bankid:
+        with pytest.raises(BankIdError) as raised:
+            await bankid.auth("192.0.2.10")
+    assert raised.value.http_status == 0
+    with pytest.raises(FileNotFoundError):
+        _bankid_client(
+            settings.with_overrides(bankid_url=nobody_listens, bankid_client_cert="/nonexistent.crt"), State()
+        )
