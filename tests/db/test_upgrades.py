@@ -87,6 +87,14 @@ def test_migrations_since_the_previous_release_only_expand(previous_release):
     )
 
 
+def test_the_previous_release_s_migrations_are_left_as_they_were(previous_release):
+    """A migration that has run somewhere never changes (it would not run again there): a change is a new one."""
+    changed = upgrades.git(
+        ROOT, "diff", "--name-status", "--no-renames", previous_release.commit, "--", upgrades.MIGRATIONS
+    ).splitlines()
+    assert [line for line in changed if not line.startswith("A")] == [], previous_release
+
+
 HEADER = "from piccolo.apps.migrations.auto.migration_manager import MigrationManager\n\n"
 DESTRUCTIVE = {
     "drop column": 'manager.drop_column(table_class_name="Case", tablename="case_record", column_name="status")',
