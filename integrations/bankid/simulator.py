@@ -72,6 +72,12 @@ _WEB_FIELDS = {"referringDomain", "userAgent", "deviceIdentifier"}
 _APP_FIELDS = {"appIdentifier", "deviceOS", "deviceModelName", "deviceIdentifier"}
 
 
+def _same(secret: str, given: str) -> bool:
+    """A constant-time comparison that also takes text beyond ASCII (hmac.compare_digest raises TypeError on such
+    str, and a token or QR code typed by anyone may hold any character)."""
+    return hmac.compare_digest(secret.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 class RpError(Exception):
     """An error answer of the RP API: `{"errorCode": ..., "details": ...}` with an HTTP status."""
 
@@ -299,10 +305,10 @@ class BankIdSimulator:
         return await self._apply(lambda book: book.view(book.orders.get(order_ref)))
 
     async def order_by_auto_start_token(self, token: str) -> SimulatedOrder | None:
-        return await self._apply(lambda book: book.find(lambda o: hmac.compare_digest(o.auto_start_token, token)))
+        return await self._apply(lambda book: book.find(lambda o: _same(o.auto_start_token, token)))
 
     async def order_by_qr_start_token(self, token: str) -> SimulatedOrder | None:
-        return await self._apply(lambda book: book.find(lambda o: hmac.compare_digest(o.qr_start_token, token)))
+        return await self._apply(lambda book: book.find(lambda o: _same(o.qr_start_token, token)))
 
     async def order_by_qr_content(self, content: str) -> SimulatedOrder | None:
         """The order a scanned QR code belongs to, if its code is genuine (right token, time and HMAC)."""
@@ -313,7 +319,7 @@ class BankIdSimulator:
 
         def matches(order: _Order) -> bool:
             expected = hmac.new(order.qr_start_secret.encode(), seconds.encode(), hashlib.sha256).hexdigest()
-            return hmac.compare_digest(order.qr_start_token, token) and hmac.compare_digest(expected, code)
+            return _same(order.qr_start_token, token) and _same(expected, code)
 
         return await self._apply(lambda book: book.find(matches))
 

@@ -35,3 +35,14 @@ async def test_simulator_addresses_do_not_exist_in_production(settings, method, 
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         response = await client.request(method, path, json={})
     assert response.status_code == 404
+
+
+async def test_an_autostart_token_beyond_ascii_finds_no_order_and_answers(client):
+    """hmac.compare_digest raises TypeError on str beyond ASCII: a typed token with "ö" answered 500 while an order
+    was in progress (found by tests/web/test_fuzz.py)."""
+    from tests.login import start_login
+
+    assert (await start_login(client)).status_code == 303  # an order in progress, so the token is compared
+    response = await client.get("/_dev/bankid/app", params={"autostarttoken": "ö\U0001f642"})
+    assert response.status_code == 200
+    assert "Ingen pågående order hör till den här länken." in response.text
