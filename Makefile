@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark
+.PHONY: run test install install-dev migrate demo chromium java node lint format messages vendor lock benchmark load
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
@@ -76,3 +76,8 @@ lock: install-dev
 benchmark: install-dev
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	status=0; for name in run my_pages applications case_handling; do $(BIN)/python -m benchmarks.$$name || status=1; done; exit $$status
+
+# 200 simulated residents and officers for 5 minutes against PostgreSQL and two uvicorn workers (locust; not part of
+# `make test`). ARGS passes options on, e.g. `make load ARGS="--run-time 60s"`.
+load: install-dev
+	$(BIN)/python -m benchmarks.load.run $(ARGS)

@@ -46,7 +46,8 @@ FRAGMENT = {"HX-Request": "true"}
 
 _serial = itertools.count()
 statuses: Counter[tuple[str, int, bool]] = Counter()  # page, status, failed (not what the journey expected)
-times: dict[str, list[float]] = {}
+times: dict[str, list[tuple[float, float]]] = {}  # page: (started at, milliseconds taken) of each request
+STEADY_AFTER = 60  # seconds from the first request: the ramp-up (every resident logging in) is over
 
 
 def personal_number(serial: int) -> str:
@@ -57,12 +58,12 @@ def personal_number(serial: int) -> str:
 
 
 @events.request.add_listener
-def _count(name: str, response, exception, response_time: float, **_kwargs) -> None:
+def _count(name: str, response, exception, response_time: float, start_time: float, **_kwargs) -> None:
     if response is None:  # a check of ours, not a request
         statuses[(name, -1, True)] += 1
         return
     statuses[(name, response.status_code or 0, exception is not None)] += 1  # 0: no answer (connection failed)
-    times.setdefault(name, []).append(response_time)
+    times.setdefault(name, []).append((start_time, response_time))
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -72,15 +73,20 @@ def percentile(ordered: list[float], share: float) -> float:
 
 @events.quitting.add_listener
 def _write(**_kwargs) -> None:
-    """Every request's status by page, and p50/p95/p99 by page, once the last journey has ended (locust's own CSV
-    files are written before the journeys still in progress at the end have finished)."""
+    """Every request's status by page, and p50/p95/p99 by page (and p95 of the requests after the ramp-up), once the
+    last journey has ended (locust's own CSV files are written before the journeys still in progress at the end have
+    finished)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     pages = {}
-    for name, taken in [*sorted(times.items()), ("all requests", [t for each in times.values() for t in each])]:
-        ordered = sorted(taken)
+    first = min((start for each in times.values() for start, _taken in each), default=0)
+    for name, requests in [*sorted(times.items()), ("all requests", [r for each in times.values() for r in each])]:
+        ordered = sorted(taken for _start, taken in requests)
+        steady = sorted(taken for start, taken in requests if start >= first + STEADY_AFTER)
         pages[name] = {
             "requests": len(ordered),
             **{f"p{round(share * 100)}_ms": round(percentile(ordered, share)) for share in (0.5, 0.95, 0.99)},
+            "steady_requests": len(steady),
+            "steady_p95_ms": round(percentile(steady, 0.95)) if steady else None,
         }
     rows = [
         {"name": name, "status": status, "failed": failed, "count": count}

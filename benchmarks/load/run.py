@@ -171,12 +171,12 @@ def main() -> int:
     (results / "summary.json").write_text(json.dumps(summary, indent=2))
 
     print(f"{args.users} users, {args.workers} uvicorn workers, {args.run_time} on PostgreSQL; results in {results}")
-    print("| page | requests | p50 ms | p95 ms | p99 ms | failed |")
-    print("|---|---|---|---|---|---|")
+    print("| page | requests | p50 ms | p95 ms | p99 ms | p95 ms after the first minute | failed |")
+    print("|---|---|---|---|---|---|---|")
     for row in sorted(rows, key=lambda row: (row["name"] == "all requests", row["name"].split(" ", 1)[1:])):
         print(
             f"| {row['name']} | {row['requests']:,} | {row['p50_ms']:,} | {row['p95_ms']:,} | {row['p99_ms']:,} | "
-            f"{row['failures']} |"
+            f"{'' if row['steady_p95_ms'] is None else format(row['steady_p95_ms'], ',')} | {row['failures']} |"
         )
     load = summary["load_average_1m"]
     print(f"\nLoad average (1 min) during the run: mean {load['mean']}, max {load['max']} on {os.cpu_count()} CPUs")
