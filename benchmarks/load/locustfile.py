@@ -32,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
+from gevent import Timeout
 from locust import FastHttpUser, between, events, task
 from locust.exception import RescheduleTask
 
@@ -63,7 +64,8 @@ def _count(name: str, response, exception, response_time: float, start_time: flo
         statuses[(name, -1, True)] += 1
         return
     statuses[(name, response.status_code or 0, exception is not None)] += 1  # 0: no answer (connection failed)
-    times.setdefault(name, []).append((start_time, response_time))
+    if response.status_code:
+        times.setdefault(name, []).append((start_time, response_time))
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -107,18 +109,25 @@ class Person(FastHttpUser):
         self, method: str, path: str, name: str, expect: tuple[int, ...] = (200,), headers: dict | None = None, **kw
     ):
         """One request, not following redirects; a status outside `expect` fails it (429 and 5xx by name) and ends
-        the journey."""
+        the journey. A request that got no answer because the server closed the idle keep-alive connection as it
+        was sent is sent once more on a new one, as browsers do (counted apart, with status 0, not failed)."""
         headers = {"X-Forwarded-For": self.address, **(headers or {})}
-        with self.client.request(
-            method, path, name=name, headers=headers, allow_redirects=False, catch_response=True, **kw
-        ) as response:
-            if response.status_code in expect:
-                response.success()
-                return response
-            if response.status_code == 429:
-                response.failure("429 rate limited")
-            else:
-                response.failure(f"{response.status_code} (expected {'/'.join(map(str, expect))})")
+        for attempt in (1, 2):
+            with self.client.request(
+                method, path, name=name, headers=headers, allow_redirects=False, catch_response=True, **kw
+            ) as response:
+                if response.status_code in expect:
+                    response.success()
+                    return response
+                error = getattr(response, "error", None)
+                if response.status_code == 0 and attempt == 1 and not isinstance(error, TimeoutError | Timeout):
+                    response.success()  # counted as (page, 0, not failed): a retry
+                    continue
+                if response.status_code == 429:
+                    response.failure("429 rate limited")
+                else:
+                    response.failure(f"{response.status_code} (expected {'/'.join(map(str, expect))}) {error!r}")
+            break
         raise RescheduleTask()
 
     def get(self, path: str, name: str, **kw):

@@ -141,7 +141,8 @@ def main() -> int:
     requests = json.loads(recorded.read_text()) if recorded.exists() else {"pages": {}, "statuses": []}
     statuses = requests["statuses"]
     server_errors = sum(row["count"] for row in statuses if row["status"] >= 500)
-    not_answered = sum(row["count"] for row in statuses if row["status"] == 0)
+    not_answered = sum(row["count"] for row in statuses if row["status"] == 0 and row["failed"])
+    retried = sum(row["count"] for row in statuses if row["status"] == 0 and not row["failed"])
     limited = sum(row["count"] for row in statuses if row["status"] == 429)
     failed = {"all requests": 0}
     for row in statuses:
@@ -163,6 +164,7 @@ def main() -> int:
         "server_errors_5xx": server_errors,
         "no_answer": not_answered,
         "rate_limited_429": limited,
+        "retried_after_keep_alive_close": retried,
         "unexpected": unexpected,
         "references": references,
         "pages": rows,
