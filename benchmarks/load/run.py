@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,12 @@ def run_locust(base_url: str, slug: str, results: Path, args: argparse.Namespace
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of the child processes waited for so far (and of their own waited children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200)
@@ -118,11 +125,15 @@ def main() -> int:
         try:
             sampler.start()
             started = time.monotonic()
+            before = cpu_seconds()
             locust = run_locust(server.url, slug, results, args)
             elapsed = time.monotonic() - started
+            locust_cpu = cpu_seconds() - before
         finally:
             sampler.done.set()
+            before = cpu_seconds()
             stop_server(server)
+            server_cpu = cpu_seconds() - before  # the workers' time reaches us when the parent has waited for them
             (results / "uvicorn.log").write_text(server.log())
         (results / "locust.log").write_text(locust.stdout + locust.stderr)
         env = {**os.environ, "DATABASE_URL": url}
@@ -161,6 +172,7 @@ def main() -> int:
             "max": max(sampler.samples, default=None),
         },
         "cpus": os.cpu_count(),
+        "cpu_seconds": {"locust": round(locust_cpu), "uvicorn": round(server_cpu)},
         "server_errors_5xx": server_errors,
         "no_answer": not_answered,
         "rate_limited_429": limited,
@@ -181,7 +193,10 @@ def main() -> int:
             f"{'' if row['steady_p95_ms'] is None else format(row['steady_p95_ms'], ',')} | {row['failures']} |"
         )
     load = summary["load_average_1m"]
-    print(f"\nLoad average (1 min) during the run: mean {load['mean']}, max {load['max']} on {os.cpu_count()} CPUs")
+    print(
+        f"\nLoad average (1 min) during the run: mean {load['mean']}, max {load['max']} on {os.cpu_count()} CPUs; "
+        f"CPU time: uvicorn {server_cpu:.0f} s, locust {locust_cpu:.0f} s in {elapsed:.0f} s"
+    )
     print(
         f"5xx: {server_errors}; no answer: {not_answered}; 429 (rate limits): {limited}; other failures: {unexpected}"
     )
