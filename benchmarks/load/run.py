@@ -198,7 +198,8 @@ def main() -> int:
         f"CPU time: uvicorn {server_cpu:.0f} s, locust {locust_cpu:.0f} s in {elapsed:.0f} s"
     )
     print(
-        f"5xx: {server_errors}; no answer: {not_answered}; 429 (rate limits): {limited}; other failures: {unexpected}"
+        f"5xx: {server_errors}; no answer: {not_answered}; 429 (rate limits): {limited}; other failures: {unexpected}; "
+        f"sent again after the server closed an idle connection: {retried}"
     )
     print(
         f"References acknowledged: {references['acknowledged']}, cases in the database: "
