@@ -11,8 +11,9 @@ traffic): the runner trusts 127.0.0.1 as a proxy (TRUSTED_PROXIES), so the per-a
 addresses, as behind a real reverse proxy, while the per-session limits stay as they are.
 
 Statistics are named by page (`GET /ansokan/[id]/steg/[step]`), not by address. Every status answered is counted per
-page, and each acknowledged reference number (from the receipt page) is appended to LOAD_RESULTS/references.txt for
-the runner to check in the database. Run by benchmarks/load/run.py; by hand:
+page; each acknowledged reference number (from the receipt page) is appended to LOAD_RESULTS/references.txt and
+each message the server said it got to messages.txt, for the runner to check in the database. Run by
+benchmarks/load/run.py; by hand:
 
     LOAD_SLUG=ansokan-om-bygglov LOAD_RESULTS=/tmp/x locust -f benchmarks/load/locustfile.py --host http://...
 """
@@ -300,7 +301,8 @@ class Resident(Person):
         self.think(3, 8)  # writing
         token = CSRF.search(case.text)[1]
         boundary = uuid.uuid4().hex
-        parts = [("_csrf_token", token), ("text", f"En fråga om ärende {reference}."), ("efter", cursor)]
+        text = f"En fråga om ärende {reference} (fråga {uuid.uuid4().hex[:12]})."
+        parts = [("_csrf_token", token), ("text", text), ("efter", cursor)]
         body = "".join(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in parts
         )
@@ -315,6 +317,8 @@ class Resident(Person):
             data=body.encode(),
             headers={**FRAGMENT, "X-CSRFToken": token, "Content-Type": f"multipart/form-data; boundary={boundary}"},
         )
+        with (RESULTS / "messages.txt").open("a") as sent:
+            sent.write(text + "\n")
 
 
 class Officer(Person):

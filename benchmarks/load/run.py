@@ -9,7 +9,7 @@ limits; then locust headless with the journeys of benchmarks/load/locustfile.py.
 - no answer may be a 5xx, or a failed connection, or any status a journey did not expect (a 429 from the rate
   limits is counted and shown apart, and does not fail the run);
 - every reference number a receipt page acknowledged must be in the database exactly once, as the case of the draft
-  it was acknowledged for;
+  it was acknowledged for, and every message the server said it got exactly once;
 - p50/p95/p99 per page are printed (and kept in benchmarks/results/load-<time>/ with locust's files and the log).
 
 Exit status 1 when a check fails.
@@ -138,7 +138,7 @@ def main() -> int:
         (results / "locust.log").write_text(locust.stdout + locust.stderr)
         env = {**os.environ, "DATABASE_URL": url}
         checked = subprocess.run(
-            [sys.executable, "-m", "benchmarks.load.seed", "check", str(results / "references.txt")],
+            [sys.executable, "-m", "benchmarks.load.seed", "check", str(results)],
             env=env,
             capture_output=True,
             text=True,
@@ -203,7 +203,8 @@ def main() -> int:
     )
     print(
         f"References acknowledged: {references['acknowledged']}, cases in the database: "
-        f"{references['cases_in_database']}, problems: {len(references['problems'])}"
+        f"{references['cases_in_database']}; messages acknowledged: {references['messages_acknowledged']}, in the "
+        f"database: {references['messages_in_database']}; problems: {len(references['problems'])}"
     )
     problems = [*references["problems"]]
     if server_errors:

@@ -1,9 +1,10 @@
 """The load run's data, on top of the demo data (`python -m db.demo`: the catalogue, its forms, the units and the
 demo staff): the e-service the residents apply for gets a short two-step form (benchmarks.data.BENCH_FORM) as its
-newest version, no signing, drafts and messages allowed. Prints the e-service's slug. After the run, `check FILE`
-looks up each acknowledged reference number (FILE: lines of "draft reference") in the database and prints JSON.
+newest version, no signing, drafts and messages allowed. Prints the e-service's slug. After the run, `check DIR`
+looks up each acknowledged reference number (DIR/references.txt: lines of "draft reference") and each message the
+server said it got (DIR/messages.txt) in the database and prints JSON.
 
-    DATABASE_URL=... python -m benchmarks.load.seed [check FILE]
+    DATABASE_URL=... python -m benchmarks.load.seed [check DIR]
 (a separate process: Piccolo reads DATABASE_URL once)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from benchmarks.data import BENCH_FORM
@@ -41,9 +43,10 @@ async def seed() -> str:
     return service.slug
 
 
-async def check(acknowledged: list[tuple[str, str]]) -> dict:
+async def check(acknowledged: list[tuple[str, str]], messages: list[str]) -> dict:
     """Each acknowledged reference must be in the database exactly once, as the case of the draft it was given for,
-    and no two drafts may have been told the same reference."""
+    and no two drafts may have been told the same reference; each message the server said it got (each text is
+    unique) must be there exactly once (a post sent again must not have been stored twice)."""
     rows = await fetch("SELECT reference, source_draft FROM case_record")
     cases: dict[str, list[str]] = {}
     for row in rows:
@@ -64,13 +67,25 @@ async def check(acknowledged: list[tuple[str, str]]) -> dict:
         for reference, drafts in told.items()
         if len(cases.get(reference, [])) == 1 and cases[reference] != drafts[:1]
     ]
-    return {"acknowledged": len(acknowledged), "cases_in_database": len(rows), "problems": problems}
+    stored = Counter(row["body"] for row in await fetch("SELECT body FROM message WHERE from_officer = 'no'"))
+    problems += [f"message {text!r}: {stored[text]} in the database" for text in messages if stored[text] != 1]
+    return {
+        "acknowledged": len(acknowledged),
+        "cases_in_database": len(rows),
+        "messages_acknowledged": len(messages),
+        "messages_in_database": sum(stored.values()),
+        "problems": problems,
+    }
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["check"]:
-        lines = Path(sys.argv[2]).read_text().split("\n") if Path(sys.argv[2]).exists() else []
-        pairs = [tuple(line.split()) for line in lines if line.strip()]
-        print(json.dumps(asyncio.run(check(pairs))))
+
+        def lines(path: Path) -> list[str]:
+            return [line for line in path.read_text().split("\n") if line.strip()] if path.exists() else []
+
+        results = Path(sys.argv[2])
+        pairs = [tuple(line.split()) for line in lines(results / "references.txt")]
+        print(json.dumps(asyncio.run(check(pairs, lines(results / "messages.txt")))))
     else:
         print(asyncio.run(seed()))
