@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark faults
+.PHONY: run test install install-dev migrate demo chromium java deploy-tools node lint format messages vendor lock benchmark faults load
 
 # HOST and PORT reach the app too: in dev mode its base URL (mail links, BankID's return address) follows them.
 run: demo
@@ -100,3 +100,8 @@ benchmark: install-dev
 # binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin.
 faults: install-dev
 	$(BIN)/python -m benchmarks.faults.run
+
+# 200 simulated residents and officers for 5 minutes against PostgreSQL and two uvicorn workers (locust; not part of
+# `make test`). ARGS passes options on, e.g. `make load ARGS="--run-time 60s"`.
+load: install-dev
+	$(BIN)/python -m benchmarks.load.run $(ARGS)
