@@ -3,9 +3,10 @@
     python -m cli.backup dump /var/backups/eplatform/2026-12-03.dump
     python -m cli.backup drill /var/backups/eplatform/2026-12-03.dump
 
-`dump` writes a consistent backup while the app runs (pg_dump's custom format; SQLite's online backup). `drill`
-restores a backup into a scratch database and compares every table's row count with the live one (run it right
-after the dump, e.g. nightly from cron or a systemd timer); exit status 1 when anything differs. To restore for
+`dump` writes a consistent backup while the app runs (pg_dump's custom format; SQLite's online backup), and beside it
+FILE.counts.json, every table's row count in the backup's snapshot. `drill` restores a backup into a scratch database
+and compares every table's row count with those (with the live database when the counts file is missing), e.g.
+nightly from cron or a systemd timer; exit status 1 when anything differs. To restore for
 real: `createdb eplatform_restored && pg_restore --no-owner -d eplatform_restored FILE`, then point DATABASE_URL at
 it (SQLite: stop the app and copy the file into place)."""
 
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 
 from core.settings import DEFAULT_DATABASE_URL
-from db.backup import BackupError, drill, dump
+from db.backup import BackupError, counts_file, drill, dump
 
 
 def run(arguments: list[str]) -> int:
@@ -39,8 +40,9 @@ def run(arguments: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if not result.ok:
-        for table, (live, restored) in result.differences.items():
-            print(f"differs: {table}: {live} rows live, {restored} restored", file=sys.stderr)
+        source = "backed up" if counts_file(args.file).exists() else "live"
+        for table, (counted, restored) in result.differences.items():
+            print(f"differs: {table}: {counted} rows {source}, {restored} restored", file=sys.stderr)
         return 1
     print(f"restore drill passed: {result.tables} tables, {result.rows} rows, the same in the restored copy")
     return 0

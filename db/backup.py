@@ -3,11 +3,14 @@
 PostgreSQL: `pg_dump --format=custom` (consistent while the app runs: one snapshot), restored with `pg_restore` into a
 new, empty database. SQLite: the online backup API, page by page while the app runs, into a new file. The drill
 proves a backup can be restored: it restores into a scratch database (or opens the copy), checks it, and compares
-every table's row count with the source, then drops the scratch database."""
+every table's row count with the counts taken in the backup's own snapshot (`<backup>.counts.json`, written beside it
+by `dump`), then drops the scratch database. Writes to the live database after the backup therefore never fail the
+drill; a backup without its counts file is compared with the live database, as before."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import sqlite3
 import subprocess
@@ -51,35 +54,69 @@ def _run(command: list[str], step: str) -> None:
         raise BackupError(f"{step} failed (exit {result.returncode}): {result.stderr.strip()[:500]}")
 
 
+def counts_file(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".counts.json")
+
+
 def dump(url: str, target: Path) -> None:
-    """Write a backup of the database at `url` to `target` (a new file)."""
+    """Write a backup of the database at `url` to `target` (a new file), and every table's row count in the same
+    snapshot to `counts_file(target)`."""
     if target.exists():
         raise BackupError(f"{target} exists already; a backup never overwrites a file.")
     if is_postgres(url):
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", url], "pg_dump")
-        return
-    source = sqlite3.connect(_sqlite_path(url))
-    try:
-        copy = sqlite3.connect(target)
+        counts = asyncio.run(_dump_postgres(url, target))
+    else:
+        source = sqlite3.connect(_sqlite_path(url))
         try:
-            source.backup(copy)
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+                # One self-contained file: the copy inherits WAL mode, whose -wal and -shm files its readers leave.
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
         finally:
-            copy.close()
+            source.close()
+        counts = _sqlite_counts(target)
+    counts_file(target).write_text(json.dumps(counts, sort_keys=True))
+
+
+async def _dump_postgres(url: str, target: Path) -> dict[str, int]:
+    """pg_dump in a snapshot exported from a transaction that counts the rows in the same snapshot."""
+    connection = await asyncpg.connect(url)
+    try:
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+            process = await asyncio.create_subprocess_exec(
+                *("pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"),
+                *(f"--file={target}", url),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            counts = await _counts(connection)
+            _stdout, stderr = await process.communicate()
     finally:
-        source.close()
+        await connection.close()
+    if process.returncode != 0:
+        raise BackupError(f"pg_dump failed (exit {process.returncode}): {stderr.decode().strip()[:500]}")
+    return counts
 
 
 async def _postgres_counts(url: str) -> dict[str, int]:
     connection = await asyncpg.connect(url)
     try:
-        tables = [
-            row["tablename"]
-            for row in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        ]
-        # Table names from the catalogue itself, quoted.
-        return {table: await connection.fetchval(f'SELECT count(*) FROM "{table}"') for table in tables}  # noqa: S608
+        return await _counts(connection)
     finally:
         await connection.close()
+
+
+async def _counts(connection) -> dict[str, int]:
+    tables = [
+        row["tablename"]
+        for row in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    ]
+    # Table names from the catalogue itself, quoted.
+    return {table: await connection.fetchval(f'SELECT count(*) FROM "{table}"') for table in tables}  # noqa: S608
 
 
 def _sqlite_counts(path: Path) -> dict[str, int]:
@@ -103,9 +140,10 @@ def table_counts(url: str) -> dict[str, int]:
 
 
 def drill(url: str, backup: Path, *, keep: bool = False) -> DrillResult:
-    """Restore `backup` into a scratch copy and compare every table's row count with the database at `url` (which
-    should not have changed since the backup: run it right after one)."""
-    source = table_counts(url)
+    """Restore `backup` into a scratch copy and compare every table's row count with the counts taken when it was
+    made; without them, with the database at `url` (which should not have changed since: run it right after)."""
+    counted = counts_file(backup)
+    source = json.loads(counted.read_text()) if counted.exists() else table_counts(url)
     if is_postgres(url):
         scratch = f"restore_drill_{secrets.token_hex(4)}"
         asyncio.run(admin(url, f'CREATE DATABASE "{scratch}"'))

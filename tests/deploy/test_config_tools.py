@@ -4,10 +4,12 @@ must agree between the files and the app (body size, header size, proxy addresse
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -251,7 +253,13 @@ def test_the_backup_unit_command_dumps_and_drills(tmp_path: Path) -> None:
     result = subprocess.run(command("ExecStart"), capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restore drill passed" in result.stdout
-    (dump,) = backups.glob("*.dump")  # (SQLite's drill may leave the copy's -wal and -shm beside it)
+    (dump,) = backups.glob("*.dump")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}\.dump", dump.name)
+    assert sorted(path.name for path in backups.iterdir()) == [dump.name, f"{dump.name}.counts.json"]
     subprocess.run(command("ExecStartPost"), check=True, timeout=30)
     assert dump.exists()  # two weeks are kept
+    old = time.time() - 15 * 86_400
+    for path in backups.iterdir():
+        os.utime(path, (old, old))
+    subprocess.run(command("ExecStartPost"), check=True, timeout=30)
+    assert not any(backups.iterdir())  # older ones go, the counts with their backup
