@@ -32,19 +32,17 @@ async def acquire(
     condition = (JobLease.name == name) & (JobLease.expires_at.is_null() | (JobLease.expires_at <= now))
     if due_only:
         condition = condition & (JobLease.next_run_at.is_null() | (JobLease.next_run_at <= now))
-    taken = (
-        await JobLease.update(
-            {
-                JobLease.holder: holder,
-                JobLease.expires_at: now + ttl,
-                JobLease.last_started_at: now,
-                JobLease.next_run_at: now + every,
-            }
-        )
-        .where(condition)
-        .returning(JobLease.id)
-    )
+    taken = await JobLease.update(_taken_by(holder, now, ttl, every)).where(condition).returning(JobLease.id)
     return bool(taken)
+
+
+def _taken_by(holder: str, now: datetime, ttl: timedelta, every: timedelta) -> dict:
+    return {
+        JobLease.holder: holder,
+        JobLease.expires_at: now + ttl,
+        JobLease.last_started_at: now,
+        JobLease.next_run_at: now + every,
+    }
 
 
 async def live_holders(now: datetime) -> dict[str, str]:
@@ -58,14 +56,7 @@ async def take_over(name: str, gone: str, holder: str, now: datetime, ttl: timed
     (the dead run did not finish it), as `acquire` would. One UPDATE decides, so of two processes taking over only
     one wins."""
     taken = (
-        await JobLease.update(
-            {
-                JobLease.holder: holder,
-                JobLease.expires_at: now + ttl,
-                JobLease.last_started_at: now,
-                JobLease.next_run_at: now + every,
-            }
-        )
+        await JobLease.update(_taken_by(holder, now, ttl, every))
         .where((JobLease.name == name) & (JobLease.holder == gone) & (JobLease.expires_at > now))
         .returning(JobLease.id)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -77,6 +78,21 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def free_port(*taken: int) -> int:
+    """A free loopback port in 18000-18999 (the range this project's test servers use), none of `taken`."""
+    for _ in range(200):
+        port = random.randint(18000, 18999)
+        if port in taken:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18000-18999")
 
 
 def start_server(env: dict[str, str], log_path: Path, uvicorn_args: tuple[str, ...] = ()) -> LiveServer:

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,13 +23,12 @@ import httpx
 
 from db.backup import admin, with_database
 from tests import database
-from tests.browser import PROJECT_ROOT, LiveServer, start_server, stop_server
+from tests.browser import PROJECT_ROOT, LiveServer, free_port, start_server, stop_server
 
 POSTGRES_URL = os.environ.get("POSTGRES_URL", database.DEFAULT_POSTGRES_URL)  # throwaway databases beside it
 DATABASE_PREFIX = "eplatform_faults"
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PORTS = range(18000, 19000)
 
 
 @dataclass
@@ -135,20 +133,6 @@ def wait_for_workers(master: int, count: int, exclude: set[int] = frozenset(), t
             return workers
         time.sleep(0.2)
     raise RuntimeError(f"uvicorn has not {count} new workers after {timeout} s")
-
-
-def free_port() -> int:
-    """A port in 18000-18999 that nobody listens on (checked by binding it), starting at a random offset."""
-    start = int.from_bytes(os.urandom(2), "big") % len(PORTS)
-    for offset in range(len(PORTS)):
-        port = PORTS[(start + offset) % len(PORTS)]
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18000-18999")
 
 
 class PrivatePostgres:

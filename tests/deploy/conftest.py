@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime
 import os
-import random
 import re
 import secrets
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import start_server, stop_server
+from tests.browser import free_port, start_server, stop_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -129,21 +127,6 @@ def nginx_command(prefix: Path, *args: str) -> list[str]:
         str(prefix / "nginx.conf"),
         *args,
     ]
-
-
-def free_port(*taken: int) -> int:
-    """A free loopback port in 18000-18999 (the range this project's test servers use), none of `taken`."""
-    for _ in range(200):
-        port = random.randint(18000, 18999)
-        if port in taken:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18000-18999")
 
 
 def unit_uvicorn_options() -> list[str]:

@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from tests import database
+from tests.browser import free_port
 from tests.conftest import TEST_DATABASE_URL
-from tests.deploy.conftest import DEPLOY, PROJECT_ROOT, example_production_env, free_port, self_signed_certificate
+from tests.deploy.conftest import DEPLOY, PROJECT_ROOT, example_production_env, self_signed_certificate
 
 DOCKERFILE = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")
 STARTUP_SECONDS = 60

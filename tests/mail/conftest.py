@@ -6,18 +6,13 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import socket
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.browser import free_port
 
 
 class RecordingHandler:
