@@ -17,6 +17,7 @@ MIN_SECRET_LENGTH = 32
 # 32 characters or more (secrets.token_urlsafe) passes; repeated, sequential or dictionary text does not.
 MIN_SECRET_GUESSES_LOG10 = 30
 BANKID_TEST_HOST = "appapi2.test.bankid.com"
+SPAR_TEST_HOST = "kt-ext-ws.statenspersonadressregister.se"  # SPAR's customer test: made-up persons
 SMTP_IMPLICIT_TLS_PORT = 465  # RFC 8314 "submissions": TLS from the first byte rather than STARTTLS
 # What production may run with: an idle timeout short enough for shared computers (a library, a school) yet not so
 # short that a form is lost while reading; a working day at most; a login limit per address that neither lets a
@@ -298,6 +299,11 @@ class Settings:
         if self.spar_url:
             if https_only and not self.spar_url.startswith("https://"):
                 found.append("SPAR_URL: production needs SPAR's https:// address.")
+            elif https_only and SPAR_TEST_HOST in self.spar_url.lower():
+                found.append(
+                    f"SPAR_URL: {SPAR_TEST_HOST} is SPAR's customer test environment, whose persons are made up; "
+                    "production uses https://ext-ws.statenspersonadressregister.se/2021.1/."
+                )
             for name, value in (
                 ("SPAR_CLIENT_CERT", self.spar_client_cert),
                 ("SPAR_CLIENT_KEY", self.spar_client_key),

@@ -93,7 +93,12 @@ async def _dump_postgres(url: str, target: Path) -> dict[str, int]:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
-            counts = await _counts(connection)
+            try:
+                counts = await _counts(connection)
+            except BaseException:
+                process.kill()  # no half-made backup left running behind a failed count
+                await process.wait()
+                raise
             _stdout, stderr = await process.communicate()
     finally:
         await connection.close()

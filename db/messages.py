@@ -155,17 +155,17 @@ async def _files_fit(case_id: int, files: Sequence[tuple[Any, bytes]], quota: in
     return int(used[0]["used"]) + sum(file.size for file, _data in files) <= quota
 
 
-async def mark_read(case_id: int, *, by_officer: bool, now: datetime) -> int:
-    """Mark the other side's messages as read by this side; returns how many were unread."""
+async def mark_read(case_id: int, *, by_officer: bool, now: datetime, up_to: int | None = None) -> int:
+    """Mark the other side's messages (up to message id `up_to`, the last one shown) as read by this side; returns
+    how many were unread."""
     if by_officer:
         column, written_by = Message.read_by_officer_at, "no"
     else:
         column, written_by = Message.read_by_resident_at, "yes"
-    marked = (
-        await Message.update({column: now})
-        .where((Message.case == case_id) & (Message.from_officer == written_by) & column.is_null())
-        .returning(Message.id)
-    )
+    condition = (Message.case == case_id) & (Message.from_officer == written_by) & column.is_null()
+    if up_to is not None:
+        condition &= Message.id <= up_to
+    marked = await Message.update({column: now}).where(condition).returning(Message.id)
     return len(marked)
 
 

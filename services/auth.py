@@ -85,7 +85,12 @@ async def finish(
     await drop_lapsed_representations(account.id, account.personal_number, company_register)
     member = await staff.staff_member(account.personal_number)
     flash = ""
-    if account.register_failed_at == now:
+    if account.register_failed_at == now and account.register_fetched_at is None:
+        flash = _(
+            "Your details could not be fetched from the population register (folkbokföringen) right now, so we only "
+            "know your name from your e-ID. We try again the next time you log in."
+        )
+    elif account.register_failed_at == now:
         flash = _(
             "Your details could not be fetched from the population register (folkbokföringen) right now; "
             "we show the latest ones we know."
@@ -123,7 +128,8 @@ async def account_after_login(
     refreshed when older than 24 hours. Returns (account, created). Only this person is looked up.
 
     When the register cannot answer (a timeout, an error), login goes on: the account keeps the data it had (a new
-    one has the name BankID gave), `register_failed_at` says so, and the next login asks again."""
+    one has the name BankID gave and counts as protected until the register says otherwise), `register_failed_at`
+    says so, and the next login asks again."""
     account = await accounts.account_by_personal_number(personal_number)
     created = account is None
     if account is None:
@@ -134,6 +140,12 @@ async def account_after_login(
             record = await register.lookup(personal_number)
         except RegisterUnavailable:
             account.register_failed_at = now
+            if account.register_fetched_at is None:
+                # Nothing is known yet, so nobody can tell whether the person's identity is protected: until the
+                # register answers, treat it as protected (their cases only for staff with the permission, no
+                # address kept), never the other way round.
+                account.protected_identity = True
+                _clear_address(account)
         else:
             apply_register_record(account, record, now)
     if not account.in_register or not (account.given_name or account.surname):

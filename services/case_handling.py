@@ -86,10 +86,10 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
     supplements = supplements_with_changes(requests, definition)
     thread = await thread_context(case, all_messages, attachments)
     # Writes only when there is news: most views find none, and three updates cost more than the rest of the page.
-    # What arrives meanwhile stays news (it was not on the page).
+    # A message that arrives meanwhile stays unread (it was not on the page).
     now = clock.now()
     if any(not message["from_officer"] and message["read_by_officer_at"] is None for message in thread["messages"]):
-        await conversations.mark_read(case["id"], by_officer=True, now=now)
+        await conversations.mark_read(case["id"], by_officer=True, now=now, up_to=thread["last_id"])
     if case["attention"] or any(r["answered_at"] is not None and r["reviewed_at"] is None for r in requests):
         await case_handling.seen_by_officer(case["id"], now)
     return {

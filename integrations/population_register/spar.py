@@ -79,8 +79,8 @@ class SparError(RegisterUnavailable):
 class SparIdentity:
     """The Identifieringsinformation of every request. `customer_number` is KundNrLeveransMottagare (the customer
     who owns the organisation certificate), `end_customer_number` KundNrSlutkund (the customer allowed to ask),
-    `assignment_id` UppdragId (given by SPAR), `end_user_id` SlutAnvandarId (written to SPAR's logs; for a login
-    the platform's own id of the lookup, which our audit log ties to the person)."""
+    `assignment_id` UppdragId (given by SPAR), `end_user_id` SlutAnvandarId (written to SPAR's logs; a fixed name
+    of the platform's login lookups, `SPAR_END_USER_ID`: it is the person logging in who asks, not a staff member)."""
 
     customer_number: int
     end_customer_number: int

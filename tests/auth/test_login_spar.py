@@ -96,11 +96,20 @@ async def test_login_goes_on_with_the_known_details_when_spar_answers_too_late(c
     assert (await account(JOHAN)).register_failed_at is None and NOTICE not in details.text
 
 
-async def test_a_first_login_during_a_spar_fault_keeps_the_name_from_bankid(client, app, spar):
+async def test_a_first_login_during_a_spar_fault_keeps_the_name_from_bankid_and_counts_as_protected(client, app, spar):
     spar.fault = ("soapenv:Server", "Internt fel")
-    await log_in(client, app, JOHAN)
+    overview = await client.get((await log_in(client, app, JOHAN)).headers["location"])
+    assert "så vi känner bara till ditt namn från e-legitimationen" in overview.text  # nothing known yet
     johan = await account(JOHAN)
     assert (johan.given_name, johan.surname, johan.street) == ("Johan", "Lindqvist", "")
     assert johan.register_fetched_at is None and johan.register_failed_at is not None
+    # Nobody can tell yet whether Johan's identity is protected: his cases are shielded until the register answers.
+    assert johan.protected_identity
     details = await client.get("/mina-sidor/uppgifter")
     assert NOTICE in details.text and "Ingen adress" not in details.text
+
+    spar.fault = None  # the register answers at the next login: Johan is not protected
+    client.cookies.clear()
+    await log_in(client, app, JOHAN)
+    johan = await account(JOHAN)
+    assert not johan.protected_identity and johan.street == "Varbergsvägen 3" and johan.register_failed_at is None

@@ -27,6 +27,7 @@ COMPANIES = {"COMPANY_REGISTER_URL": "https://foretag.example.se/api/", "COMPANY
     ("override", "named_setting"),
     [
         ({"SPAR_URL": "http://ext-ws.statenspersonadressregister.se/2021.1/"}, "SPAR_URL"),
+        ({"SPAR_URL": "https://kt-ext-ws.statenspersonadressregister.se/2021.1/"}, "SPAR_URL"),
         ({"SPAR_CLIENT_KEY": ""}, "SPAR_CLIENT_KEY"),
         ({"SPAR_CA_CERT": ""}, "SPAR_CA_CERT"),
         ({"SPAR_CUSTOMER_NUMBER": ""}, "SPAR_CUSTOMER_NUMBER"),

@@ -114,7 +114,7 @@ async def test_slow_and_giant_headers_are_cut_off_and_memory_stays_bounded(deplo
     # Complete lines within the buffers: closed when client_header_timeout runs out (nginx logs 408, sends nothing).
     for status, seconds in slow:
         assert status in {408, None}
-        assert HEADER_TIMEOUT - 1 <= seconds <= HEADER_TIMEOUT + 3, outcomes
+        assert HEADER_TIMEOUT - 1 <= seconds <= HEADER_TIMEOUT + 6, outcomes  # slack for a loaded machine
     # A field past 8 kB, slowly or all at once: refused as soon as it no longer fits.
     for status, seconds in field:
         assert status == 400 and seconds < HEADER_TIMEOUT - 3, outcomes

@@ -85,12 +85,13 @@ async def test_a_person_unknown_to_the_register_is_none(server, pki):
 
 
 async def test_an_answer_that_comes_too_late_is_a_timeout_not_a_wait(server, pki, simulator):
-    simulator.delay_seconds = 1.0
+    simulator.delay_seconds = 2.5
     started = time.monotonic()
     async with client(server, pki, timeout=0.3) as spar:
         with pytest.raises(RegisterUnavailable, match="did not answer in time"):
             await spar.lookup(JOHAN)
-    assert time.monotonic() - started < 0.9
+    # httpx's timeout holds per phase (connect, write, read): up to three times 0.3 s, and a loaded machine's slack.
+    assert time.monotonic() - started < 1.8
 
 
 @pytest.mark.parametrize(
