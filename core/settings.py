@@ -13,6 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"  # noqa: S105 - production refuses it
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'dev.sqlite3'}"
 MIN_SECRET_LENGTH = 32
+# The audit log is kept at least a quarter (one periodic log review) and at most ten years.
+MIN_AUDIT_LOG_DAYS, MAX_AUDIT_LOG_DAYS = 90, 3650
 # zxcvbn's estimate of the guesses a SECRET_KEY takes, as a power of ten: 10^30 is about 100 bits. A random key of
 # 32 characters or more (secrets.token_urlsafe) passes; repeated, sequential or dictionary text does not.
 MIN_SECRET_GUESSES_LOG10 = 30
@@ -82,6 +84,8 @@ class Settings:
     contact_email: str = "kontaktcenter@mark.se"
     default_retention_days_closed: int = 365
     default_retention_days_draft: int = 90
+    # The audit log's own retention: entries older than this go, through the retention job only.
+    audit_log_retention_days: int = 730
     default_cosign_days: int = 14
     session_idle_minutes: int = 30
     session_max_hours: int = 8
@@ -176,6 +180,7 @@ class Settings:
                 contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
                 default_retention_days_closed=int(env.get("RETENTION_DAYS_CLOSED", cls.default_retention_days_closed)),
                 default_retention_days_draft=int(env.get("RETENTION_DAYS_DRAFT", cls.default_retention_days_draft)),
+                audit_log_retention_days=int(env.get("AUDIT_LOG_RETENTION_DAYS", cls.audit_log_retention_days)),
                 session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
                 session_max_hours=int(env.get("SESSION_MAX_HOURS", cls.session_max_hours)),
                 login_rate_limit=int(env.get("LOGIN_RATE_LIMIT", cls.login_rate_limit)),
@@ -231,6 +236,11 @@ class Settings:
             found.append("DB_POOL_MIN/DB_POOL_MAX: need 0 <= DB_POOL_MIN <= DB_POOL_MAX.")
         if not self.jobs_interval_seconds > 0:
             found.append("JOBS_INTERVAL_SECONDS: must be more than 0.")
+        if not MIN_AUDIT_LOG_DAYS <= self.audit_log_retention_days <= MAX_AUDIT_LOG_DAYS:
+            found.append(
+                f"AUDIT_LOG_RETENTION_DAYS: must be {MIN_AUDIT_LOG_DAYS}-{MAX_AUDIT_LOG_DAYS} days "
+                "(the log must outlive a log review period, and must not be kept for ever)."
+            )
         for name, networks in (
             ("TRUSTED_PROXIES", self.trusted_proxies),
             ("METRICS_ADDRESSES", self.metrics_addresses),

@@ -1,9 +1,11 @@
 """Deletes what its retention time says must go, per e-service rule (its own days, or the defaults from the
 settings): saved drafts untouched for that long, closed cases kept that long after closing, and finished outbox
-mail. Drafts made without a login go after ANONYMOUS_DRAFT_KEPT (their owner's cookie lasts no longer). A week
-before a saved draft goes, its owner gets a notice (once per period of inactivity).
+mail; audit log entries older than AUDIT_LOG_RETENTION_DAYS, in batches of AUDIT_BATCH (the only way an entry
+leaves the log). Drafts made without a login go after ANONYMOUS_DRAFT_KEPT (their owner's cookie lasts no longer).
+A week before a saved draft goes, its owner gets a notice (once per period of inactivity).
 
-Logs one line per rule that deleted anything: the e-service's slug, the days and the counts, no personal data.
+Logs one line per rule that deleted anything: the e-service's slug, the days and the counts, no personal data; and
+one line `audit_log_purged` (the days and the count) when audit entries went.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from datetime import timedelta
 
 from core import clock
 from core.settings import Settings
-from db import notices, retention
+from db import audit, notices, retention
 from services.applications import ANONYMOUS_COOKIE_MAX_AGE
 
 log = logging.getLogger("eplatform.retention")
 
 WARN_BEFORE = timedelta(days=7)
 FINISHED_MAIL_KEPT = timedelta(days=30)
+AUDIT_BATCH = 1000
 ANONYMOUS_DRAFT_KEPT = ANONYMOUS_COOKIE_MAX_AGE
 
 
@@ -47,7 +50,20 @@ async def run(settings: Settings) -> dict[str, int]:
         counts["drafts_deleted"] += drafts_deleted
         counts["cases_deleted"] += cases_deleted
     counts["mail_deleted"] = await retention.delete_finished_notifications(now - FINISHED_MAIL_KEPT)
+    counts["audit_entries_deleted"] = await _purge_audit_log(settings.audit_log_retention_days, now)
     return counts
+
+
+async def _purge_audit_log(days: int, now) -> int:
+    """Delete audit entries older than `days`, a bounded batch at a time (each its own short statement)."""
+    before, deleted = now - timedelta(days=days), 0
+    while batch := await audit.delete_older_than(before, AUDIT_BATCH):
+        deleted += batch
+        if batch < AUDIT_BATCH:
+            break
+    if deleted:
+        log.info("audit_log_purged", extra={"audit_log_days": days, "audit_entries_deleted": deleted})
+    return deleted
 
 
 async def _warn(e_service_id: int, draft_days: int, now) -> int:

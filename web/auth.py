@@ -246,6 +246,13 @@ async def staff_required(connection: ASGIConnection, handler: BaseRouteHandler) 
         raise PermissionDeniedException()
 
 
+async def admin_required(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Staff with the administrator role (/admin); anyone else logged in gets 403, as non-staff do at /handlaggare."""
+    await login_required(connection, handler)
+    if not current_user(connection).is_admin:
+        raise PermissionDeniedException()
+
+
 # The longest address a login returns to (what db.bankid.BankIdOrder.next_url holds); a longer one is no address of
 # ours anyway.
 MAX_NEXT_LENGTH = 500

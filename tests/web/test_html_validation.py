@@ -28,7 +28,7 @@ from tests.login import csrf_from, log_in, start_login
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ERIK, OFFICER = "198112189876", "197606239866"
+ERIK, OFFICER, ADMIN = "198112189876", "197606239866", "195504109884"
 SKENE_IF = "8024473194"  # an association Erik signs for (the company register's fixture)
 FAULT_REPORT = "felanmalan-gata-park-och-belysning"  # no login, no signing; a conditional question and a file field
 
@@ -142,6 +142,16 @@ async def staff_pages(pages: Pages, client: httpx.AsyncClient, app) -> None:
     await pages.get(client, "officer inbox", "/handlaggare")
 
 
+async def admin_pages(pages: Pages, client: httpx.AsyncClient, app) -> None:
+    await add_staff(ADMIN, "admin", "Kommunledningskontoret", clock.now())
+    client.cookies.clear()
+    await log_in(client, app, ADMIN)
+    await pages.get(client, "admin start", "/admin")
+    await pages.get(client, "audit log", "/admin/logg")
+    await pages.get(client, "audit log, search without results", "/admin/logg?arende=XYZ-1")
+    await pages.get(client, "audit log sample", "/admin/logg/stickprov?antal=5")
+
+
 def validate(directory: Path) -> list[dict]:
     """Runs the checker once over every .html file in `directory`; returns its messages (errors and warnings)."""
     java = shutil.which("java")
@@ -174,6 +184,7 @@ async def test_the_main_pages_are_valid_html(client, app, demo, tmp_path):
     await application_pages(pages, client)
     await my_pages(pages, client)
     await staff_pages(pages, client, app)
+    await admin_pages(pages, client, app)
 
     names = {}
     for number, (name, html) in enumerate(pages.html.items(), start=1):
