@@ -33,7 +33,7 @@ async def represented(user_id: int) -> list[dict]:
 
 def has_register(register: CompanyRegister) -> bool:
     """False when the platform runs without a company register (NoCompanyRegister)."""
-    return getattr(register, "available", True)
+    return register.available
 
 
 async def overview(

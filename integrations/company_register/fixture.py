@@ -35,6 +35,8 @@ class FixtureCompanyRegister:
     InvalidIdentityNumber, like the parsers. Tests may `put` or `remove` records (a signatory leaves the board, a
     company is deregistered)."""
 
+    available = True
+
     def __init__(self, records: Iterable[CompanyRecord] = FIXTURE_COMPANIES) -> None:
         self._records = {record.organisation_number: record for record in records}
 

@@ -34,7 +34,10 @@ class CompanyRegisterUnavailable(Exception):
 
 
 class CompanyRegister(Protocol):
-    """Both methods raise CompanyRegisterUnavailable when the register cannot answer now."""
+    """Both methods raise CompanyRegisterUnavailable when the register cannot answer now. `available`: False only
+    for running without a register (NoCompanyRegister)."""
+
+    available: bool
 
     async def lookup(self, organisation_number: str) -> CompanyRecord | None:
         """The organisation with this 10-digit number; None when the register does not know it."""
