@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 from types import TracebackType
@@ -16,6 +17,14 @@ from types import TracebackType
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 MAX_FRAMES = 100  # per exception; a RecursionError would otherwise log a thousand frames
 MAX_CHAIN = 10  # chained causes and sub-exceptions of a group, per level
+
+
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def without_numbers(text: str) -> str:
+    """`text` for a log line: every run of six or more digits (a personal or organisation number) replaced by …"""
+    return _LONG_NUMBER.sub("…", text)
 
 
 def exception_type(error: BaseException) -> str:

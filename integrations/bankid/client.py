@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import ssl
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
+from core.logging import without_numbers
 from integrations.tls import ssl_context
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ _ERROR_CODE_BY_STATUS = {
     429: "tooManyRequests",
     503: "maintenance",
 }
-_LONG_NUMBER = re.compile(r"\d{6,}")
 
 
 class BankIdError(Exception):
@@ -233,7 +232,7 @@ class BankIdClient:
                 "endpoint": endpoint,
                 "error_code": error.error_code,
                 "http_status": error.http_status,
-                "details": _LONG_NUMBER.sub("…", error.details),
+                "details": without_numbers(error.details),
             },
         )
         return error

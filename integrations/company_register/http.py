@@ -24,18 +24,17 @@ timeout or a connection failure is CompanyRegisterUnavailable. Nothing here logs
 from __future__ import annotations
 
 import logging
-import re
 import ssl
 from typing import Any
 
 import httpx
 
 from core.identity_numbers import parse_organisation_number, parse_personal_number
+from core.logging import without_numbers
 from integrations.company_register.model import CompanyRecord, CompanyRegisterUnavailable
 from integrations.tls import ssl_context
 
 logger = logging.getLogger(__name__)
-_LONG_NUMBER = re.compile(r"\d{6,}")
 
 
 class HttpCompanyRegister:
@@ -126,5 +125,5 @@ def _record(data: Any) -> CompanyRecord:
 
 
 def _logged(error: CompanyRegisterUnavailable) -> CompanyRegisterUnavailable:
-    logger.warning("Company register lookup failed", extra={"error": _LONG_NUMBER.sub("…", str(error))})
+    logger.warning("Company register lookup failed", extra={"error": without_numbers(str(error))})
     return error

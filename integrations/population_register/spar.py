@@ -30,6 +30,7 @@ import httpx
 from defusedxml import ElementTree as SafeET
 
 from core import clock
+from core.logging import without_numbers
 from integrations.population_register.model import Address, PersonRecord, RegisterUnavailable
 from integrations.tls import ssl_context
 
@@ -172,7 +173,7 @@ class SparClient:
 
 
 def _logged(error: RegisterUnavailable) -> RegisterUnavailable:
-    logger.warning("SPAR lookup failed", extra={"error": re.sub(r"\d{6,}", "…", str(error))})
+    logger.warning("SPAR lookup failed", extra={"error": without_numbers(str(error))})
     return error
 
 
