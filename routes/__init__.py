@@ -3,6 +3,7 @@ Each module exports `route_handlers`; routes/bankid.py has none of its own (the 
 signing share)."""
 
 from routes import (
+    api,
     applications,
     auth,
     case_handling,
@@ -37,6 +38,7 @@ def all_route_handlers() -> list:
         *inbox.route_handlers,
         *case_handling.route_handlers,
         *staff.route_handlers,
+        *api.route_handlers,
         serve_static,
     ]
 
