@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.types import Receive, Scope, Send
 
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             path="/api/v1/schema",
             render_plugins=[JsonRenderPlugin()],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
         ),
         include_in_schema=False,
         logging_config=None,

@@ -115,7 +115,7 @@ async def api_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> No
 def _errors(*codes: int) -> dict[int, ResponseSpec]:
     return {
         code: ResponseSpec(data_container=ProblemDetails, media_type=PROBLEM_TYPE, description="Problem details")
-        for code in (401, 429, *codes)
+        for code in sorted({400, 401, 429, *codes})
     }
 
 

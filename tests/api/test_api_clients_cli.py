@@ -37,14 +37,14 @@ async def test_cli_creates_lists_and_revokes(client, world, capsys):
     stored = await ApiClient.objects().where(ApiClient.name == "Ecos").first()
     assert stored.token_hash != token and token not in stored.token_hash  # only the hash is kept
     assert (await client.get("/api/v1/cases", headers=bearer(token))).json()["items"]
-    listed = api_cli("list")
-    assert "Ecos  bygglov,skolskjuts  read,status  expires 2099-12-31" in listed.stdout
-    assert "token" not in listed.stdout.lower() and token not in listed.stdout
+    # The rest in process: a subprocess costs seconds (on PostgreSQL about four).
+    assert await run(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Ecos  bygglov,skolskjuts  read,status  expires 2099-12-31" in listed and token not in listed
 
-    revoked = api_cli("revoke", "Ecos")
-    assert revoked.returncode == 0, revoked.stderr
+    assert await run(["revoke", "Ecos"]) == 0
     assert (await client.get("/api/v1/cases", headers=bearer(token))).status_code == 401
-    assert await run(["list"]) == 0  # the rest in process: a subprocess costs a second
+    assert await run(["list"]) == 0
     assert "Ecos  bygglov,skolskjuts  read,status  revoked" in capsys.readouterr().out
     assert await run(["revoke", "Ecos"]) == 1
 
