@@ -176,3 +176,8 @@ async def keep_answer(client_id: int, key: str, status_code: int, body: str) -> 
 async def release_key(client_id: int, key: str) -> None:
     """The request failed without effect: the key may be used again."""
     await ApiIdempotency.delete().where(ApiIdempotency.claim == f"{client_id}:{key}")
+
+
+async def delete_keys_before(before: datetime) -> int:
+    deleted = await ApiIdempotency.delete().where(ApiIdempotency.created_at < before).returning(ApiIdempotency.id)
+    return len(deleted)

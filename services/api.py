@@ -29,6 +29,8 @@ MAX_TEXT = case_handling.MAX_TEXT
 # Calls per client and window, counted in the database like the site's other limits (services/limits.py).
 RATE_LIMIT = 600
 RATE_WINDOW = timedelta(minutes=1)
+# How long a POST's answer is kept for its Idempotency-Key (the cleanup job deletes older ones).
+IDEMPOTENCY_KEPT = timedelta(hours=24)
 
 
 class Problem(Exception):
@@ -237,6 +239,10 @@ async def post_message(client: Client, reference: str, body: str) -> dict:
         case["id"], None, from_officer=True, body=body, now=clock.now(), via=_via(client)
     )
     return {"reference": reference, "message_id": message_id}
+
+
+async def forget_old_keys() -> int:
+    return await api.delete_keys_before(clock.now() - IDEMPOTENCY_KEPT)
 
 
 # Idempotency: the first answer to a key is kept and given again; the work is done once.

@@ -13,6 +13,8 @@ from core import clock
 from db.audit import AuditEntry
 from db.cases import CaseEvent, CaseRecord
 from db.messages import Message
+from jobs import JOBS
+from jobs.runner import run_job
 from services import api
 from tests.api.conftest import bearer, token
 
@@ -265,3 +267,16 @@ async def test_openapi_document(client):
     # No page loading scripts from elsewhere.
     for page in ("/api/v1/schema/swagger", "/api/v1/schema/redoc", "/api/v1/schema/scalar"):
         assert (await client.get(page)).status_code == 404
+
+
+async def test_keys_are_forgotten_after_a_day(client, world, settings):
+    headers = {**bearer(world.tokens["bygglov"]), "Idempotency-Key": "old"}
+    url = f"/api/v1/cases/{world.references['erik']}/messages"
+    assert (await client.post(url, json={"body": "Hej"}, headers=headers)).status_code == 201
+    assert (await run_job(JOBS["session_cleanup"], settings))["idempotency_keys_deleted"] == 0
+    with clock.travel(api.IDEMPOTENCY_KEPT + timedelta(minutes=1)):
+        assert (await run_job(JOBS["session_cleanup"], settings))["idempotency_keys_deleted"] == 1
+        # The key is free again: the same request is a new message.
+        again = await client.post(url, json={"body": "Hej"}, headers=headers)
+        assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert await Message.count() == 2
