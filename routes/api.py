@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
@@ -25,11 +26,19 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 @dataclass
+class InvalidItem:
+    source: str
+    key: str
+    message: str
+
+
+@dataclass
 class ProblemDetails:
     type: str
     title: str
     status: int
     detail: str
+    errors: list[InvalidItem] | None = None
 
 
 @dataclass
@@ -71,9 +80,12 @@ class MessageSent:
     message_id: int
 
 
-def _problem(status: int, title: str, detail: str = "", headers: dict[str, str] | None = None) -> Response:
+def _problem(
+    status: int, title: str, detail: str = "", headers: dict[str, str] | None = None, **extensions
+) -> Response:
+    """`type` is about:blank, so `title` is the status's phrase (RFC 9457, 4.2.1); `detail` says what happened."""
     return Response(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail or title},
+        {"type": "about:blank", "title": title, "status": status, "detail": detail or title, **extensions},
         status_code=status,
         media_type=PROBLEM_TYPE,
         headers=headers,
@@ -85,15 +97,27 @@ def _problem_handler(_: Request, error: Problem) -> Response:
 
 
 def _validation_handler(_: Request, error: ValidationException) -> Response:
-    return _problem(422, "Unprocessable Content", "The request's parameters or body are not valid.")
+    where = [
+        {"source": item.get("source", ""), "key": item.get("key", ""), "message": item.get("message", "")}
+        for item in error.extra or []
+        if isinstance(item, dict)
+    ]
+    return _problem(422, "Unprocessable Content", "The request's parameters or body are not valid.", errors=where)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def _http_handler(_: Request, error: HTTPException) -> Response:
-    return _problem(error.status_code, str(error.detail) or "Error", headers=error.headers)
+    return _problem(error.status_code, _phrase(error.status_code), str(error.detail), headers=error.headers)
 
 
 def _domain_handler(_: Request, error: DomainError) -> Response:
-    return _problem(error.status_code, "Error", error.user_message, getattr(error, "headers", None))
+    return _problem(error.status_code, _phrase(error.status_code), error.user_message, getattr(error, "headers", None))
 
 
 def _internal_handler(request: Request, error: Exception) -> Response:

@@ -160,6 +160,11 @@ async def test_message_to_the_applicant(client, world):
             422,
         )
     assert await Message.count() == 1
+    missing = await client.post(
+        f"/api/v1/cases/{reference}/messages", json={"text": "fel fält"}, headers=bearer(world.tokens["bygglov"])
+    )
+    problem = assert_problem(missing, 422)
+    assert any("`body`" in item["message"] for item in problem["errors"])
 
 
 async def test_missing_scope_is_forbidden(client, world):
