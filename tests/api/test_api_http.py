@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from core import clock
+from db.applications import Draft
 from db.audit import AuditEntry
 from db.cases import CaseEvent, CaseRecord
 from db.messages import Message
@@ -17,6 +18,8 @@ from jobs import JOBS
 from jobs.runner import run_job
 from services import api
 from tests.api.conftest import bearer, token
+from tests.applications.helpers import start
+from tests.login import log_in
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -285,3 +288,14 @@ async def test_keys_are_forgotten_after_a_day(client, world, settings):
         again = await client.post(url, json={"body": "Hej"}, headers=headers)
         assert again.status_code == 201 and "idempotent-replayed" not in again.headers
     assert await Message.count() == 2
+
+
+async def test_drafts_are_never_reachable(client, app, world):
+    await log_in(client, app, "198112189876")
+    draft_id = await start(client, "bygglov")
+    assert await Draft.count() == 1
+    client.cookies.clear()  # the API client has no session
+    headers = bearer(world.tokens["bygglov"])
+    listed = (await client.get("/api/v1/cases", headers=headers)).json()["items"]
+    assert [item["reference"] for item in listed] == [world.references["erik"], world.references["sara"]]
+    assert_problem(await client.get(f"/api/v1/cases/{draft_id}", headers=headers), 404)
