@@ -271,6 +271,9 @@ async def test_openapi_document(client):
         "/api/v1/cases/{reference}/status",
         "/api/v1/cases/{reference}/messages",
     }
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    root = await client.get("/api/v1/schema")
+    assert root.status_code == 200 and root.json()["paths"] == document["paths"]
     assert (await client.get("/schema/openapi.json")).status_code == 404
     # No page loading scripts from elsewhere.
     for page in ("/api/v1/schema/swagger", "/api/v1/schema/redoc", "/api/v1/schema/scalar"):
