@@ -155,6 +155,7 @@ async def test_message_to_the_applicant(client, world):
     message = await Message.objects().first()
     assert response.json() == {"reference": reference, "message_id": message.id}
     assert message.body == "Vi behöver en ritning." and message.from_officer == "yes"
+    assert ("api.case.message_sent", f"case:{reference}") in [entry[:2] for entry in await audit_actions()]
     for body in ({"body": "  "}, {"body": "x" * 10_001}, {"text": "fel fält"}, {}):
         assert_problem(
             await client.post(
