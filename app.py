@@ -11,6 +11,9 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.types import Receive, Scope, Send
 
@@ -99,7 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             # Only the simulator's API (a BankID client, not a browser, calls it); a pattern is searched anywhere in
             # the path, so it is anchored at the start.
-            exclude=[rf"^{re.escape(BANKID_SIMULATOR_PATH)}(/|$)"] if settings.simulators else None,
+            # The integration API authenticates with a Bearer token, not a cookie, so no cross-site request can use it.
+            exclude=[r"^/api/v1/", *([rf"^{re.escape(BANKID_SIMULATOR_PATH)}(/|$)"] if settings.simulators else [])],
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
@@ -109,7 +113,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_services],
         on_shutdown=[stop_services],
         state=state,
-        openapi_config=None,
+        # Only /api/v1 is documented (routes/api.py includes itself): the site's pages are not an API. The document
+        # is served as JSON only, so no documentation page loads scripts from a CDN.
+        openapi_config=OpenAPIConfig(
+            title="E-tjänster integration API",
+            version="1.0.0",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        include_in_schema=False,
         logging_config=None,
         debug=False,
     )

@@ -299,7 +299,14 @@ async def send_delay_notice(case_id: int, actor_id: int, version: int, text: str
 
 
 async def change_status(
-    case_id: int, status: dict, actor_id: int, version: int, now: datetime, *, message: str = ""
+    case_id: int,
+    status: dict,
+    actor_id: int | None,
+    version: int,
+    now: datetime,
+    *,
+    message: str = "",
+    via: dict | None = None,
 ) -> None:
     """The case enters `status` (not a closing one: a decision closes), on the timeline, with an optional message to
     the resident in the same change; the applicant is told that something happened."""
@@ -307,8 +314,14 @@ async def change_status(
         await _bump(case_id, version)
         await enter_status(case_id, status, now)
         await CaseEvent.insert(
-            CaseEvent(case=case_id, at=now, kind="status_changed", actor=actor_id, details={"to": status["alias"]})
+            CaseEvent(
+                case=case_id,
+                at=now,
+                kind="status_changed",
+                actor=actor_id,
+                details={"to": status["alias"], **(via or {})},
+            )
         )
         if message:
-            await add_message(case_id, actor_id, from_officer=True, body=message, now=now)
+            await add_message(case_id, actor_id, from_officer=True, body=message, now=now, via=via)
         await notify_applicant(case_id, "status_changed", now)

@@ -121,6 +121,7 @@ async def add_message(
     event: str = "message",
     files: Sequence[tuple[Any, bytes]] = (),
     quota: int | None = None,
+    via: dict | None = None,
 ) -> int | None:
     """A message in the case's thread, with its checked `files`. The officer's also go on the timeline (as `event`:
     a delay notice is a message too) and are noticed to the applicant; the resident's ask for the officers'
@@ -135,7 +136,7 @@ async def add_message(
             )
         ).returning(Message.id)
         if from_officer:
-            await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=event, actor=author_id, details={}))
+            await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=event, actor=author_id, details=via or {}))
             await notify_applicant(case_id, "message_received", now)
         else:
             await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)

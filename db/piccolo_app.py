@@ -5,6 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db.accounts import UserAccount
+from db.api import ApiClient, ApiIdempotency
 from db.applications import Attachment, Draft, FormVersion, HeldAnswers
 from db.audit import AuditEntry
 from db.auth import UserSession
@@ -58,6 +59,8 @@ APP_CONFIG = AppConfig(
         InternalNote,
         MessageTemplate,
         BankIdSimulatorState,
+        ApiClient,
+        ApiIdempotency,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -4,6 +4,7 @@ signing share)."""
 
 from routes import (
     admin,
+    api,
     applications,
     auth,
     case_handling,
@@ -39,6 +40,7 @@ def all_route_handlers() -> list:
         *case_handling.route_handlers,
         *staff.route_handlers,
         *admin.route_handlers,
+        *api.route_handlers,
         serve_static,
     ]
 

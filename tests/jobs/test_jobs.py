@@ -41,7 +41,13 @@ async def test_session_cleanup_removes_expired_sessions_old_login_attempts_and_u
     assert await UserSession.count() == 1 and await BankIdOrder.count() == 2 and await HeldAnswers.count() == 1
     counters = await RateCounter.count()
     assert counters == 3  # the start, per address and per session, and the day's count for "Populära"
-    nothing = {"sessions_deleted": 0, "bankid_orders_deleted": 0, "held_answers_deleted": 0, "rate_counters_deleted": 0}
+    nothing = {
+        "sessions_deleted": 0,
+        "bankid_orders_deleted": 0,
+        "held_answers_deleted": 0,
+        "rate_counters_deleted": 0,
+        "idempotency_keys_deleted": 0,
+    }
     assert await run_job(JOBS["session_cleanup"], settings) == nothing
     with clock.travel(timedelta(days=1, minutes=1)):  # past every window
         result = await run_job(JOBS["session_cleanup"], settings)
@@ -50,6 +56,7 @@ async def test_session_cleanup_removes_expired_sessions_old_login_attempts_and_u
         "bankid_orders_deleted": 2,
         "held_answers_deleted": 1,
         "rate_counters_deleted": counters,
+        "idempotency_keys_deleted": 0,
     }
 
 

@@ -49,10 +49,17 @@ def route_handlers(app) -> list[tuple[str, str, object]]:
     return sorted(found, key=lambda item: item[:2])
 
 
+def hints_of(handler) -> dict:
+    try:
+        return typing.get_type_hints(handler.fn, include_extras=True)
+    except NameError:  # Litestar's own handlers (the OpenAPI document's) name types imported for type checking only
+        return {}
+
+
 def own_names(handler) -> list[str]:
     """The query parameters a handler declares and the fields its code reads (`.get("name")`, `.getall("name")`)."""
     names = set()
-    for parameter, hint in typing.get_type_hints(handler.fn, include_extras=True).items():
+    for parameter, hint in hints_of(handler).items():
         for meta in getattr(hint, "__metadata__", ()):
             if isinstance(meta, QueryParameter):
                 names.add(meta.name or parameter)
@@ -65,8 +72,7 @@ def known_names(app) -> list[str]:
     templates, every `form.get("...")` in the routes, and the test form's fields."""
     names = {"_csrf_token", "namn", "antal", "typ", "detalj", "medsokande__1", "filer"}
     for _method, _path, handler in route_handlers(app):
-        hints = typing.get_type_hints(handler.fn, include_extras=True)
-        for parameter, hint in hints.items():
+        for parameter, hint in hints_of(handler).items():
             for meta in getattr(hint, "__metadata__", ()):
                 if isinstance(meta, QueryParameter):
                     names.add(meta.name or parameter)

@@ -1,0 +1,183 @@
+"""The integration API's tables and queries: API clients (a hashed token, the e-services and operations it may use,
+an expiry), the answers kept for idempotency keys, and the case queries of /api/v1 (submitted cases of the client's
+e-services only: drafts are never cases)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from db.case_handling import _CASE_VIEW
+from db.engine import fetch, json_column
+
+
+class ApiClient(Table, tablename="api_client"):
+    """A case-management system allowed to use /api/v1; the token itself is shown once and only its hash is kept."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=100, unique=True)
+    token_hash = Varchar(length=64, unique=True)
+    e_services = JSON(default="[]", help_text="Slugs of the e-services whose cases it may see.")
+    scopes = JSON(default="[]", help_text="Operations it may do: read, status, messages.")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class ApiIdempotency(Table, tablename="api_idempotency"):
+    """The first answer to a POST with an Idempotency-Key, per client; `claim` (client id and key) is unique, so two
+    requests with the same key cannot both do the work."""
+
+    id = Serial(primary_key=True)
+    client = ForeignKey(references=ApiClient, on_delete=OnDelete.cascade, null=False)
+    claim = Varchar(length=300, unique=True, help_text="client id:key")
+    request_hash = Varchar(length=64, default="")
+    status_code = Integer(default=0, help_text="0 while the first request is still being answered.")
+    body = Text(default="")
+    created_at = Timestamptz()
+
+
+def _client_row(row: dict) -> dict:
+    row["e_services"] = json_column(row["e_services"], [])
+    row["scopes"] = json_column(row["scopes"], [])
+    return row
+
+
+async def create_client(
+    name: str, token_hash: str, e_services: list[str], scopes: list[str], expires_at: datetime, now: datetime
+) -> int:
+    rows = await ApiClient.insert(
+        ApiClient(
+            name=name,
+            token_hash=token_hash,
+            e_services=json.dumps(e_services),
+            scopes=json.dumps(scopes),
+            created_at=now,
+            expires_at=expires_at,
+        )
+    ).returning(ApiClient.id)
+    return rows[0]["id"]
+
+
+async def revoke_client(name: str, now: datetime) -> bool:
+    updated = (
+        await ApiClient.update({ApiClient.revoked_at: now})
+        .where((ApiClient.name == name) & ApiClient.revoked_at.is_null())
+        .returning(ApiClient.id)
+    )
+    return bool(updated)
+
+
+async def clients() -> list[dict]:
+    return [_client_row(row) for row in await ApiClient.select().order_by(ApiClient.name)]
+
+
+async def client_by_token_hash(token_hash: str) -> dict | None:
+    rows = await fetch(
+        "SELECT id, name, e_services, scopes, expires_at, revoked_at FROM api_client WHERE token_hash = {}",
+        token_hash,
+    )
+    return _client_row(rows[0]) if rows else None
+
+
+async def service_slugs() -> set[str]:
+    return {row["slug"] for row in await fetch("SELECT slug FROM e_service")}
+
+
+# The time a case last changed: its latest timeline event, or its arrival.
+_CHANGED = 'COALESCE((SELECT max(v.at) FROM case_event v WHERE v."case" = c.id), c.received_at)'
+
+
+async def list_cases(
+    slugs: list[str],
+    *,
+    status_alias: str | None,
+    changed_since: datetime | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[dict]:
+    """Cases of the e-services `slugs`, oldest change first, by (changed_at, id) after the cursor `after`."""
+    if not slugs:
+        return []
+    conditions = [f"t.slug IN ({', '.join('{}' for _ in slugs)})"]
+    arguments: list = list(slugs)
+    if status_alias:
+        conditions.append("t.status_alias = {}")
+        arguments.append(status_alias)
+    if changed_since is not None:
+        conditions.append("t.changed_at >= {}")
+        arguments.append(changed_since)
+    if after is not None:
+        conditions.append("(t.changed_at > {} OR (t.changed_at = {} AND t.id > {}))")
+        arguments += [after[0], after[0], after[1]]
+    rows = await fetch(
+        "SELECT * FROM (SELECT c.id, c.reference, c.received_at, c.closed_at, c.status, e.slug, "  # noqa: S608
+        f"s.alias AS status_alias, {_CHANGED} AS changed_at FROM case_record c "
+        "JOIN e_service e ON e.id = c.e_service LEFT JOIN case_status s ON s.id = c.status_id) t "
+        f"WHERE {' AND '.join(conditions)} ORDER BY t.changed_at, t.id LIMIT {int(limit)}",
+        *arguments,
+    )
+    for row in rows:
+        if isinstance(row["changed_at"], str):  # SQLite: an aggregate loses the column's type
+            row["changed_at"] = datetime.fromisoformat(row["changed_at"])
+    return rows
+
+
+async def case_for_client(reference: str, slugs: list[str]) -> dict | None:
+    """The case with this reference if it belongs to one of the e-services `slugs` (the shape of the officers' case
+    view, so services.case_handling works on it); None otherwise, the same answer as no case."""
+    if not slugs:
+        return None
+    rows = await fetch(
+        f"{_CASE_VIEW}WHERE c.reference = {{}} AND e.slug IN ({', '.join('{}' for _ in slugs)})",
+        0,
+        reference,
+        *slugs,
+    )
+    if not rows:
+        return None
+    case = rows[0]
+    case["answers"] = json_column(case["answers"], {})
+    for flag in ("protected", "attention", "bookmarked", "applicant_protected", "allows_messages", "allows_supplement"):
+        case[flag] = bool(case[flag])
+    return case
+
+
+async def claim_key(client_id: int, key: str, request_hash: str, now: datetime) -> bool:
+    """Take the key for this request; False when a request with it came first (one statement: atomic on both
+    databases)."""
+    rows = await fetch(
+        "INSERT INTO api_idempotency (client, claim, request_hash, status_code, body, created_at) "
+        "VALUES ({}, {}, {}, 0, '', {}) ON CONFLICT (claim) DO NOTHING RETURNING id",
+        client_id,
+        f"{client_id}:{key}",
+        request_hash,
+        now,
+    )
+    return bool(rows)
+
+
+async def kept_answer(client_id: int, key: str) -> dict | None:
+    rows = await fetch(
+        "SELECT request_hash, status_code, body FROM api_idempotency WHERE claim = {}", f"{client_id}:{key}"
+    )
+    return rows[0] if rows else None
+
+
+async def keep_answer(client_id: int, key: str, status_code: int, body: str) -> None:
+    await ApiIdempotency.update({ApiIdempotency.status_code: status_code, ApiIdempotency.body: body}).where(
+        ApiIdempotency.claim == f"{client_id}:{key}"
+    )
+
+
+async def release_key(client_id: int, key: str) -> None:
+    """The request failed without effect: the key may be used again."""
+    await ApiIdempotency.delete().where(ApiIdempotency.claim == f"{client_id}:{key}")
+
+
+async def delete_keys_before(before: datetime) -> int:
+    deleted = await ApiIdempotency.delete().where(ApiIdempotency.created_at < before).returning(ApiIdempotency.id)
+    return len(deleted)

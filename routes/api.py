@@ -1,0 +1,249 @@
+"""/api/v1: JSON for case-management systems, with a Bearer token (services/api.py says who may do what), errors as
+RFC 9457 problem details, and an OpenAPI 3.1 document at /api/v1/schema (the JSON only: no page that loads scripts
+from elsewhere)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from core.errors import DomainError
+from services import api
+from services.api import Problem
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE = "application/problem+json"
+
+
+@dataclass
+class InvalidItem:
+    source: str
+    key: str
+    message: str
+
+
+@dataclass
+class ProblemDetails:
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[InvalidItem] | None = None
+
+
+@dataclass
+class CaseSummary:
+    reference: str
+    e_service: str
+    status: str | None
+    received_at: str
+    changed_at: str
+    closed: bool
+
+
+@dataclass
+class CaseList:
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+@dataclass
+class StatusChange:
+    alias: str
+    message: str = ""
+
+
+@dataclass
+class StatusChanged:
+    reference: str
+    status: str
+
+
+@dataclass
+class NewMessage:
+    body: str
+
+
+@dataclass
+class MessageSent:
+    reference: str
+    message_id: int
+
+
+def _problem(
+    status: int, title: str, detail: str = "", headers: dict[str, str] | None = None, **extensions
+) -> Response:
+    """`type` is about:blank, so `title` is the status's phrase (RFC 9457, 4.2.1); `detail` says what happened."""
+    return Response(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail or title, **extensions},
+        status_code=status,
+        media_type=PROBLEM_TYPE,
+        headers=headers,
+    )
+
+
+def _problem_handler(_: Request, error: Problem) -> Response:
+    return _problem(error.status, error.title, error.detail, error.headers)
+
+
+def _validation_handler(_: Request, error: ValidationException) -> Response:
+    where = [
+        {"source": item.get("source", ""), "key": item.get("key", ""), "message": item.get("message", "")}
+        for item in error.extra or []
+        if isinstance(item, dict)
+    ]
+    return _problem(422, "Unprocessable Content", "The request's parameters or body are not valid.", errors=where)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _http_handler(_: Request, error: HTTPException) -> Response:
+    return _problem(error.status_code, _phrase(error.status_code), str(error.detail), headers=error.headers)
+
+
+def _domain_handler(_: Request, error: DomainError) -> Response:
+    return _problem(error.status_code, _phrase(error.status_code), error.user_message, getattr(error, "headers", None))
+
+
+def _internal_handler(request: Request, error: Exception) -> Response:
+    log.exception("Error in %s %s", request.method, request.url.path, exc_info=error)
+    return _problem(500, "Internal Server Error")
+
+
+async def api_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The Bearer token's client, allowed the handler's scope; audited (services.api.authenticate)."""
+    reference = connection.path_params.get("reference")
+    connection.state.api_client = await api.authenticate(
+        connection.headers.get("authorization"),
+        handler.opt["operation"],
+        handler.opt["scope"],
+        target=f"case:{reference}" if reference else "",
+    )
+
+
+def _errors(*codes: int) -> dict[int, ResponseSpec]:
+    return {
+        code: ResponseSpec(data_container=ProblemDetails, media_type=PROBLEM_TYPE, description="Problem details")
+        for code in sorted({400, 401, 429, *codes})
+    }
+
+
+IDEMPOTENCY_KEY = HeaderParameter(
+    name="Idempotency-Key", required=False, max_length=200, description="A retry with the same key has one effect."
+)
+
+
+@get(
+    "/cases",
+    opt={"operation": "cases.listed", "scope": "read"},
+    responses=_errors(400, 403, 422),
+    summary="List cases",
+    description="Cases of the client's e-services, oldest change first, one page after the cursor.",
+)
+async def list_cases(
+    request: Request,
+    e_service: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    changed_since: FromQuery[datetime | None] = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=api.MAX_PAGE)] = 50,
+) -> CaseList:
+    page = await api.list_cases(
+        request.state.api_client,
+        e_service=e_service,
+        status=status,
+        changed_since=changed_since,
+        cursor=cursor,
+        limit=limit,
+    )
+    return CaseList(items=[CaseSummary(**item) for item in page["items"]], next_cursor=page["next_cursor"])
+
+
+@get(
+    "/cases/{reference:str}",
+    opt={"operation": "case.viewed", "scope": "read"},
+    responses=_errors(403, 404),
+    summary="One case",
+    description="The case with its answers by field id and label, attachments' metadata, signatures and events.",
+)
+async def get_case(request: Request, reference: FromPath[str]) -> dict[str, Any]:
+    return await api.case(request.state.api_client, reference)
+
+
+def _answer(status_code: int, body: dict, replayed: bool) -> Response:
+    return Response(body, status_code=status_code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+@post(
+    "/cases/{reference:str}/status",
+    opt={"operation": "case.status_changed", "scope": "status"},
+    responses=_errors(400, 403, 404, 409, 422),
+    summary="Set the status by its alias",
+    status_code=200,
+)
+async def change_status(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[StatusChange],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[StatusChanged]:
+    client = request.state.api_client
+
+    async def work():
+        return 200, await api.change_status(client, reference, data.alias, data.message)
+
+    request_fields = {"op": "status", "reference": reference, "alias": data.alias, "message": data.message}
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
+@post(
+    "/cases/{reference:str}/messages",
+    opt={"operation": "case.message_sent", "scope": "messages"},
+    responses=_errors(400, 403, 404, 409, 422),
+    summary="Write to the applicant",
+    status_code=201,
+)
+async def post_message(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[NewMessage],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[MessageSent]:
+    client = request.state.api_client
+
+    async def work():
+        return 201, await api.post_message(client, reference, data.body)
+
+    request_fields = {"op": "message", "reference": reference, "body": data.body}
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[list_cases, get_case, change_status, post_message],
+    guards=[api_guard],
+    include_in_schema=True,
+    exception_handlers={
+        Problem: _problem_handler,
+        ValidationException: _validation_handler,
+        DomainError: _domain_handler,
+        HTTPException: _http_handler,
+        Exception: _internal_handler,
+    },
+)
+route_handlers = [api_router]

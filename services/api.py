@@ -1,0 +1,273 @@
+"""The integration API's rules: API clients (created and revoked by operators; a token shown once, kept as a hash,
+scoped to e-services and operations, with an expiry), who may call what, the per-client rate limit, cursors, and the
+idempotency of POSTs. A client acts as a system, not as a person: its changes are on the timeline as the case
+management system (`details.via = "api"` with the client's name), with no account behind them.
+
+Every call is audited as `api.<operation>` with the client's id (never personal data)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from core import clock
+from core.tokens import hash_token, new_token
+from db import api, audit, cases, limits
+from db import case_handling as handling
+from db import messages as conversations
+from db.case_handling import Stale
+from services import case_handling
+from services.limits import _window
+
+SCOPES = ("read", "status", "messages")
+MAX_PAGE = 100
+MAX_TEXT = case_handling.MAX_TEXT
+# Calls per client and window, counted in the database like the site's other limits (services/limits.py).
+RATE_LIMIT = 600
+RATE_WINDOW = timedelta(minutes=1)
+# How long a POST's answer is kept for its Idempotency-Key (the cleanup job deletes older ones).
+IDEMPOTENCY_KEPT = timedelta(hours=24)
+
+
+class Problem(Exception):
+    """An RFC 9457 problem: routes/api.py answers it as application/problem+json."""
+
+    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str
+    e_services: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+
+# Operators (cli/api_clients.py).
+
+
+async def create_client(name: str, e_services: list[str], scopes: list[str], expires: date) -> str:
+    """A new client; returns its token (shown once: only its hash is kept). ValueError says what is wrong."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("The name must be 1 to 100 characters.")
+    unknown = sorted(set(e_services) - await api.service_slugs())
+    if unknown or not e_services:
+        raise ValueError(f"Unknown e-services: {', '.join(unknown) or '(none given)'}")
+    if not scopes or set(scopes) - set(SCOPES):
+        raise ValueError(f"Scopes must be among: {', '.join(SCOPES)}")
+    now = clock.now()
+    expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC)
+    if expires_at <= now:
+        raise ValueError("The expiry date has passed.")
+    if any(client["name"] == name for client in await api.clients()):
+        raise ValueError("A client with that name exists.")
+    token = new_token()
+    client_id = await api.create_client(
+        name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, now
+    )
+    await audit.record("api_client.created", target=f"api_client:{client_id}")
+    return token
+
+
+async def revoke_client(name: str) -> bool:
+    revoked = await api.revoke_client(name, clock.now())
+    if revoked:
+        await audit.record("api_client.revoked", target=f"api_client:{name}")
+    return revoked
+
+
+async def clients() -> list[dict]:
+    return await api.clients()
+
+
+# Who is calling.
+
+
+async def authenticate(authorization: str | None, operation: str, scope: str, target: str = "") -> Client:
+    """The client behind a Bearer token, allowed `scope`, within its rate limit; the call is audited."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        await audit.record("api.refused", reason="no_token", operation=operation)
+        raise _unauthorized("A Bearer token is required.")
+    row = await api.client_by_token_hash(hash_token(token.strip()))
+    if row is None:
+        await audit.record("api.refused", reason="unknown_token", operation=operation)
+        raise _unauthorized("The token is not valid.")
+    if row["revoked_at"] is not None:
+        await audit.record("api.refused", reason="revoked", client=row["id"], operation=operation)
+        raise _unauthorized("The token has been revoked.")
+    if _aware(row["expires_at"]) <= clock.now():
+        await audit.record("api.refused", reason="expired", client=row["id"], operation=operation)
+        raise _unauthorized("The token has expired.")
+    client = Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
+    await _count(client)
+    if scope not in client.scopes:
+        await audit.record("api.refused", reason="scope", client=client.id, operation=operation, target=target)
+        raise Problem(403, "Forbidden", f"The token does not have the scope '{scope}'.")
+    await audit.record(f"api.{operation}", target=target, client=client.id)
+    return client
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, {"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def _count(client: Client) -> None:
+    now = clock.now()
+    number, ends_at = _window(RATE_WINDOW, now)
+    hits = await limits.hit(f"api:c:{client.id}:{number}", ends_at)
+    if hits > RATE_LIMIT:
+        if hits == RATE_LIMIT + 1:
+            await audit.record("rate_limited.api", client=client.id)
+        retry = str(max(1, int((ends_at - now).total_seconds())))
+        raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
+
+
+# Cases.
+
+
+def encode_cursor(changed_at: datetime, case_id: int) -> str:
+    raw = json.dumps([_aware(changed_at).isoformat(), case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return _aware(datetime.fromisoformat(stamp)), int(case_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise Problem(400, "Bad Request", "The cursor is not valid.") from None
+
+
+async def list_cases(
+    client: Client,
+    *,
+    e_service: str | None,
+    status: str | None,
+    changed_since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> dict:
+    if not 1 <= limit <= MAX_PAGE:
+        raise Problem(400, "Bad Request", f"limit must be 1 to {MAX_PAGE}.")
+    slugs = list(client.e_services)
+    if e_service is not None:
+        slugs = [slug for slug in slugs if slug == e_service]
+    rows = await api.list_cases(
+        slugs,
+        status_alias=status,
+        changed_since=_aware(changed_since) if changed_since else None,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    return {
+        "items": [
+            {
+                "reference": row["reference"],
+                "e_service": row["slug"],
+                "status": row["status_alias"],
+                "received_at": _aware(row["received_at"]).isoformat(),
+                "changed_at": _aware(row["changed_at"]).isoformat(),
+                "closed": row["status"] == "closed",
+            }
+            for row in page
+        ],
+        "next_cursor": encode_cursor(page[-1]["changed_at"], page[-1]["id"]) if len(rows) > limit else None,
+    }
+
+
+async def _case(client: Client, reference: str) -> dict:
+    case = await api.case_for_client(reference, list(client.e_services))
+    if case is None:
+        raise Problem(404, "Not Found", "No such case.")
+    return case
+
+
+async def case(client: Client, reference: str) -> dict:
+    """The case as export() gives it to staff, without the officers' internal notes."""
+    data = await case_handling.export(await _case(client, reference))
+    data.pop("internal_notes", None)
+    return data
+
+
+def _via(client: Client) -> dict:
+    return {"via": "api", "client": client.name}
+
+
+async def change_status(client: Client, reference: str, alias: str, message: str) -> dict:
+    """The officers' rules (services.case_handling.change_status): an open case, a status of its e-service that does
+    not close it (a decision closes), an optional message to the resident in the same change."""
+    case = await _case(client, reference)
+    if case["status"] == "closed":
+        raise Problem(409, "Conflict", "The case is closed.")
+    status = next((s for s in await cases.statuses_of(case["e_service"]) if s["alias"] == alias), None)
+    if status is None or status["kind"] == "closed":
+        raise Problem(422, "Unprocessable Content", f"'{alias}' is not a status this case can be given.")
+    if len(message) > MAX_TEXT:
+        raise Problem(422, "Unprocessable Content", f"The message may be at most {MAX_TEXT} characters.")
+    try:
+        await handling.change_status(
+            case["id"], status, None, case["version"], clock.now(), message=message.strip(), via=_via(client)
+        )
+    except Stale:
+        raise Problem(409, "Conflict", "The case changed meanwhile; try again.") from None
+    return {"reference": reference, "status": alias}
+
+
+async def post_message(client: Client, reference: str, body: str) -> dict:
+    case = await _case(client, reference)
+    if not case["allows_messages"]:
+        raise Problem(409, "Conflict", "The e-service does not take messages.")
+    body = body.strip()
+    if not body or len(body) > MAX_TEXT:
+        raise Problem(422, "Unprocessable Content", f"The body must be 1 to {MAX_TEXT} characters.")
+    message_id = await conversations.add_message(
+        case["id"], None, from_officer=True, body=body, now=clock.now(), via=_via(client)
+    )
+    return {"reference": reference, "message_id": message_id}
+
+
+async def forget_old_keys() -> int:
+    return await api.delete_keys_before(clock.now() - IDEMPOTENCY_KEPT)
+
+
+# Idempotency: the first answer to a key is kept and given again; the work is done once.
+
+
+async def idempotent(client: Client, key: str | None, request: object, work) -> tuple[int, dict, bool]:
+    """(status code, body, replayed). `request` is what the call asked (a replay with other content is refused)."""
+    if key is None:
+        return *(await work()), False
+    if not 1 <= len(key) <= 200:
+        raise Problem(400, "Bad Request", "Idempotency-Key must be 1 to 200 characters.")
+    fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+    if await api.claim_key(client.id, key, fingerprint, clock.now()):
+        try:
+            status_code, body = await work()
+        except BaseException:
+            await api.release_key(client.id, key)
+            raise
+        await api.keep_answer(client.id, key, status_code, json.dumps(body))
+        return status_code, body, False
+    kept = await api.kept_answer(client.id, key)
+    if kept is None:  # released meanwhile (the first attempt failed): try again
+        raise Problem(409, "Conflict", "A request with this Idempotency-Key failed meanwhile; retry.")
+    if kept["request_hash"] != fingerprint:
+        raise Problem(422, "Unprocessable Content", "The Idempotency-Key was used for a different request.")
+    if not kept["status_code"]:
+        raise Problem(409, "Conflict", "A request with this Idempotency-Key is still being processed; retry.")
+    return kept["status_code"], json.loads(kept["body"]), True

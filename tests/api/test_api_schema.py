@@ -1,0 +1,60 @@
+"""schemathesis against /api/v1's own OpenAPI document: requests drawn from the document (valid and not), sent to
+the app with a token that may do everything; no answer is a 5xx, and every answer has a documented status, content
+type and body. Bounded (API_SCHEMA_EXAMPLES, default 15 per operation), the same examples every run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import bearer
+
+EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "15"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+OPERATIONS = [
+    ("GET", "/api/v1/cases"),
+    ("GET", "/api/v1/cases/{reference}"),
+    ("POST", "/api/v1/cases/{reference}/status"),
+    ("POST", "/api/v1/cases/{reference}/messages"),
+]
+
+
+@pytest.fixture
+async def document(client) -> dict:
+    response = await client.get("/api/v1/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+async def test_answers_follow_the_document(client, world, document, method, path, data):
+    schema = schemathesis.openapi.from_dict(document)
+    operation = schema[path][method]
+    case = data.draw(operation.as_strategy())
+    if "reference" in (case.path_parameters or {}) and data.draw(st.booleans()):
+        case.path_parameters["reference"] = world.references["erik"]  # a real case, not only random ones
+    kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=bearer(world.tokens["bygglov"]))
+    body = {key: kwargs[key] for key in ("json", "data") if key in kwargs}
+    response = await client.request(
+        kwargs["method"], kwargs["url"], headers=kwargs["headers"], params=kwargs.get("params"), **body
+    )
+    case.validate_response(response, checks=CHECKS)
