@@ -51,6 +51,14 @@ def action_labels() -> dict[str, str]:
         "audit_log.viewed": _("Audit log viewed"),
         "audit_log.exported": _("Audit log exported"),
         "audit_log.sampled": _("Audit log sample drawn"),
+        "api.cases.listed": _("Cases listed by a case management system"),
+        "api.case.viewed": _("Case fetched by a case management system"),
+        "api.case.status_changed": _("Status set by a case management system"),
+        "api.case.message_sent": _("Message sent by a case management system"),
+        "api.refused": _("Case management system refused"),
+        "api_client.created": _("Case management system's access created"),
+        "api_client.revoked": _("Case management system's access revoked"),
+        "rate_limited.api": _("Too many calls from a case management system"),
     }
 
 
