@@ -87,6 +87,9 @@ def is_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.ObjectNotInPrerequisiteStateError):
         return "not currently accepting connections" in str(error)
+    if isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
+        # asyncpg saw the server end the connection (a crash, a restart, a terminated backend) before the query.
+        return True
     if isinstance(error, asyncpg.InternalClientError):
         # A pooled connection the server has just ended (a restart): asyncpg read the server's goodbye but not yet
         # the connection closing, and refuses the next query as "another operation (2) is in progress".
