@@ -10,7 +10,7 @@ from datetime import datetime
 from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from db.case_handling import _CASE_VIEW
+from db.case_handling import CASE_VIEW_SQL, case_view_row
 from db.engine import fetch, json_column
 
 
@@ -132,18 +132,12 @@ async def case_for_client(reference: str, slugs: list[str]) -> dict | None:
     if not slugs:
         return None
     rows = await fetch(
-        f"{_CASE_VIEW}WHERE c.reference = {{}} AND e.slug IN ({', '.join('{}' for _ in slugs)})",
+        f"{CASE_VIEW_SQL}WHERE c.reference = {{}} AND e.slug IN ({', '.join('{}' for _ in slugs)})",
         0,
         reference,
         *slugs,
     )
-    if not rows:
-        return None
-    case = rows[0]
-    case["answers"] = json_column(case["answers"], {})
-    for flag in ("protected", "attention", "bookmarked", "applicant_protected", "allows_messages", "allows_supplement"):
-        case[flag] = bool(case[flag])
-    return case
+    return case_view_row(rows)
 
 
 async def claim_key(client_id: int, key: str, request_hash: str, now: datetime) -> bool:

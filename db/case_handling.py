@@ -73,7 +73,7 @@ def visible_to(officer: Officer, services: Sequence[int] | None = None) -> tuple
     return condition, arguments
 
 
-_CASE_VIEW = (
+CASE_VIEW_SQL = (
     "SELECT c.id, c.reference, c.status, c.status_id, c.received_at, c.closed_at, c.deadline, c.applicant, "
     "c.organisation, c.decision, c.outcome, c.form_version, c.e_service, c.protected, c.version, c.assigned_to, "
     "c.answers, c.attention, "
@@ -101,11 +101,16 @@ async def case_for(reference: str, officer: Officer) -> dict | None:
     applicant's address is the caller's to leave out); None otherwise, the same answer as no case."""
     condition, arguments = visible_to(officer)
     rows = await fetch(
-        f"{_CASE_VIEW}WHERE c.reference = {{}} AND {condition}",
+        f"{CASE_VIEW_SQL}WHERE c.reference = {{}} AND {condition}",
         officer.account_id,
         reference,
         *arguments,
     )
+    return case_view_row(rows)
+
+
+def case_view_row(rows: list[dict]) -> dict | None:
+    """The one row of a `CASE_VIEW_SQL` query, its JSON and flags decoded; None for no row."""
     if not rows:
         return None
     case = rows[0]
