@@ -132,6 +132,7 @@ async def api_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         connection.headers.get("authorization"),
         handler.opt["operation"],
         handler.opt["scope"],
+        rate_limit=connection.app.state.settings.api_rate_limit,
         target=f"case:{reference}" if reference else "",
     )
 

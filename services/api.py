@@ -21,13 +21,13 @@ from db import case_handling as handling
 from db import messages as conversations
 from db.case_handling import Stale
 from services import case_handling
-from services.limits import _window
+from services.limits import window
 
 SCOPES = ("read", "status", "messages")
 MAX_PAGE = 100
 MAX_TEXT = case_handling.MAX_TEXT
-# Calls per client and window, counted in the database like the site's other limits (services/limits.py).
-RATE_LIMIT = 600
+# Each client's calls are counted per window in the database like the site's other limits (services/limits.py); the
+# ceiling is the setting API_RATE_LIMIT.
 RATE_WINDOW = timedelta(minutes=1)
 # How long a POST's answer is kept for its Idempotency-Key (the cleanup job deletes older ones).
 IDEMPOTENCY_KEPT = timedelta(hours=24)
@@ -90,8 +90,11 @@ async def clients() -> list[dict]:
 # Who is calling.
 
 
-async def authenticate(authorization: str | None, operation: str, scope: str, target: str = "") -> Client:
-    """The client behind a Bearer token, allowed `scope`, within its rate limit; the call is audited."""
+async def authenticate(
+    authorization: str | None, operation: str, scope: str, *, rate_limit: int, target: str = ""
+) -> Client:
+    """The client behind a Bearer token, allowed `scope`, within `rate_limit` calls per RATE_WINDOW; the call is
+    audited."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         await audit.record("api.refused", reason="no_token", operation=operation)
@@ -107,7 +110,7 @@ async def authenticate(authorization: str | None, operation: str, scope: str, ta
         await audit.record("api.refused", reason="expired", client=row["id"], operation=operation)
         raise _unauthorized("The token has expired.")
     client = Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
-    await _count(client)
+    await _count(client, rate_limit)
     if scope not in client.scopes:
         await audit.record("api.refused", reason="scope", client=client.id, operation=operation, target=target)
         raise Problem(403, "Forbidden", f"The token does not have the scope '{scope}'.")
@@ -125,12 +128,12 @@ def _aware(value) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def _count(client: Client) -> None:
+async def _count(client: Client, rate_limit: int) -> None:
     now = clock.now()
-    number, ends_at = _window(RATE_WINDOW, now)
+    number, ends_at = window(RATE_WINDOW, now)
     hits = await limits.hit(f"api:c:{client.id}:{number}", ends_at)
-    if hits > RATE_LIMIT:
-        if hits == RATE_LIMIT + 1:
+    if hits > rate_limit:
+        if hits == rate_limit + 1:
             await audit.record("rate_limited.api", client=client.id)
         retry = str(max(1, int((ends_at - now).total_seconds())))
         raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
