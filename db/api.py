@@ -5,13 +5,14 @@ e-services only: drafts are never cases)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from db import audit, limits
 from db.case_handling import CASE_VIEW_SQL, case_view_row
-from db.engine import fetch, json_column
+from db.engine import fetch, json_column, writes_in_with
 
 
 class ApiClient(Table, tablename="api_client"):
@@ -83,14 +84,69 @@ async def client_by_token_hash(token_hash: str) -> dict | None:
     return _client_row(rows[0]) if rows else None
 
 
+async def client_for_call(
+    token_hash: str,
+    scope: str,
+    now: datetime,
+    *,
+    window: tuple[str, datetime],
+    rate_limit: int,
+    action: str,
+    target: str,
+) -> dict | None:
+    """The client with this token (None: no such token), and `hits`: its calls in the rate window
+    (`window`: the window's number and end) counting this one, or None when the token is revoked or expired (not
+    counted). When the client has `scope` and is within `rate_limit`, the call's audit entry is appended. Every API
+    call starts here: on PostgreSQL it is one statement."""
+    number, ends_at = window
+    if not writes_in_with():
+        client = await client_by_token_hash(token_hash)
+        if client is None:
+            return None
+        client["hits"] = None
+        if client["revoked_at"] is None and _aware(client["expires_at"]) > now:
+            client["hits"] = await limits.hit(f"api:c:{client['id']}:{number}", ends_at)
+            if client["hits"] <= rate_limit and scope in client["scopes"]:
+                await audit.record(action, target=target, client=client["id"])
+        return client
+    rows = await fetch(
+        "WITH c AS (SELECT id, name, e_services, scopes, expires_at, revoked_at FROM api_client "
+        "WHERE token_hash = {}), "
+        "hit AS (INSERT INTO rate_counter (key, window_ends_at, hits) "
+        "SELECT 'api:c:' || c.id || ':' || {}, {}, 1 FROM c WHERE c.revoked_at IS NULL AND c.expires_at > {} "
+        "ON CONFLICT (key) DO UPDATE SET hits = rate_counter.hits + 1 RETURNING hits), "
+        "entry AS (INSERT INTO audit_entry (at, actor, action, target, details) "
+        "SELECT {}, NULL, {}, {}, json_build_object('client', c.id) FROM c, hit "
+        "WHERE hit.hits <= {} AND c.scopes::jsonb ? {}) "
+        "SELECT c.*, (SELECT hits FROM hit) AS hits FROM c",
+        token_hash,
+        str(number),
+        ends_at,
+        now,
+        now,
+        action,
+        target,
+        rate_limit,
+        scope,
+    )
+    return _client_row(rows[0]) if rows else None
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):  # SQLite, where a compound SELECT loses the column's type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 async def service_slugs() -> set[str]:
     return {row["slug"] for row in await fetch("SELECT slug FROM e_service")}
 
 
-# One e-service's cases with what a list item shows.
+# One e-service's cases (by its slug) with what a list item shows.
 _LISTED = (
-    "SELECT c.id, c.reference, c.received_at, c.closed_at, c.status, c.e_service, s.alias AS status_alias, "
-    "c.changed_at FROM case_record c LEFT JOIN case_status s ON s.id = c.status_id WHERE c.e_service = {}"
+    "SELECT c.id, c.reference, c.received_at, c.status, CAST({} AS VARCHAR(100)) AS slug, s.alias AS status_alias, "
+    "c.changed_at FROM case_record c LEFT JOIN case_status s ON s.id = c.status_id "
+    "WHERE c.e_service = (SELECT id FROM e_service WHERE slug = {})"
 )
 
 
@@ -109,10 +165,6 @@ async def list_cases(
     are."""
     if not slugs:
         return []
-    marks = ", ".join("{}" for _ in slugs)
-    services = await fetch(f"SELECT id, slug FROM e_service WHERE slug IN ({marks})", *slugs)  # noqa: S608
-    if not services:
-        return []
     conditions, arguments = [], []
     if status_alias:
         conditions.append("s.alias = {}")
@@ -125,16 +177,13 @@ async def list_cases(
         arguments += list(after)
     where = "".join(f" AND {condition}" for condition in conditions)
     branch = f"{_LISTED}{where} ORDER BY c.changed_at, c.id LIMIT {int(limit)}"
-    statement = " UNION ALL ".join(f"SELECT * FROM ({branch}) b{number}" for number in range(len(services)))  # noqa: S608
+    statement = " UNION ALL ".join(f"SELECT * FROM ({branch}) b{number}" for number in range(len(slugs)))  # noqa: S608
     rows = await fetch(
         f"SELECT * FROM ({statement}) t ORDER BY t.changed_at, t.id LIMIT {int(limit)}",  # noqa: S608
-        *[argument for service in services for argument in (service["id"], *arguments)],
+        *[argument for slug in slugs for argument in (slug, slug, *arguments)],
     )
-    slug_of = {service["id"]: service["slug"] for service in services}
     for row in rows:
-        row["slug"] = slug_of[row["e_service"]]
-        if isinstance(row["changed_at"], str):  # SQLite through a compound SELECT: the column's type is lost
-            row["changed_at"] = datetime.fromisoformat(row["changed_at"])
+        row["received_at"], row["changed_at"] = _aware(row["received_at"]), _aware(row["changed_at"])
     return rows
 
 

@@ -46,8 +46,8 @@ class CaseSummary:
     reference: str
     e_service: str
     status: str | None
-    received_at: str
-    changed_at: str
+    received_at: datetime
+    changed_at: datetime
     closed: bool
 
 

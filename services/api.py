@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from core import clock
 from core.tokens import hash_token, new_token
-from db import api, audit, cases, limits
+from db import api, audit, cases
 from db import case_handling as handling
 from db import messages as conversations
 from db.case_handling import Stale
@@ -99,58 +99,59 @@ async def authenticate(
     if scheme.lower() != "bearer" or not token.strip():
         await audit.record("api.refused", reason="no_token", operation=operation)
         raise _unauthorized("A Bearer token is required.")
-    row = await api.client_by_token_hash(hash_token(token.strip()))
+    now = clock.now()
+    number, ends_at = window(RATE_WINDOW, now)
+    row = await api.client_for_call(
+        hash_token(token.strip()),
+        scope,
+        now,
+        window=(number, ends_at),
+        rate_limit=rate_limit,
+        action=f"api.{operation}",
+        target=target,
+    )
     if row is None:
         await audit.record("api.refused", reason="unknown_token", operation=operation)
         raise _unauthorized("The token is not valid.")
     if row["revoked_at"] is not None:
         await audit.record("api.refused", reason="revoked", client=row["id"], operation=operation)
         raise _unauthorized("The token has been revoked.")
-    if _aware(row["expires_at"]) <= clock.now():
+    if row["hits"] is None:
         await audit.record("api.refused", reason="expired", client=row["id"], operation=operation)
         raise _unauthorized("The token has expired.")
-    client = Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
-    await _count(client, rate_limit)
-    if scope not in client.scopes:
-        await audit.record("api.refused", reason="scope", client=client.id, operation=operation, target=target)
+    if row["hits"] > rate_limit:
+        if row["hits"] == rate_limit + 1:
+            await audit.record("rate_limited.api", client=row["id"])
+        retry = str(max(1, int((ends_at - now).total_seconds())))
+        raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
+    if scope not in row["scopes"]:
+        await audit.record("api.refused", reason="scope", client=row["id"], operation=operation, target=target)
         raise Problem(403, "Forbidden", f"The token does not have the scope '{scope}'.")
-    await audit.record(f"api.{operation}", target=target, client=client.id)
-    return client
+    # Within the limit and the scope: client_for_call has written the call's audit entry.
+    return Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
+
+
+def _utc(value: datetime) -> datetime:
+    """A time given without a zone is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, {"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def _aware(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-async def _count(client: Client, rate_limit: int) -> None:
-    now = clock.now()
-    number, ends_at = window(RATE_WINDOW, now)
-    hits = await limits.hit(f"api:c:{client.id}:{number}", ends_at)
-    if hits > rate_limit:
-        if hits == rate_limit + 1:
-            await audit.record("rate_limited.api", client=client.id)
-        retry = str(max(1, int((ends_at - now).total_seconds())))
-        raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
-
-
 # Cases.
 
 
 def encode_cursor(changed_at: datetime, case_id: int) -> str:
-    raw = json.dumps([_aware(changed_at).isoformat(), case_id]).encode()
+    raw = json.dumps([changed_at.isoformat(), case_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return _aware(datetime.fromisoformat(stamp)), int(case_id)
+        return _utc(datetime.fromisoformat(stamp)), int(case_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise Problem(400, "Bad Request", "The cursor is not valid.") from None
 
@@ -172,7 +173,7 @@ async def list_cases(
     rows = await api.list_cases(
         slugs,
         status_alias=status,
-        changed_since=_aware(changed_since) if changed_since else None,
+        changed_since=_utc(changed_since) if changed_since else None,
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
@@ -183,8 +184,8 @@ async def list_cases(
                 "reference": row["reference"],
                 "e_service": row["slug"],
                 "status": row["status_alias"],
-                "received_at": _aware(row["received_at"]).isoformat(),
-                "changed_at": _aware(row["changed_at"]).isoformat(),
+                "received_at": row["received_at"],
+                "changed_at": row["changed_at"],
                 "closed": row["status"] == "closed",
             }
             for row in page
