@@ -62,17 +62,36 @@ async def create_client(
     return rows[0]["id"]
 
 
-async def revoke_client(name: str, now: datetime) -> bool:
+async def revoke_client(name: str, now: datetime) -> int | None:
+    """Revoke the client called `name`; its id, or None when there is none or it is already revoked."""
     updated = (
         await ApiClient.update({ApiClient.revoked_at: now})
         .where((ApiClient.name == name) & ApiClient.revoked_at.is_null())
         .returning(ApiClient.id)
     )
+    return updated[0]["id"] if updated else None
+
+
+async def revoke_client_by_id(client_id: int, now: datetime) -> bool:
+    updated = (
+        await ApiClient.update({ApiClient.revoked_at: now})
+        .where((ApiClient.id == client_id) & ApiClient.revoked_at.is_null())
+        .returning(ApiClient.id)
+    )
     return bool(updated)
 
 
+# Everything but the token's hash: lists and pages have no use for it.
+_SHOWN = ApiClient.all_columns(exclude=[ApiClient.token_hash])
+
+
 async def clients() -> list[dict]:
-    return [_client_row(row) for row in await ApiClient.select().order_by(ApiClient.name)]
+    return [_client_row(row) for row in await ApiClient.select(*_SHOWN).order_by(ApiClient.name)]
+
+
+async def client(client_id: int) -> dict | None:
+    row = await ApiClient.select(*_SHOWN).where(ApiClient.id == client_id).first()
+    return _client_row(row) if row else None
 
 
 async def client_by_token_hash(token_hash: str) -> dict | None:
@@ -85,6 +104,11 @@ async def client_by_token_hash(token_hash: str) -> dict | None:
 
 async def service_slugs() -> set[str]:
     return {row["slug"] for row in await fetch("SELECT slug FROM e_service")}
+
+
+async def service_titles() -> list[dict]:
+    """Every e-service a client can be given (published or not), by title: slug and title."""
+    return await fetch("SELECT slug, title FROM e_service ORDER BY title, slug")
 
 
 # One e-service's cases with what a list item shows.
