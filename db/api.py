@@ -11,7 +11,7 @@ from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, T
 from piccolo.table import Table
 
 from db.case_handling import CASE_VIEW_SQL, case_view_row
-from db.engine import fetch, json_column
+from db.engine import fetch, is_unique_violation, json_column
 
 
 class ApiClient(Table, tablename="api_client"):
@@ -48,17 +48,23 @@ def _client_row(row: dict) -> dict:
 
 async def create_client(
     name: str, token_hash: str, e_services: list[str], scopes: list[str], expires_at: datetime, now: datetime
-) -> int:
-    rows = await ApiClient.insert(
-        ApiClient(
-            name=name,
-            token_hash=token_hash,
-            e_services=json.dumps(e_services),
-            scopes=json.dumps(scopes),
-            created_at=now,
-            expires_at=expires_at,
-        )
-    ).returning(ApiClient.id)
+) -> int | None:
+    """The new client's id; None when another request took the name first."""
+    try:
+        rows = await ApiClient.insert(
+            ApiClient(
+                name=name,
+                token_hash=token_hash,
+                e_services=json.dumps(e_services),
+                scopes=json.dumps(scopes),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        ).returning(ApiClient.id)
+    except Exception as error:
+        if is_unique_violation(error):
+            return None
+        raise
     return rows[0]["id"]
 
 

@@ -1,7 +1,8 @@
-"""The integration API's rules: API clients (created and revoked by operators; a token shown once, kept as a hash,
-scoped to e-services and operations, with an expiry), who may call what, the per-client rate limit, cursors, and the
-idempotency of POSTs. A client acts as a system, not as a person: its changes are on the timeline as the case
-management system (`details.via = "api"` with the client's name), with no account behind them.
+"""The integration API's rules: API clients (created and revoked by administrators in /admin or on the command line;
+a token shown once, kept as a hash, scoped to e-services and operations, with an expiry), who may call what, the
+per-client rate limit, cursors, and the idempotency of POSTs. A client acts as a system, not as a person: its changes
+are on the timeline as the case management system (`details.via = "api"` with the client's name), with no account
+behind them.
 
 Every call is audited as `api.<operation>` with the client's id (never personal data)."""
 
@@ -28,6 +29,7 @@ from services.limits import window
 SCOPES = ("read", "status", "messages")
 MAX_PAGE = 100
 MAX_NAME = 100
+NAME_TAKEN = N_("A client with that name exists.")
 MAX_TEXT = case_handling.MAX_TEXT
 # Each client's calls are counted per window in the database like the site's other limits (services/limits.py); the
 # ceiling is the setting API_RATE_LIMIT.
@@ -84,7 +86,7 @@ async def _check_new_client(name: str, e_services: list[str], scopes: list[str],
     elif len(name) > MAX_NAME:
         problems["name"] = (N_("The name may be at most %(max)d characters."), {"max": MAX_NAME})
     elif any(client["name"] == name for client in await api.clients()):
-        problems["name"] = (N_("A client with that name exists."), {})
+        problems["name"] = (NAME_TAKEN, {})
     unknown = sorted(set(e_services) - await api.service_slugs())
     if not e_services:
         problems["e_services"] = (N_("Choose at least one e-service."), {})
@@ -115,6 +117,8 @@ async def new_client(
     client_id = await api.create_client(
         name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, clock.now()
     )
+    if client_id is None:  # created meanwhile by another request
+        raise InvalidClient({"name": (NAME_TAKEN, {})})
     await audit.record("api_client.created", actor_id=actor_id, target=f"api_client:{client_id}")
     return client_id, token
 

@@ -4,6 +4,7 @@ same clients as the command line (cli/api_clients.py) sees."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import json
@@ -227,6 +228,18 @@ async def test_the_command_line_names_every_problem_in_english(admin_id, capsys)
         "Enter a name for the client. Unknown e-services: nej. Scopes must be among: read, status, messages. "
         "The last valid day has passed."
     )
+
+
+async def test_the_same_name_created_twice_at_once_gives_one_client(admin_id):
+    day = date.today() + timedelta(days=30)
+    outcomes = await asyncio.gather(
+        *(api.new_client("ByggR", ["bygglov"], ["read"], day, actor_id=admin_id) for _ in range(3)),
+        return_exceptions=True,
+    )
+    refused = [outcome for outcome in outcomes if isinstance(outcome, api.InvalidClient)]
+    assert len(refused) == 2 and all(error.problems == {"name": (api.NAME_TAKEN, {})} for error in refused)
+    assert await ApiClient.count() == 1
+    assert await AuditEntry.count().where(AuditEntry.action == "api_client.created") == 1
 
 
 async def test_the_forms_need_a_csrf_token(admin_client):
