@@ -5,8 +5,9 @@
     python -m cli.api_clients revoke ByggR
     python -m cli.api_clients list
 
-`create` prints the token once: the database keeps only its hash. Scopes: read (list and fetch cases), status (set a
-case's status), messages (write to the applicant). Uses DATABASE_URL like the app.
+Administrators do the same in /admin/api-klienter, under the same rules (services/api.py). `create` prints the token
+once: the database keeps only its hash. Scopes: read (list and fetch cases), status (set a case's status), messages
+(write to the applicant). Uses DATABASE_URL like the app.
 """
 
 from __future__ import annotations

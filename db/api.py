@@ -12,7 +12,7 @@ from piccolo.table import Table
 
 from db import audit, limits
 from db.case_handling import CASE_VIEW_SQL, case_view_row
-from db.engine import fetch, json_column, writes_in_with
+from db.engine import fetch, is_unique_violation, json_column, writes_in_with
 
 
 class ApiClient(Table, tablename="api_client"):
@@ -49,31 +49,56 @@ def _client_row(row: dict) -> dict:
 
 async def create_client(
     name: str, token_hash: str, e_services: list[str], scopes: list[str], expires_at: datetime, now: datetime
-) -> int:
-    rows = await ApiClient.insert(
-        ApiClient(
-            name=name,
-            token_hash=token_hash,
-            e_services=json.dumps(e_services),
-            scopes=json.dumps(scopes),
-            created_at=now,
-            expires_at=expires_at,
-        )
-    ).returning(ApiClient.id)
+) -> int | None:
+    """The new client's id; None when another request took the name first."""
+    try:
+        rows = await ApiClient.insert(
+            ApiClient(
+                name=name,
+                token_hash=token_hash,
+                e_services=json.dumps(e_services),
+                scopes=json.dumps(scopes),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        ).returning(ApiClient.id)
+    except Exception as error:
+        if is_unique_violation(error):
+            return None
+        raise
     return rows[0]["id"]
 
 
-async def revoke_client(name: str, now: datetime) -> bool:
+async def revoke_client(name: str, now: datetime) -> int | None:
+    """Revoke the client called `name`; its id, or None when there is none or it is already revoked."""
     updated = (
         await ApiClient.update({ApiClient.revoked_at: now})
         .where((ApiClient.name == name) & ApiClient.revoked_at.is_null())
         .returning(ApiClient.id)
     )
+    return updated[0]["id"] if updated else None
+
+
+async def revoke_client_by_id(client_id: int, now: datetime) -> bool:
+    updated = (
+        await ApiClient.update({ApiClient.revoked_at: now})
+        .where((ApiClient.id == client_id) & ApiClient.revoked_at.is_null())
+        .returning(ApiClient.id)
+    )
     return bool(updated)
 
 
+# Everything but the token's hash: lists and pages have no use for it.
+_SHOWN = ApiClient.all_columns(exclude=[ApiClient.token_hash])
+
+
 async def clients() -> list[dict]:
-    return [_client_row(row) for row in await ApiClient.select().order_by(ApiClient.name)]
+    return [_client_row(row) for row in await ApiClient.select(*_SHOWN).order_by(ApiClient.name)]
+
+
+async def client(client_id: int) -> dict | None:
+    row = await ApiClient.select(*_SHOWN).where(ApiClient.id == client_id).first()
+    return _client_row(row) if row else None
 
 
 async def client_by_token_hash(token_hash: str) -> dict | None:
@@ -140,6 +165,11 @@ def _aware(value) -> datetime:
 
 async def service_slugs() -> set[str]:
     return {row["slug"] for row in await fetch("SELECT slug FROM e_service")}
+
+
+async def service_titles() -> list[dict]:
+    """Every e-service a client can be given (published or not), by title: slug and title."""
+    return await fetch("SELECT slug, title FROM e_service ORDER BY title, slug")
 
 
 # One e-service's cases (by its slug) with what a list item shows.

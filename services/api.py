@@ -1,7 +1,8 @@
-"""The integration API's rules: API clients (created and revoked by operators; a token shown once, kept as a hash,
-scoped to e-services and operations, with an expiry), who may call what, the per-client rate limit, cursors, and the
-idempotency of POSTs. A client acts as a system, not as a person: its changes are on the timeline as the case
-management system (`details.via = "api"` with the client's name), with no account behind them.
+"""The integration API's rules: API clients (created and revoked by administrators in /admin or on the command line;
+a token shown once, kept as a hash, scoped to e-services and operations, with an expiry), who may call what, the
+per-client rate limit, cursors, and the idempotency of POSTs. A client acts as a system, not as a person: its changes
+are on the timeline as the case management system (`details.via = "api"` with the client's name), with no account
+behind them.
 
 Every call is audited as `api.<operation>` with the client's id (never personal data)."""
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from core import clock
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.tokens import hash_token, new_token
 from db import api, audit, cases
 from db import case_handling as handling
@@ -25,6 +28,8 @@ from services.limits import window
 
 SCOPES = ("read", "status", "messages")
 MAX_PAGE = 100
+MAX_NAME = 100
+NAME_TAKEN = N_("A client with that name exists.")
 MAX_TEXT = case_handling.MAX_TEXT
 # Each client's calls are counted per window in the database like the site's other limits (services/limits.py); the
 # ceiling is the setting API_RATE_LIMIT.
@@ -49,42 +54,123 @@ class Client:
     scopes: tuple[str, ...]
 
 
-# Operators (cli/api_clients.py).
+# Operators: /admin/api-klienter (routes/admin.py) and the command line (cli/api_clients.py) share these rules.
 
 
-async def create_client(name: str, e_services: list[str], scopes: list[str], expires: date) -> str:
-    """A new client; returns its token (shown once: only its hash is kept). ValueError says what is wrong."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValueError("The name must be 1 to 100 characters.")
+def scope_labels() -> dict[str, str]:
+    """Each scope with what it allows, for the administrators' pages."""
+    return {
+        "read": _("List and fetch cases"),
+        "status": _("Set a case's status"),
+        "messages": _("Write messages to the applicant"),
+    }
+
+
+class InvalidClient(ValueError):
+    """What is wrong with a new client, per field (`name`, `e_services`, `scopes`, `expires`): English message ids
+    with their values. The command line prints them as they are; /admin shows each translated beside its field."""
+
+    def __init__(self, problems: dict[str, tuple[str, dict]]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(message % values for message, values in problems.values()))
+
+    def translated(self) -> dict[str, str]:
+        return {field: _(message) % values for field, (message, values) in self.problems.items()}
+
+
+async def _check_new_client(name: str, e_services: list[str], scopes: list[str], expires: date | None) -> datetime:
+    """The moment the client's last valid day ends (23:59:59 UTC), or InvalidClient with every problem found."""
+    problems: dict[str, tuple[str, dict]] = {}
+    if not name:
+        problems["name"] = (N_("Enter a name for the client."), {})
+    elif len(name) > MAX_NAME:
+        problems["name"] = (N_("The name may be at most %(max)d characters."), {"max": MAX_NAME})
+    elif any(client["name"] == name for client in await api.clients()):
+        problems["name"] = (NAME_TAKEN, {})
     unknown = sorted(set(e_services) - await api.service_slugs())
-    if unknown or not e_services:
-        raise ValueError(f"Unknown e-services: {', '.join(unknown) or '(none given)'}")
-    if not scopes or set(scopes) - set(SCOPES):
-        raise ValueError(f"Scopes must be among: {', '.join(SCOPES)}")
-    now = clock.now()
-    expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC)
-    if expires_at <= now:
-        raise ValueError("The expiry date has passed.")
-    if any(client["name"] == name for client in await api.clients()):
-        raise ValueError("A client with that name exists.")
+    if not e_services:
+        problems["e_services"] = (N_("Choose at least one e-service."), {})
+    elif unknown:
+        problems["e_services"] = (N_("Unknown e-services: %(slugs)s."), {"slugs": ", ".join(unknown)})
+    if not scopes:
+        problems["scopes"] = (N_("Choose at least one scope."), {})
+    elif set(scopes) - set(SCOPES):
+        problems["scopes"] = (N_("Scopes must be among: %(scopes)s."), {"scopes": ", ".join(SCOPES)})
+    expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC) if expires else None
+    if expires_at is None:
+        problems["expires"] = (N_("Enter the last valid day as a date, for example 2027-12-31."), {})
+    elif expires_at <= clock.now():
+        problems["expires"] = (N_("The last valid day has passed."), {})
+    if problems:
+        raise InvalidClient(problems)
+    return expires_at
+
+
+async def new_client(
+    name: str, e_services: list[str], scopes: list[str], expires: date | None, *, actor_id: int | None = None
+) -> tuple[int, str]:
+    """A new client: (its id, its token). The token is shown once: only its hash is kept. InvalidClient says what
+    is wrong. `actor_id`: the administrator who created it (none from the command line)."""
+    name = name.strip()
+    expires_at = await _check_new_client(name, e_services, scopes, expires)
     token = new_token()
     client_id = await api.create_client(
-        name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, now
+        name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, clock.now()
     )
-    await audit.record("api_client.created", target=f"api_client:{client_id}")
-    return token
+    if client_id is None:  # created meanwhile by another request
+        raise InvalidClient({"name": (NAME_TAKEN, {})})
+    await audit.record("api_client.created", actor_id=actor_id, target=f"api_client:{client_id}")
+    return client_id, token
+
+
+async def create_client(
+    name: str, e_services: list[str], scopes: list[str], expires: date | None, *, actor_id: int | None = None
+) -> str:
+    """A new client's token (see new_client)."""
+    return (await new_client(name, e_services, scopes, expires, actor_id=actor_id))[1]
 
 
 async def revoke_client(name: str) -> bool:
-    revoked = await api.revoke_client(name, clock.now())
+    """Revoke by name (the command line); False when there is no such client or it is already revoked."""
+    client_id = await api.revoke_client(name, clock.now())
+    if client_id is not None:
+        await audit.record("api_client.revoked", target=f"api_client:{client_id}")
+    return client_id is not None
+
+
+async def revoke_client_by_id(client_id: int, *, actor_id: int) -> bool:
+    """Revoke from /admin: the administrator is the audit entry's actor. False when it was already revoked."""
+    revoked = await api.revoke_client_by_id(client_id, clock.now())
     if revoked:
-        await audit.record("api_client.revoked", target=f"api_client:{name}")
+        await audit.record("api_client.revoked", actor_id=actor_id, target=f"api_client:{client_id}")
     return revoked
 
 
+def _shown(row: dict) -> dict:
+    """A client as the pages and the command line show it: `last_day` (the expiry's date) and `state` (active,
+    expired or revoked) added."""
+    expires_at = _utc(row["expires_at"]).astimezone(UTC)
+    if row["revoked_at"] is not None:
+        state = "revoked"
+    elif expires_at <= clock.now():
+        state = "expired"
+    else:
+        state = "active"
+    return {**row, "last_day": expires_at.date(), "state": state}
+
+
 async def clients() -> list[dict]:
-    return await api.clients()
+    return [_shown(row) for row in await api.clients()]
+
+
+async def client(client_id: int) -> dict | None:
+    row = await api.client(client_id)
+    return _shown(row) if row else None
+
+
+async def service_choices() -> list[dict]:
+    """The e-services a client can be given: slug and title, by title."""
+    return await api.service_titles()
 
 
 # Who is calling.
