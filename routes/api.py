@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 
 from core.errors import DomainError
 from services import api
-from services.api import Problem
+from services.api import CaseSummary, Problem
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
@@ -39,16 +39,6 @@ class ProblemDetails:
     status: int
     detail: str
     errors: list[InvalidItem] | None = None
-
-
-@dataclass
-class CaseSummary:
-    reference: str
-    e_service: str
-    status: str | None
-    received_at: datetime
-    changed_at: datetime
-    closed: bool
 
 
 @dataclass
@@ -172,7 +162,7 @@ async def list_cases(
         cursor=cursor,
         limit=limit,
     )
-    return CaseList(items=[CaseSummary(**item) for item in page["items"]], next_cursor=page["next_cursor"])
+    return CaseList(items=page["items"], next_cursor=page["next_cursor"])
 
 
 @get(

@@ -46,6 +46,18 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
 
 
+@dataclass(slots=True)
+class CaseSummary:
+    """A case in a list: made a page of 100 at a time, so a plain slotted dataclass msgspec encodes directly."""
+
+    reference: str
+    e_service: str
+    status: str | None
+    received_at: datetime
+    changed_at: datetime
+    closed: bool
+
+
 @dataclass(frozen=True)
 class Client:
     id: int
@@ -266,14 +278,14 @@ async def list_cases(
     page = rows[:limit]
     return {
         "items": [
-            {
-                "reference": row["reference"],
-                "e_service": row["slug"],
-                "status": row["status_alias"],
-                "received_at": row["received_at"],
-                "changed_at": row["changed_at"],
-                "closed": row["status"] == "closed",
-            }
+            CaseSummary(
+                row["reference"],
+                row["slug"],
+                row["status_alias"],
+                row["received_at"],
+                row["changed_at"],
+                row["status"] == "closed",
+            )
             for row in page
         ],
         "next_cursor": encode_cursor(page[-1]["changed_at"], page[-1]["id"]) if len(rows) > limit else None,
