@@ -10,6 +10,7 @@ from litestar import Litestar, asgi
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -31,6 +32,7 @@ from integrations.population_register.fixture import FixtureRegister
 from integrations.population_register.spar import SparClient, SparIdentity
 from jobs.scheduler import Scheduler
 from routes import all_route_handlers, dev_route_handlers
+from routes.api import under_api
 from services.catalogue import CatalogueCache
 from web.auth import SessionMiddleware
 from web.errors import EXCEPTION_HANDLERS
@@ -109,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude="/static/"
         ),
         before_send=[security_headers_hook(settings)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, HTTPException: under_api(EXCEPTION_HANDLERS[HTTPException])},
         on_startup=[start_services],
         on_shutdown=[stop_services],
         state=state,

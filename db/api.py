@@ -12,6 +12,7 @@ from piccolo.table import Table
 
 from db import audit, limits
 from db.case_handling import CASE_VIEW_SQL, case_view_row
+from db.cases import CaseRecord
 from db.engine import fetch, is_unique_violation, json_column, writes_in_with
 
 
@@ -22,7 +23,7 @@ class ApiClient(Table, tablename="api_client"):
     name = Varchar(length=100, unique=True)
     token_hash = Varchar(length=64, unique=True)
     e_services = JSON(default="[]", help_text="Slugs of the e-services whose cases it may see.")
-    scopes = JSON(default="[]", help_text="Operations it may do: read, status, messages.")
+    scopes = JSON(default="[]", help_text="Operations it may do (services.api.SCOPES).")
     created_at = Timestamptz()
     expires_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
@@ -187,6 +188,7 @@ async def list_cases(
     changed_since: datetime | None,
     after: tuple[datetime, int] | None,
     limit: int,
+    delivered_to: tuple[int, bool] | None = None,
 ) -> list[dict]:
     """Cases of the e-services `slugs`, oldest change first, by (changed_at, id) after the cursor `after`.
 
@@ -205,6 +207,11 @@ async def list_cases(
     if after is not None:
         conditions.append("(c.changed_at, c.id) > ({}, {})")
         arguments += list(after)
+    if delivered_to is not None:  # (client id, whether that client has confirmed delivery)
+        client_id, delivered = delivered_to
+        exists = 'EXISTS (SELECT 1 FROM case_delivery d WHERE d."case" = c.id AND d.client = {})'
+        conditions.append(exists if delivered else f"NOT {exists}")
+        arguments.append(client_id)
     where = "".join(f" AND {condition}" for condition in conditions)
     branch = f"{_LISTED}{where} ORDER BY c.changed_at, c.id LIMIT {int(limit)}"
     statement = " UNION ALL ".join(f"SELECT * FROM ({branch}) b{number}" for number in range(len(slugs)))  # noqa: S608
@@ -266,3 +273,83 @@ async def release_key(client_id: int, key: str) -> None:
 async def delete_keys_before(before: datetime) -> int:
     deleted = await ApiIdempotency.delete().where(ApiIdempotency.created_at < before).returning(ApiIdempotency.id)
     return len(deleted)
+
+
+# A case's ids in the clients' case-management systems, and the clients' confirmations that they received a case.
+
+
+class CaseExternalId(Table, tablename="case_external_id"):
+    """The case's id in a client's case-management system: one per client and system per case (a unique index in
+    the migration); setting it again replaces it."""
+
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    client = ForeignKey(references=ApiClient, on_delete=OnDelete.cascade, null=False)
+    system = Varchar(length=100)
+    external_id = Varchar(length=200)
+    set_at = Timestamptz()
+
+
+class CaseDelivery(Table, tablename="case_delivery"):
+    """A client has confirmed that it received the case: one per client and case (a unique index in the migration),
+    the first confirmation's time kept."""
+
+    id = Serial(primary_key=True)
+    case = ForeignKey(references=CaseRecord, on_delete=OnDelete.cascade, null=False)
+    client = ForeignKey(references=ApiClient, on_delete=OnDelete.cascade, null=False)
+    system = Varchar(length=100, default="")
+    delivered_at = Timestamptz()
+
+
+async def set_external_id(case_id: int, client_id: int, system: str, external_id: str, now: datetime) -> None:
+    """Set (or replace) the case's id in the client's `system`; one statement, so two calls at once leave one row."""
+    await fetch(
+        'INSERT INTO case_external_id ("case", client, system, external_id, set_at) VALUES ({}, {}, {}, {}, {}) '
+        'ON CONFLICT ("case", client, system) DO UPDATE SET external_id = excluded.external_id, '
+        "set_at = excluded.set_at",
+        case_id,
+        client_id,
+        system,
+        external_id,
+        now,
+    )
+
+
+async def external_ids_of(case_id: int) -> list[dict]:
+    """The case's external ids with the client's name, oldest first."""
+    rows = await fetch(
+        "SELECT x.system, x.external_id, x.set_at, k.name AS client FROM case_external_id x "
+        'JOIN api_client k ON k.id = x.client WHERE x."case" = {} ORDER BY x.set_at, x.id',
+        case_id,
+    )
+    for row in rows:
+        row["set_at"] = _aware(row["set_at"])
+    return rows
+
+
+async def confirm_delivery(case_id: int, client_id: int, system: str, now: datetime) -> dict:
+    """Record that the client received the case (the first confirmation stands); the delivery as recorded."""
+    await fetch(
+        'INSERT INTO case_delivery ("case", client, system, delivered_at) VALUES ({}, {}, {}, {}) '
+        'ON CONFLICT ("case", client) DO NOTHING',
+        case_id,
+        client_id,
+        system,
+        now,
+    )
+    rows = await fetch(
+        'SELECT system, delivered_at FROM case_delivery WHERE "case" = {} AND client = {}', case_id, client_id
+    )
+    return {"system": rows[0]["system"], "delivered_at": _aware(rows[0]["delivered_at"])}
+
+
+async def deliveries_of(case_id: int) -> list[dict]:
+    """Which clients confirmed the case, when, oldest first."""
+    rows = await fetch(
+        "SELECT d.system, d.delivered_at, k.name AS client FROM case_delivery d "
+        'JOIN api_client k ON k.id = d.client WHERE d."case" = {} ORDER BY d.delivered_at, d.id',
+        case_id,
+    )
+    for row in rows:
+        row["delivered_at"] = _aware(row["delivered_at"])
+    return rows

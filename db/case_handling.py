@@ -36,6 +36,7 @@ class InternalNote(Table, tablename="internal_note"):
     body = Text()
     mentions = JSON(default="[]")
     created_at = Timestamptz()
+    via_client = Varchar(length=100, null=True, default=None, help_text="The API client that wrote it (no author).")
 
 
 class MessageTemplate(Table, tablename="message_template"):
@@ -142,7 +143,8 @@ async def timeline(case_id: int) -> list[dict]:
 
 async def notes_of(case_id: int) -> list[dict]:
     rows = await fetch(
-        "SELECT n.id, n.body, n.mentions, n.created_at, n.author, u.given_name, u.surname FROM internal_note n "
+        "SELECT n.id, n.body, n.mentions, n.created_at, n.author, n.via_client, u.given_name, u.surname "
+        "FROM internal_note n "
         'LEFT JOIN user_account u ON u.id = n.author WHERE n."case" = {} ORDER BY n.created_at, n.id',
         case_id,
     )
@@ -151,9 +153,13 @@ async def notes_of(case_id: int) -> list[dict]:
     return rows
 
 
-async def add_note(case_id: int, author_id: int, body: str, mentions: list[int], now: datetime) -> int:
+async def add_note(
+    case_id: int, author_id: int | None, body: str, mentions: list[int], now: datetime, *, via_client: str | None = None
+) -> int:
     rows = await InternalNote.insert(
-        InternalNote(case=case_id, author=author_id, body=body, mentions=mentions, created_at=now)
+        InternalNote(
+            case=case_id, author=author_id, body=body, mentions=mentions, created_at=now, via_client=via_client
+        )
     ).returning(InternalNote.id)
     return rows[0]["id"]
 

@@ -240,11 +240,18 @@ async def submit(
 
 
 async def decide(
-    case_id: int, officer_id: int | None, decision: str, now: datetime, *, outcome: str = "", version: int | None = None
+    case_id: int,
+    officer_id: int | None,
+    decision: str,
+    now: datetime,
+    *,
+    outcome: str = "",
+    version: int | None = None,
+    via: dict | None = None,
 ) -> bool:
-    """The officer's side: the decision closes the case (its open supplement requests become moot) and the applicant
-    is told that something happened, not what. False when the case was already closed (or, with `version`, changed
-    since the officer's page was made)."""
+    """The officer's side (or an API client's, `via`): the decision closes the case (its open supplement requests
+    become moot) and the applicant is told that something happened, not what. False when the case was already closed
+    (or, with `version`, changed since the officer's page was made)."""
     async with write_transaction():
         changed = CaseRecord.status != "closed"
         if version is not None:
@@ -265,8 +272,10 @@ async def decide(
             return False
         await enter_status(case_id, await first_status_of_kind(closed[0]["e_service"], "closed"), now)
         await CaseEvent.insert(
-            CaseEvent(case=case_id, at=now, kind="decision", actor=officer_id, details={"outcome": outcome}),
-            CaseEvent(case=case_id, at=now, kind="closed", actor=officer_id, details={}),
+            CaseEvent(
+                case=case_id, at=now, kind="decision", actor=officer_id, details={"outcome": outcome, **(via or {})}
+            ),
+            CaseEvent(case=case_id, at=now, kind="closed", actor=officer_id, details=via or {}),
         )
         await notify_applicant(case_id, "status_changed", now)
     return True

@@ -200,9 +200,11 @@ async def request_supplement(
     due_date: date,
     now: datetime,
     version: int | None = None,
+    via: dict | None = None,
 ) -> int | None:
-    """The officer's side: ask for more. The case waits for the resident until they answer (its e-service's
-    status of that kind). None when the case changed since the officer's page was made (`version`) or is closed."""
+    """The officer's side (or an API client's, `via`): ask for more. The case waits for the resident until they
+    answer (its e-service's status of that kind). None when the case changed since the officer's page was made
+    (`version`) or is closed."""
     async with write_transaction():
         open_case = (CaseRecord.id == case_id) & (CaseRecord.status != "closed")
         if version is not None:
@@ -221,7 +223,7 @@ async def request_supplement(
         ).returning(SupplementRequest.id)
         await enter_status(case_id, await first_status_of_kind(changed[0]["e_service"], "awaiting_supplement"), now)
         await CaseEvent.insert(
-            CaseEvent(case=case_id, at=now, kind="supplement_requested", actor=officer_id, details={})
+            CaseEvent(case=case_id, at=now, kind="supplement_requested", actor=officer_id, details=via or {})
         )
         await notify_applicant(case_id, "supplement_requested", now)
     return rows[0]["id"]

@@ -5,7 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from db.accounts import UserAccount
-from db.api import ApiClient, ApiIdempotency
+from db.api import ApiClient, ApiIdempotency, CaseDelivery, CaseExternalId
 from db.applications import Attachment, Draft, FormVersion, HeldAnswers
 from db.audit import AuditEntry
 from db.auth import UserSession
@@ -61,6 +61,8 @@ APP_CONFIG = AppConfig(
         BankIdSimulatorState,
         ApiClient,
         ApiIdempotency,
+        CaseDelivery,
+        CaseExternalId,
         RateCounter,
     ],
     migration_dependencies=[],

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import BaseRouteHandler
@@ -20,6 +20,8 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from core.errors import DomainError
 from services import api
 from services.api import CaseSummary, Problem
+from services.case_handling import OUTCOMES
+from web.downloads import attachment_response, pdf_response
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
@@ -83,7 +85,8 @@ def _problem(
 
 
 def _problem_handler(_: Request, error: Problem) -> Response:
-    return _problem(error.status, error.title, error.detail, error.headers)
+    extensions = {"errors": error.errors} if error.errors is not None else {}
+    return _problem(error.status, error.title, error.detail, error.headers, **extensions)
 
 
 def _validation_handler(_: Request, error: ValidationException) -> Response:
@@ -104,6 +107,18 @@ def _phrase(status: int) -> str:
 
 def _http_handler(_: Request, error: HTTPException) -> Response:
     return _problem(error.status_code, _phrase(error.status_code), str(error.detail), headers=error.headers)
+
+
+def under_api(site_handler):
+    """The app's handler for HTTPException, made from the site's: an address under /api/v1 that no API route answers
+    (or a method it does not take) gets a problem like the API's own errors, not the site's HTML page."""
+
+    def handler(request: Request, error: HTTPException) -> Response:
+        if request.url.path == "/api/v1" or request.url.path.startswith("/api/v1/"):
+            return _http_handler(request, error)
+        return site_handler(request, error)
+
+    return handler
 
 
 def _domain_handler(_: Request, error: DomainError) -> Response:
@@ -153,6 +168,12 @@ async def list_cases(
     changed_since: FromQuery[datetime | None] = None,
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=api.MAX_PAGE)] = 50,
+    delivered: Annotated[
+        bool | None,
+        QueryParameter(
+            description="false: only cases this client has not confirmed (POST .../delivery); true: only those it has."
+        ),
+    ] = None,
 ) -> CaseList:
     page = await api.list_cases(
         request.state.api_client,
@@ -161,6 +182,7 @@ async def list_cases(
         changed_since=changed_since,
         cursor=cursor,
         limit=limit,
+        delivered=delivered,
     )
     return CaseList(items=page["items"], next_cursor=page["next_cursor"])
 
@@ -224,9 +246,228 @@ async def post_message(
     return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
 
 
+# Files, supplements, decisions, notes, external ids and deliveries.
+
+
+@dataclass
+class SupplementRequest:
+    text: str
+    due_date: date
+    fields: list[str] | None = None
+
+
+@dataclass
+class SupplementRequested:
+    reference: str
+    due_date: date
+    fields: list[str]
+
+
+@dataclass
+class Decision:
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    text: str
+
+
+@dataclass
+class Decided:
+    reference: str
+    outcome: str
+
+
+@dataclass
+class NewNote:
+    body: str
+
+
+@dataclass
+class NoteAdded:
+    reference: str
+
+
+@dataclass
+class ExternalId:
+    system: str
+    id: str
+
+
+@dataclass
+class ExternalIdSet:
+    reference: str
+    system: str
+    id: str
+
+
+@dataclass
+class DeliveryConfirmation:
+    system: str | None = None
+
+
+@dataclass
+class Delivered:
+    reference: str
+    system: str
+    delivered_at: datetime
+
+
+@get(
+    "/cases/{reference:str}/attachments/{attachment_id:str}",
+    opt={"operation": "case.attachment_downloaded", "scope": "read"},
+    responses={
+        200: ResponseSpec(data_container=bytes, media_type="*/*", description="The file, with its own content type"),
+        **_errors(403, 404),
+    },
+    summary="Download an attachment",
+    description="A file the case's `attachments` lists (by its `public_id`), as a download with its content type.",
+    media_type="application/octet-stream",
+)
+async def get_attachment(request: Request, reference: FromPath[str], attachment_id: FromPath[str]) -> Response:
+    return attachment_response(await api.attachment(request.state.api_client, reference, attachment_id))
+
+
+@get(
+    "/cases/{reference:str}/pdf",
+    opt={"operation": "case.pdf_downloaded", "scope": "read"},
+    responses={
+        200: ResponseSpec(data_container=bytes, media_type="application/pdf", description="The case as PDF"),
+        **_errors(403, 404),
+    },
+    summary="The case as PDF",
+    media_type="application/pdf",
+)
+async def get_pdf(request: Request, reference: FromPath[str]) -> Response:
+    content = await api.pdf(request.app.state.settings, request.state.api_client, reference)
+    return pdf_response(content, f"arende-{reference}.pdf" if reference.isascii() else "arende.pdf")
+
+
+@post(
+    "/cases/{reference:str}/supplement-requests",
+    opt={"operation": "case.supplement_requested", "scope": "supplements"},
+    responses=_errors(400, 403, 404, 409, 422),
+    summary="Ask the applicant for a supplement",
+    description="`fields`: ids of the answers the applicant may change; `due_date` today or later.",
+    status_code=201,
+)
+async def request_supplement(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[SupplementRequest],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[SupplementRequested]:
+    client = request.state.api_client
+
+    async def work():
+        return 201, await api.request_supplement(client, reference, data.text, data.due_date, data.fields or [])
+
+    request_fields = {
+        "op": "supplement",
+        "reference": reference,
+        "text": data.text,
+        "due_date": data.due_date,
+        "fields": data.fields,
+    }
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
+@post(
+    "/cases/{reference:str}/decision",
+    opt={"operation": "case.decided", "scope": "decisions"},
+    responses=_errors(400, 403, 404, 409, 422),
+    summary="Record the decision",
+    description="Closes the case, as an officer's decision does; the applicant is told.",
+    status_code=200,
+)
+async def decide(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[Decision],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[Decided]:
+    client = request.state.api_client
+
+    async def work():
+        return 200, await api.decide(client, reference, data.outcome, data.text)
+
+    request_fields = {"op": "decision", "reference": reference, "outcome": data.outcome, "text": data.text}
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
+@post(
+    "/cases/{reference:str}/notes",
+    opt={"operation": "case.note_added", "scope": "notes"},
+    responses=_errors(400, 403, 404, 422),
+    summary="Add an internal note",
+    description="For the officers only: never shown to the applicant, nor in GET /cases/{reference}.",
+    status_code=201,
+)
+async def add_note(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[NewNote],
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[NoteAdded]:
+    client = request.state.api_client
+
+    async def work():
+        return 201, await api.add_note(client, reference, data.body)
+
+    request_fields = {"op": "note", "reference": reference, "body": data.body}
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
+@put(
+    "/cases/{reference:str}/external-id",
+    opt={"operation": "case.external_id_set", "scope": "external_ids"},
+    responses=_errors(403, 404, 422),
+    summary="Set the case's id in the case management system",
+    description="One per client and system: setting it again replaces it (PUT: a repeat has the same effect).",
+    status_code=200,
+)
+async def set_external_id(request: Request, reference: FromPath[str], data: JSONBody[ExternalId]) -> ExternalIdSet:
+    answer = await api.set_external_id(request.state.api_client, reference, data.system, data.id)
+    return ExternalIdSet(**answer)
+
+
+@post(
+    "/cases/{reference:str}/delivery",
+    opt={"operation": "case.delivery_confirmed", "scope": "read"},
+    responses=_errors(400, 403, 404, 422),
+    summary="Confirm that the case was received",
+    description="The first confirmation's time stands; `system` defaults to the client's name. "
+    "GET /cases?delivered=false lists the cases this client has not confirmed.",
+    status_code=200,
+)
+async def confirm_delivery(
+    request: Request,
+    reference: FromPath[str],
+    data: JSONBody[DeliveryConfirmation | None] = None,
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> Response[Delivered]:
+    client = request.state.api_client
+    system = data.system if data else None
+
+    async def work():
+        return 200, await api.confirm_delivery(client, reference, system)
+
+    request_fields = {"op": "delivery", "reference": reference, "system": system}
+    return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
+
+
 api_router = Router(
     path="/api/v1",
-    route_handlers=[list_cases, get_case, change_status, post_message],
+    route_handlers=[
+        list_cases,
+        get_case,
+        change_status,
+        post_message,
+        get_attachment,
+        get_pdf,
+        request_supplement,
+        decide,
+        add_note,
+        set_external_id,
+        confirm_delivery,
+    ],
     guards=[api_guard],
     include_in_schema=True,
     exception_handlers={

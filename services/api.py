@@ -26,7 +26,7 @@ from db.case_handling import Stale
 from services import case_handling
 from services.limits import window
 
-SCOPES = ("read", "status", "messages")
+SCOPES = ("read", "status", "messages", "supplements", "decisions", "notes", "external_ids")
 MAX_PAGE = 100
 MAX_NAME = 100
 NAME_TAKEN = N_("A client with that name exists.")
@@ -41,9 +41,17 @@ IDEMPOTENCY_KEPT = timedelta(hours=24)
 class Problem(Exception):
     """An RFC 9457 problem: routes/api.py answers it as application/problem+json."""
 
-    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+        errors: list[dict] | None = None,
+    ) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
+        self.errors = errors  # for 422: {"source", "key", "message"} per invalid input
 
 
 @dataclass(slots=True)
@@ -75,6 +83,10 @@ def scope_labels() -> dict[str, str]:
         "read": _("List and fetch cases"),
         "status": _("Set a case's status"),
         "messages": _("Write messages to the applicant"),
+        "supplements": _("Ask the applicant for a supplement"),
+        "decisions": _("Record decisions"),
+        "notes": _("Write internal notes"),
+        "external_ids": _("Set the case's id in the case management system"),
     }
 
 
@@ -262,6 +274,7 @@ async def list_cases(
     changed_since: datetime | None,
     cursor: str | None,
     limit: int,
+    delivered: bool | None = None,
 ) -> dict:
     if not 1 <= limit <= MAX_PAGE:
         raise Problem(400, "Bad Request", f"limit must be 1 to {MAX_PAGE}.")
@@ -274,6 +287,7 @@ async def list_cases(
         changed_since=_utc(changed_since) if changed_since else None,
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
+        delivered_to=None if delivered is None else (client.id, delivered),
     )
     page = rows[:limit]
     return {
@@ -306,6 +320,18 @@ async def case(client: Client, reference: str) -> dict:
     return data
 
 
+def _printable(**texts: str | list[str] | None) -> None:
+    """A NUL is no text (PostgreSQL refuses it): 422 naming the body's key, before anything is stored."""
+    for key, value in texts.items():
+        if any("\x00" in item for item in ([value] if isinstance(value, str) else value or [])):
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "The request's body is not valid.",
+                errors=[{"source": "body", "key": key, "message": "A NUL character is not allowed."}],
+            )
+
+
 def _via(client: Client) -> dict:
     return {"via": "api", "client": client.name}
 
@@ -313,6 +339,7 @@ def _via(client: Client) -> dict:
 async def change_status(client: Client, reference: str, alias: str, message: str) -> dict:
     """The officers' rules (services.case_handling.change_status): an open case, a status of its e-service that does
     not close it (a decision closes), an optional message to the resident in the same change."""
+    _printable(message=message)
     case = await _case(client, reference)
     if case["status"] == "closed":
         raise Problem(409, "Conflict", "The case is closed.")
@@ -331,6 +358,7 @@ async def change_status(client: Client, reference: str, alias: str, message: str
 
 
 async def post_message(client: Client, reference: str, body: str) -> dict:
+    _printable(body=body)
     case = await _case(client, reference)
     if not case["allows_messages"]:
         raise Problem(409, "Conflict", "The e-service does not take messages.")
@@ -373,3 +401,120 @@ async def idempotent(client: Client, key: str | None, request: object, work) -> 
     if not kept["status_code"]:
         raise Problem(409, "Conflict", "A request with this Idempotency-Key is still being processed; retry.")
     return kept["status_code"], json.loads(kept["body"]), True
+
+
+# Files, supplements, decisions, notes, external ids and deliveries: each through the officers' rules
+# (services.case_handling), the API client in place of the officer.
+
+
+async def attachment(client: Client, reference: str, public_id: str) -> dict:
+    """A file of the case (one the case's `attachments` lists), with its content."""
+    row = await case_handling.attachment(await _case(client, reference), public_id)
+    if row is None:
+        raise Problem(404, "Not Found", "No such attachment.")
+    return row
+
+
+async def pdf(settings, client: Client, reference: str) -> bytes:
+    return await case_handling.pdf(settings, await _case(client, reference))
+
+
+# The officers' input ids (services.case_handling) as the API's body keys, for 422 answers.
+_BODY_KEYS = {
+    "supplement-message": "text",
+    "supplement-due": "due_date",
+    "decision-outcome": "outcome",
+    "decision-text": "text",
+    "note-body": "body",
+}
+
+
+def _invalid(errors: dict[str, str]) -> Problem:
+    where = [{"source": "body", "key": _BODY_KEYS.get(key, key), "message": message} for key, message in errors.items()]
+    return Problem(422, "Unprocessable Content", "The request's body is not valid.", errors=where)
+
+
+def _open_case(case: dict) -> None:
+    if case["status"] == "closed":
+        raise Problem(409, "Conflict", "The case is closed.")
+
+
+def _within(key: str, text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise _invalid({key: f"At most {MAX_TEXT} characters."})
+
+
+async def request_supplement(client: Client, reference: str, text: str, due_date: date, fields: list[str]) -> dict:
+    """The officers' rules (services.case_handling.supplement_request); `fields` must be among those an officer may
+    open (services.case_handling.reopenable_fields)."""
+    _printable(text=text, fields=fields)
+    case = await _case(client, reference)
+    _open_case(case)
+    if not case["allows_supplement"]:
+        raise Problem(409, "Conflict", "The e-service does not take supplements.")
+    _within("text", text)
+    reopenable = {f.id for f in case_handling.reopenable_fields(case)}
+    unknown = sorted(set(fields) - reopenable)
+    if unknown:
+        raise _invalid({"fields": f"Not fields the applicant can change: {', '.join(unknown)}."})
+    errors = await case_handling.supplement_request(
+        case, None, text, due_date, list(dict.fromkeys(fields)), case["version"], via=_via(client)
+    )
+    if errors:
+        raise _invalid(errors)
+    return {"reference": reference, "due_date": due_date.isoformat(), "fields": list(dict.fromkeys(fields))}
+
+
+async def decide(client: Client, reference: str, outcome: str, text: str) -> dict:
+    """The officers' rules (services.case_handling.decision): the decision closes the case."""
+    _printable(text=text)
+    case = await _case(client, reference)
+    _open_case(case)
+    _within("text", text)
+    errors = await case_handling.decision(case, None, outcome, text, case["version"], via=_via(client))
+    if errors:
+        raise _invalid(errors)
+    return {"reference": reference, "outcome": outcome}
+
+
+async def add_note(client: Client, reference: str, body: str) -> dict:
+    """An internal note (services.case_handling.note), by the system: never shown to the resident, nor by GET."""
+    _printable(body=body)
+    case = await _case(client, reference)
+    _within("body", body)
+    errors = await case_handling.note(case, None, body, [], via_client=client.name)
+    if errors:
+        raise _invalid(errors)
+    return {"reference": reference}
+
+
+MAX_SYSTEM, MAX_EXTERNAL_ID = 100, 200
+
+
+def _system(system: str) -> str:
+    system = system.strip()
+    if not 1 <= len(system) <= MAX_SYSTEM:
+        raise _invalid({"system": f"The system's name must be 1 to {MAX_SYSTEM} characters."})
+    return system
+
+
+async def set_external_id(client: Client, reference: str, system: str, external_id: str) -> dict:
+    """The case's id in the client's `system` (one per client and system; setting it again replaces it)."""
+    _printable(system=system, id=external_id)
+    case = await _case(client, reference)
+    system, external_id = _system(system), external_id.strip()
+    if not 1 <= len(external_id) <= MAX_EXTERNAL_ID:
+        raise _invalid({"id": f"The id must be 1 to {MAX_EXTERNAL_ID} characters."})
+    await api.set_external_id(case["id"], client.id, system, external_id, clock.now())
+    return {"reference": reference, "system": system, "id": external_id}
+
+
+async def confirm_delivery(client: Client, reference: str, system: str | None) -> dict:
+    """The client has received the case; the first confirmation's time and system stand (a repeat changes
+    nothing). `system` defaults to the client's name."""
+    _printable(system=system)
+    case = await _case(client, reference)
+    delivery = await api.confirm_delivery(
+        case["id"], client.id, _system(system) if system is not None else client.name, clock.now()
+    )
+    return {"reference": reference, "system": delivery["system"], "delivered_at": delivery["delivered_at"].isoformat()}

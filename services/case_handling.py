@@ -18,6 +18,7 @@ from core.errors import DomainError, NotFound, Refused
 from core.i18n import format_datetime, format_number
 from core.i18n import gettext as _
 from core.settings import Settings
+from db import api as api_tables
 from db import audit, case_handling, cases, signing, staff
 from db import messages as conversations
 from db.applications import parsed_definition
@@ -110,11 +111,18 @@ async def case_view(officer: Officer, case: dict, *, all_messages: bool = False)
         "notes": await case_handling.notes_of(case["id"]),
         "statuses": [s for s in await cases.statuses_of(case["e_service"]) if s["kind"] != "closed"],
         "colleagues": await _colleagues(officer, case),
-        "reopenable": [f for step in definition.steps for f in step.fields if f.takes_input and f.type != "file"],
+        "reopenable": reopenable_fields(case),
         "outcomes": [(outcome, outcome_label(outcome)) for outcome in OUTCOMES],
         "delay_text": await template_text(case, "delay"),
+        "external_ids": await api_tables.external_ids_of(case["id"]),
+        "deliveries": await api_tables.deliveries_of(case["id"]),
         **thread,
     }
+
+
+def reopenable_fields(case: dict) -> list:
+    """The fields a supplement request may open for the resident to change (not files: those come as attachments)."""
+    return [f for step in _definition(case).steps for f in step.fields if f.takes_input and f.type != "file"]
 
 
 def _definition(case: dict):
@@ -229,11 +237,26 @@ async def export(case: dict) -> dict:
                 for m in thread
             ],
             "internal_notes": [
-                {"at": n["created_at"], "author": f"{n['given_name']} {n['surname']}", "body": n["body"]}
+                {"at": n["created_at"], "author": _note_author(n), "body": n["body"]}
                 for n in await case_handling.notes_of(case["id"])
+            ],
+            "external_ids": [
+                {"system": x["system"], "id": x["external_id"], "client": x["client"], "at": x["set_at"]}
+                for x in await api_tables.external_ids_of(case["id"])
+            ],
+            "deliveries": [
+                {"client": d["client"], "system": d["system"], "at": d["delivered_at"]}
+                for d in await api_tables.deliveries_of(case["id"])
             ],
         }
     )
+
+
+def _note_author(note: dict) -> str:
+    """A colleague by name, or the case-management system that wrote the note through the API."""
+    if note["author"] is None and note["via_client"]:
+        return f"{_('Case management system')} {note['via_client']}"
+    return f"{note['given_name'] or ''} {note['surname'] or ''}".strip()
 
 
 def _json_ready(value):
@@ -438,6 +461,21 @@ async def request_supplement(
     officer: Officer, case: dict, message: str, due: date | None, fields: list[str], version: int
 ) -> dict[str, str]:
     """Ask the resident for more; returns what is wrong by input id (nothing is stored then)."""
+    return await supplement_request(case, officer.account_id, message, due, fields, version)
+
+
+async def supplement_request(
+    case: dict,
+    actor_id: int | None,
+    message: str,
+    due: date | None,
+    fields: list[str],
+    version: int,
+    *,
+    via: dict | None = None,
+) -> dict[str, str]:
+    """The rules of a supplement request, for an officer (`actor_id`) and for the API (`via`); returns what is
+    wrong by the officer's input id (nothing is stored then); Changed when the case changed since `version`."""
     _open(case)
     errors = {}
     if not message.strip():
@@ -450,12 +488,13 @@ async def request_supplement(
     if not errors:
         requested = await conversations.request_supplement(
             case["id"],
-            officer.account_id,
+            actor_id,
             message=message.strip()[:MAX_TEXT],
             fields=[field_id for field_id in fields if field_id in known],
             due_date=due,
             now=clock.now(),
             version=version,
+            via=via,
         )
         if requested is None:
             raise Changed(await case_handling.last_changed_by(case["id"]))
@@ -463,6 +502,14 @@ async def request_supplement(
 
 
 async def decide(officer: Officer, case: dict, outcome: str, text: str, version: int) -> dict[str, str]:
+    return await decision(case, officer.account_id, outcome, text, version)
+
+
+async def decision(
+    case: dict, actor_id: int | None, outcome: str, text: str, version: int, *, via: dict | None = None
+) -> dict[str, str]:
+    """The rules of a decision (it closes the case), for an officer and for the API (`via`); returns what is wrong by
+    the officer's input id; Changed when the case changed since `version`."""
     _open(case)
     errors = {}
     if outcome not in OUTCOMES:
@@ -470,7 +517,7 @@ async def decide(officer: Officer, case: dict, outcome: str, text: str, version:
     if not text.strip():
         errors["decision-text"] = _("Write the decision")
     if not errors and not await cases.decide(
-        case["id"], officer.account_id, text.strip()[:MAX_TEXT], clock.now(), outcome=outcome, version=version
+        case["id"], actor_id, text.strip()[:MAX_TEXT], clock.now(), outcome=outcome, version=version, via=via
     ):
         raise Changed(await case_handling.last_changed_by(case["id"]))
     return errors
@@ -481,10 +528,17 @@ MENTION = re.compile(r"@(\w+)(?:\s+(\w+))?")
 
 async def add_note(officer: Officer, case: dict, body: str) -> dict[str, str]:
     """An internal note; colleagues named with @Förnamn or @Förnamn Efternamn are told there is a note for them."""
+    return await note(case, officer.account_id, body, await _colleagues(officer, case))
+
+
+async def note(
+    case: dict, author_id: int | None, body: str, colleagues: list[dict], *, via_client: str | None = None
+) -> dict[str, str]:
+    """The rules of an internal note, for an officer and for the API (`via_client`, no author); returns what is
+    wrong by the officer's input id."""
     body = body.strip()
     if not body:
         return {"note-body": _("Write the note")}
-    colleagues = await _colleagues(officer, case)
     mentioned = []
     for given, following in MENTION.findall(body):
         given, following = given.casefold(), following.casefold()
@@ -492,8 +546,8 @@ async def add_note(officer: Officer, case: dict, body: str) -> dict[str, str]:
         if len(named) > 1:  # two colleagues with that first name: the surname after it says which
             named = [c for c in named if c["surname"].casefold() == following]
         mentioned += [colleague["account_id"] for colleague in named]
-    mentioned = sorted(set(mentioned) - {officer.account_id})
-    await case_handling.add_note(case["id"], officer.account_id, body[:MAX_TEXT], mentioned, clock.now())
+    mentioned = sorted(set(mentioned) - {author_id})
+    await case_handling.add_note(case["id"], author_id, body[:MAX_TEXT], mentioned, clock.now(), via_client=via_client)
     await notify_mentioned(mentioned, case["reference"], clock.now())
     return {}
 

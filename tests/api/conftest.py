@@ -16,6 +16,7 @@ from tests.factories import make_case, make_service_with_form, make_unit, make_u
 class World:
     references: dict[str, str]  # "erik", "sara" (bygglov), "school" (skolskjuts)
     tokens: dict[str, str]  # "bygglov" (every scope), "reader" (read only), "school" (skolskjuts, every scope)
+    ids: dict[str, int]  # the cases' ids, by the same names
 
 
 async def token(name: str, services: list[str], scopes: list[str], expires: date | None = None) -> str:
@@ -39,8 +40,10 @@ async def world(db) -> World:
         "school": await make_case(skola, sara.id, received_at=now),
     }
     tokens = {
-        "bygglov": await token("ByggR", ["bygglov"], ["read", "status", "messages"]),
+        "bygglov": await token("ByggR", ["bygglov"], list(api.SCOPES)),
         "reader": await token("Läsare", ["bygglov"], ["read"]),
-        "school": await token("Procapita", ["skolskjuts"], ["read", "status", "messages"]),
+        "school": await token("Procapita", ["skolskjuts"], list(api.SCOPES)),
     }
-    return World({name: case.reference for name, case in cases.items()}, tokens)
+    return World(
+        {name: case.reference for name, case in cases.items()}, tokens, {name: case.id for name, case in cases.items()}
+    )

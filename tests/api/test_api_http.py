@@ -301,6 +301,13 @@ async def test_openapi_document(client):
         "/api/v1/cases/{reference}",
         "/api/v1/cases/{reference}/status",
         "/api/v1/cases/{reference}/messages",
+        "/api/v1/cases/{reference}/attachments/{attachment_id}",
+        "/api/v1/cases/{reference}/pdf",
+        "/api/v1/cases/{reference}/supplement-requests",
+        "/api/v1/cases/{reference}/decision",
+        "/api/v1/cases/{reference}/notes",
+        "/api/v1/cases/{reference}/external-id",
+        "/api/v1/cases/{reference}/delivery",
     }
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     root = await client.get("/api/v1/schema")

@@ -4,7 +4,9 @@ type and body. Bounded (API_SCHEMA_EXAMPLES, default 15 per operation), the same
 
 from __future__ import annotations
 
+import hashlib
 import os
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
@@ -17,6 +19,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from core import clock
+from db import cases
+from db.cases import add_case_attachment
 from tests.api.conftest import bearer
 
 EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "15"))
@@ -26,7 +31,25 @@ OPERATIONS = [
     ("GET", "/api/v1/cases/{reference}"),
     ("POST", "/api/v1/cases/{reference}/status"),
     ("POST", "/api/v1/cases/{reference}/messages"),
+    ("GET", "/api/v1/cases/{reference}/attachments/{attachment_id}"),
+    ("GET", "/api/v1/cases/{reference}/pdf"),
+    ("POST", "/api/v1/cases/{reference}/supplement-requests"),
+    ("POST", "/api/v1/cases/{reference}/decision"),
+    ("POST", "/api/v1/cases/{reference}/notes"),
+    ("PUT", "/api/v1/cases/{reference}/external-id"),
+    ("POST", "/api/v1/cases/{reference}/delivery"),
 ]
+
+
+@pytest.fixture
+async def attachment_id(world) -> str:
+    """A real file of the real case, so downloads are drawn that answer 200 too."""
+    data = b"\x89PNG\r\n\x1a\n"
+    file = SimpleNamespace(
+        filename="karta.png", content_type="image/png", size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    await add_case_attachment(world.ids["erik"], file, data, message_id=None, supplement_id=None, now=clock.now())
+    return str((await cases.attachments_of_case(world.ids["erik"]))[0]["public_id"])
 
 
 @pytest.fixture
@@ -46,12 +69,14 @@ async def document(client) -> dict:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
-async def test_answers_follow_the_document(client, world, document, method, path, data):
+async def test_answers_follow_the_document(client, world, document, attachment_id, method, path, data):
     schema = schemathesis.openapi.from_dict(document)
     operation = schema[path][method]
     case = data.draw(operation.as_strategy())
     if "reference" in (case.path_parameters or {}) and data.draw(st.booleans()):
         case.path_parameters["reference"] = world.references["erik"]  # a real case, not only random ones
+        if "attachment_id" in case.path_parameters and data.draw(st.booleans()):
+            case.path_parameters["attachment_id"] = attachment_id
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=bearer(world.tokens["bygglov"]))
     body = {key: kwargs[key] for key in ("json", "data") if key in kwargs}
     response = await client.request(
