@@ -4,6 +4,7 @@ from elsewhere)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -62,8 +63,15 @@ class StatusChanged:
 
 
 @dataclass
+class NewAttachment:
+    filename: str
+    content_base64: str
+
+
+@dataclass
 class NewMessage:
     body: str
+    attachments: list[NewAttachment] | None = None
 
 
 @dataclass
@@ -149,6 +157,9 @@ def _errors(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
+# A message's files come base64-encoded in its JSON: five of 10 MB each, and room for the rest.
+MESSAGE_MAX_BODY = 72 * 1024 * 1024
+
 IDEMPOTENCY_KEY = HeaderParameter(
     name="Idempotency-Key", required=False, max_length=200, description="A retry with the same key has one effect."
 )
@@ -229,7 +240,10 @@ async def change_status(
     opt={"operation": "case.message_sent", "scope": "messages"},
     responses=_errors(400, 403, 404, 409, 422),
     summary="Write to the applicant",
+    description="`attachments`: files as `{filename, content_base64}`, checked by their content as officers' files "
+    "are (at most 5, each at most 10 MB, PDF, JPEG, PNG, HEIC or DOCX). `body` may be empty when there are files.",
     status_code=201,
+    request_max_body_size=MESSAGE_MAX_BODY,
 )
 async def post_message(
     request: Request,
@@ -239,10 +253,16 @@ async def post_message(
 ) -> Response[MessageSent]:
     client = request.state.api_client
 
+    files = [(a.filename, a.content_base64) for a in data.attachments or []]
+
     async def work():
-        return 201, await api.post_message(client, reference, data.body)
+        return 201, await api.post_message(client, reference, data.body, files)
 
     request_fields = {"op": "message", "reference": reference, "body": data.body}
+    if files:  # the files by their content's hash: the fingerprint need not hold them
+        request_fields["attachments"] = [
+            (name, hashlib.sha256(content.encode()).hexdigest()) for name, content in files
+        ]
     return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
 
 

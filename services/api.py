@@ -21,10 +21,10 @@ from core.i18n import gettext as _
 from core.tokens import hash_token, new_token
 from db import api, audit, cases
 from db import case_handling as handling
-from db import messages as conversations
 from db.case_handling import Stale
-from services import case_handling
+from services import case_handling, messages
 from services.limits import window
+from services.messages import Upload
 
 SCOPES = ("read", "status", "messages", "supplements", "decisions", "notes", "external_ids")
 MAX_PAGE = 100
@@ -357,17 +357,30 @@ async def change_status(client: Client, reference: str, alias: str, message: str
     return {"reference": reference, "status": alias}
 
 
-async def post_message(client: Client, reference: str, body: str) -> dict:
-    _printable(body=body)
+async def post_message(
+    client: Client, reference: str, body: str, attachments: list[tuple[str, str]] | None = None
+) -> dict:
+    """The officers' message (services.messages.post): files (`attachments`: filename and base64 content) checked by
+    their content as the officers' are, within the case's quota."""
+    attachments = attachments or []
+    _printable(body=body, attachments=[filename for filename, _content in attachments])
     case = await _case(client, reference)
     if not case["allows_messages"]:
         raise Problem(409, "Conflict", "The e-service does not take messages.")
     body = body.strip()
-    if not body or len(body) > MAX_TEXT:
+    if (not body and not attachments) or len(body) > MAX_TEXT:
         raise Problem(422, "Unprocessable Content", f"The body must be 1 to {MAX_TEXT} characters.")
-    message_id = await conversations.add_message(
-        case["id"], None, from_officer=True, body=body, now=clock.now(), via=_via(client)
+    uploads = []
+    for number, (filename, content) in enumerate(attachments):
+        try:
+            uploads.append(Upload(filename, base64.b64decode(content, validate=True)))
+        except (binascii.Error, ValueError):
+            raise _invalid({"message-file": f"Attachment {number + 1}: content_base64 is not base64."}) from None
+    message_id, errors = await messages.post(
+        case, None, body, uploads, from_officer=True, max_length=MAX_TEXT, via=_via(client)
     )
+    if errors:
+        raise _invalid(errors)
     return {"reference": reference, "message_id": message_id}
 
 
@@ -426,6 +439,8 @@ _BODY_KEYS = {
     "decision-outcome": "outcome",
     "decision-text": "text",
     "note-body": "body",
+    "message-text": "body",
+    "message-file": "attachments",
 }
 
 

@@ -138,6 +138,20 @@ async def send(
 ) -> dict[str, str]:
     """A message in the case's thread, from the resident (or, `from_officer`, the case officer) with its files;
     returns what is wrong by input id (nothing is stored then)."""
+    return (await post(case, author_id, text, uploads, from_officer=from_officer, max_length=max_length))[1]
+
+
+async def post(
+    case: dict,
+    author_id: int | None,
+    text: str,
+    uploads: list[Upload],
+    *,
+    from_officer: bool = False,
+    max_length: int = MAX_MESSAGE_LENGTH,
+    via: dict | None = None,
+) -> tuple[int | None, dict[str, str]]:
+    """send(), also for the integration API (`via`, no author): (the new message's id, what is wrong by input id)."""
     errors = {}
     checked, file_error = check_files(uploads)
     if file_error:
@@ -155,10 +169,12 @@ async def send(
             now=clock.now(),
             files=checked,
             quota=CASE_MAX_BYTES,
+            via=via,
         )
         if message_id is None:
             errors["message-file"] = case_quota_message()
-    return errors
+        return message_id, errors
+    return None, errors
 
 
 def case_quota_message() -> str:

@@ -4,6 +4,7 @@ rules, with its scope (403 without it), e-service isolation (404), a closed case
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -16,10 +17,11 @@ from core import clock
 from core.i18n import format_datetime
 from db.accounts import UserAccount
 from db.api import CaseDelivery, CaseExternalId
+from db.applications import Attachment
 from db.audit import AuditEntry
 from db.case_handling import InternalNote
 from db.cases import CaseEvent, CaseRecord, add_case_attachment
-from db.messages import SupplementRequest
+from db.messages import Message, SupplementRequest
 from db.notices import Notification
 from tests.api.conftest import bearer, token
 from tests.factories import make_officer
@@ -318,3 +320,53 @@ async def test_unknown_addresses_under_the_api_are_problems(client, world):
 async def test_nul_characters_are_invalid_input(client, world, method, path, body):
     """PostgreSQL refuses NUL in text: a NUL in any text of a body is a 422, never a 500."""
     assert_problem(await call(client, world, method, path, body, "bygglov"), 422)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def encoded(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+async def test_message_with_attachments_checked_as_the_officers_are(client, world):
+    applicant = await with_email(world, "erik")
+    body = {"body": "Här är beslutet.", "attachments": [{"filename": "beslut.pdf", "content_base64": encoded(PDF)}]}
+    headers = {"Idempotency-Key": "med-fil"}
+    first = await call(client, world, "POST", "/messages", body, "bygglov", **headers)
+    assert first.status_code == 201, first.text
+    again = await call(client, world, "POST", "/messages", body, "bygglov", **headers)
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    files = await Attachment.select(
+        Attachment.filename, Attachment.content_type, Attachment.message_id, Attachment.content
+    )
+    assert [(f["filename"], f["content_type"], f["message_id"], bytes(f["content"])) for f in files] == [
+        ("beslut.pdf", "application/pdf", first.json()["message_id"], PDF)
+    ]
+    assert ("message", VIA) in await events(world.ids["erik"])
+    notices = await Notification.select(Notification.kind).where(Notification.user == applicant)
+    assert [n["kind"] for n in notices] == ["message_received"]
+    case = (await call(client, world, "GET", "", None, "reader")).json()
+    assert case["messages"][-1]["attachments"] == ["beslut.pdf"]
+    # A file alone is a message too.
+    alone = {"body": "", "attachments": [{"filename": "b.pdf", "content_base64": encoded(PDF)}]}
+    assert (await call(client, world, "POST", "/messages", alone, "bygglov")).status_code == 201
+    assert await Message.count() == 2
+
+
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        [{"filename": "ritning.pdf", "content_base64": "inte base64!"}],
+        [{"filename": "ritning.pdf", "content_base64": encoded(b"MZ\x90\x00 a program, not a PDF")}],
+        [{"filename": "tom.pdf", "content_base64": ""}],
+        [{"filename": f"{n}.pdf", "content_base64": encoded(PDF)} for n in range(6)],
+        [{"filename": "ritning.pdf"}],
+    ],
+    ids=["not-base64", "not-what-it-says", "empty", "too-many", "no-content"],
+)
+async def test_bad_attachments_store_nothing(client, world, attachments):
+    body = {"body": "Se bilagan.", "attachments": attachments}
+    found = invalid_keys(await call(client, world, "POST", "/messages", body, "bygglov"))
+    assert "attachments" in " ".join(found) or "content_base64" in " ".join(found), found
+    assert await Message.count() == 0 and await Attachment.count() == 0
