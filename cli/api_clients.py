@@ -6,8 +6,10 @@
     python -m cli.api_clients list
 
 Administrators do the same in /admin/api-klienter, under the same rules (services/api.py). `create` prints the token
-once: the database keeps only its hash. Scopes: read (list and fetch cases), status (set a case's status), messages
-(write to the applicant). Uses DATABASE_URL like the app.
+once: the database keeps only its hash. Scopes: read (list and fetch cases, their files and PDF, confirm delivery),
+status (set a case's status), messages (write to the applicant), supplements (ask for a supplement), decisions
+(record the decision), notes (internal notes), external_ids (the case's id in the client's system). Uses DATABASE_URL
+like the app.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import pytest
 
 from cli.api_clients import run
 from db.api import ApiClient
+from services import api
 from tests.api.conftest import bearer
 from tests.factories import make_officer
 from tests.login import log_in
@@ -47,6 +48,26 @@ async def test_cli_creates_lists_and_revokes(client, world, capsys):
     assert await run(["list"]) == 0
     assert "Ecos  bygglov,skolskjuts  read,status  revoked" in capsys.readouterr().out
     assert await run(["revoke", "Ecos"]) == 1
+
+
+async def test_cli_gives_every_scope(client, world, capsys):
+    """Each scope the API has can be given on the command line, and opens its operation."""
+    scopes = "read,status,messages,supplements,decisions,notes,external_ids"
+    assert set(scopes.split(",")) == set(api.SCOPES)
+    args = ["create", "--name", "Allt", "--e-services", "bygglov", "--scopes", scopes, "--expires", "2099-12-31"]
+    assert await run(args) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert await run(["list"]) == 0
+    assert f"Allt  bygglov  {','.join(sorted(scopes.split(',')))}  expires 2099-12-31" in capsys.readouterr().out
+    url = f"/api/v1/cases/{world.references['erik']}"
+    note = await client.post(f"{url}/notes", json={"body": "Från kommandoraden."}, headers=bearer(token))
+    assert note.status_code == 201
+    external = await client.put(f"{url}/external-id", json={"system": "Ecos", "id": "E-1"}, headers=bearer(token))
+    assert external.status_code == 200
+    decided = await client.post(
+        f"{url}/decision", json={"outcome": "avskrivet", "text": "Avskrivs."}, headers=bearer(token)
+    )
+    assert decided.status_code == 200
 
 
 @pytest.mark.parametrize(
