@@ -118,7 +118,7 @@ async def test_the_list_shows_every_client_with_its_state(admin_client):
         ({"e_services": []}, "e_services", "Välj minst en e-tjänst."),
         ({"e_services": ["bygglov", "finns-inte"]}, "e_services", "Okända e-tjänster: finns-inte."),
         ({"scopes": []}, "scopes", "Välj minst en behörighet."),
-        ({"scopes": ["read", "admin"]}, "scopes", "Behörigheterna ska vara bland: read, status, messages."),
+        ({"scopes": ["read", "admin"]}, "scopes", "Behörigheterna ska vara bland: " + ", ".join(api.SCOPES) + "."),
         ({"expires": ""}, "expires", "Skriv sista giltighetsdagen som ett datum, till exempel 2027-12-31."),
         ({"expires": "2026-02-30"}, "expires", "Skriv sista giltighetsdagen som ett datum, till exempel 2027-12-31."),
         ({"expires": "31/12/2027"}, "expires", "Skriv sista giltighetsdagen som ett datum, till exempel 2027-12-31."),
@@ -225,8 +225,9 @@ async def test_the_command_line_and_the_admin_see_the_same_clients(admin_client,
 async def test_the_command_line_names_every_problem_in_english(admin_id, capsys):
     assert await run(["create", "--name", " ", "--e-services", "nej", "--scopes", "x", "--expires", "2020-01-01"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "Enter a name for the client. Unknown e-services: nej. Scopes must be among: read, status, messages. "
-        "The last valid day has passed."
+        "Enter a name for the client. Unknown e-services: nej. Scopes must be among: "
+        + ", ".join(api.SCOPES)
+        + ". The last valid day has passed."
     )
 
 
