@@ -39,7 +39,7 @@ class CaseRecord(Table, tablename="case_record", schema=None):
     )
 
 
-ID = "2026-12-04T18:46:39:488779"
+ID = "2026-12-04T19:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "API: case_external_id, case_delivery, internal_note.via_client"
 

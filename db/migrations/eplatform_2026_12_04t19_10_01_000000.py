@@ -4,7 +4,7 @@ per case, client and system; one delivery per case and client. Raw SQL valid on 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-12-04T18:46:40:000000"
+ID = "2026-12-04T19:10:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Unique (case, client, system) external ids and (case, client) deliveries"
 
