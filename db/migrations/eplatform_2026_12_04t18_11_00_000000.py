@@ -12,8 +12,8 @@ VERSION = "1.38.0"
 DESCRIPTION = "Case: changed_at filled, kept by a trigger on the timeline, indexed per e-service"
 
 BACKFILL = (
-    "UPDATE case_record SET changed_at = "
-    'COALESCE((SELECT max(v.at) FROM case_event v WHERE v."case" = case_record.id), received_at)'
+    'UPDATE case_record SET changed_at = COALESCE((SELECT max(v.at) FROM case_event v WHERE v."case" = case_record.id), '
+    "received_at)"
 )
 INDEX = "CREATE INDEX case_record_changed ON case_record (e_service, changed_at, id)"
 POSTGRES = (
