@@ -3,9 +3,14 @@ added without a row here fails the first test."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
+from core import clock
 from db.audit import AuditEntry
+from db.catalogue import OperatingNotice
 from tests.factories import make_officer, make_user
 from tests.login import log_in
 
@@ -21,11 +26,28 @@ VISITORS = {
 # 303 to the login for a visitor, 403 for anyone logged in without the administrator role (as /handlaggare answers
 # residents), the page for an administrator.
 ADMIN_ONLY = {**dict.fromkeys(VISITORS, 403), "anonymous": 303, "administrator": 200}
+
+
+def for_the_administrator(status: int) -> dict:
+    """ADMIN_ONLY, with `status` for the administrator (what the route answers an empty form)."""
+    return {**ADMIN_ONLY, "administrator": status}
+
+
+# Every admin route: (method, path with {id} for an operating notice's id). Posts carry an empty form; the notice's
+# deletion comes last.
 ROUTES = {
     ("GET", "/admin"): ADMIN_ONLY,
     ("GET", "/admin/logg"): ADMIN_ONLY,
     ("GET", "/admin/logg/export.csv"): ADMIN_ONLY,
     ("GET", "/admin/logg/stickprov"): ADMIN_ONLY,
+    ("GET", "/admin/driftmeddelanden"): ADMIN_ONLY,
+    ("GET", "/admin/driftmeddelanden/nytt"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/nytt"): for_the_administrator(400),
+    ("GET", "/admin/driftmeddelanden/{id}"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/{id}"): for_the_administrator(400),
+    ("POST", "/admin/driftmeddelanden/{id}/avsluta"): for_the_administrator(303),
+    ("GET", "/admin/driftmeddelanden/{id}/ta-bort"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/{id}/ta-bort"): for_the_administrator(303),
 }
 
 
@@ -36,11 +58,15 @@ async def staff(db):
     await make_officer(INGRID, may_see_protected=True)
     await make_officer(BIRGITTA, "Kommunledningskontoret", role="admin")
     await make_user(ERIK)
+    now = clock.now()
+    notice = OperatingNotice(title="Underhåll", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
+    await notice.save()
+    return notice
 
 
 def test_every_admin_route_has_a_row(app):
     routes = {
-        (method, route.path)
+        (method, re.sub(r"\{(\w+):\w+\}", "{id}", route.path))
         for route in app.routes
         if route.path == "/admin" or route.path.startswith("/admin/")
         for method in route.methods
@@ -53,10 +79,42 @@ def test_every_admin_route_has_a_row(app):
 async def test_each_visitor_gets_what_the_matrix_says(client, app, staff, visitor):
     if VISITORS[visitor]:
         await log_in(client, app, VISITORS[visitor])
-    for (_method, path), expected in ROUTES.items():
-        response = await client.get(path)
-        assert response.status_code == expected[visitor], (visitor, path, response.status_code)
-        if expected[visitor] == 303:
+    else:
+        await client.get("/")  # a CSRF cookie, so posts are refused for who sends them, not for a missing token
+    headers = {"x-csrftoken": client.cookies.get("csrf", "")}
+    for (method, template), expected in ROUTES.items():
+        path = template.replace("{id}", str(staff.id))
+        if method == "GET":
+            response = await client.get(path)
+        else:
+            response = await client.post(path, data={}, headers=headers)
+        assert response.status_code == expected[visitor], (visitor, method, path, response.status_code)
+        if expected[visitor] == 303 and method == "GET":
             assert response.headers["location"] == f"/logga-in?next={path}"
     viewed = await AuditEntry.count().where(AuditEntry.action.like("audit_log.%"))
     assert viewed == (3 if visitor == "administrator" else 0)  # the log, its export and a sample
+    # Only the administrator changed anything: the notice was ended, then deleted, and both are audited.
+    remaining = await OperatingNotice.select(OperatingNotice.ends_at).where(OperatingNotice.id == staff.id)
+    if visitor == "administrator":
+        assert remaining == []
+    else:
+        assert remaining == [{"ends_at": staff.ends_at}]
+    changes = (
+        await AuditEntry.select(AuditEntry.action)
+        .where(AuditEntry.action.like("operating_notice.%"))
+        .order_by(AuditEntry.id)
+    )
+    expected = ["operating_notice.ended", "operating_notice.deleted"] if visitor == "administrator" else []
+    assert [row["action"] for row in changes] == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/driftmeddelanden/0", "/admin/driftmeddelanden/x", "/admin/driftmeddelanden/²"]
+)
+async def test_an_administrator_gets_404_for_a_notice_that_is_not_there(client, app, staff, path):
+    await log_in(client, app, BIRGITTA)
+    headers = {"x-csrftoken": client.cookies.get("csrf", "")}
+    for suffix in ("", "/ta-bort"):
+        assert (await client.get(path + suffix)).status_code == 404
+    for suffix in ("", "/avsluta", "/ta-bort"):
+        assert (await client.post(path + suffix, data={}, headers=headers)).status_code == 404
