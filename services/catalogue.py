@@ -200,11 +200,13 @@ class CatalogueIndex:
         return next((n for n in self.service_notices(service_id, at) if n.closed_for_new), None)
 
     def closed_ids(self, at: datetime) -> frozenset[int]:
-        """The e-services closed for new applications now (all of them under a global closing notice)."""
+        """The e-services that could be started online but are closed for new applications now (all of them under a
+        global closing notice)."""
         shown = [n for n in self.notices if n.closed_for_new and n.shown_at(at)]
-        if any(n.e_service_id is None for n in shown):
-            return frozenset(self._service_by_id)
-        return frozenset(n.e_service_id for n in shown if n.e_service_id is not None)
+        if not shown:
+            return frozenset()
+        closed = {n.e_service_id for n in shown}
+        return frozenset(s.id for s in self.services if s.has_form and (None in closed or s.id in closed))
 
     def search(self, query: str, category_slug: str | None = None) -> tuple[EServiceView, ...]:
         """Services matching every word of `query` (by word prefix, or inside a word), best first."""
