@@ -271,6 +271,7 @@ async def test_openapi_document(client):
         "/api/v1/cases/{reference}",
         "/api/v1/cases/{reference}/status",
         "/api/v1/cases/{reference}/messages",
+        "/api/v1/events",
     }
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     root = await client.get("/api/v1/schema")

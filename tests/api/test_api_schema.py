@@ -17,6 +17,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from core import clock
+from db import messages as conversations
+from db.cases import CaseRecord
+from db.webhooks import events_after
+from services.webhooks import encode_event_id
 from tests.api.conftest import bearer
 
 EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "15"))
@@ -26,6 +31,7 @@ OPERATIONS = [
     ("GET", "/api/v1/cases/{reference}"),
     ("POST", "/api/v1/cases/{reference}/status"),
     ("POST", "/api/v1/cases/{reference}/messages"),
+    ("GET", "/api/v1/events"),
 ]
 
 
@@ -34,6 +40,15 @@ async def document(client) -> dict:
     response = await client.get("/api/v1/schema/openapi.json")
     assert response.status_code == 200
     return response.json()
+
+
+@pytest.fixture
+async def events(world) -> list[str]:
+    """Two events of the client's e-service (residents' messages); their ids are cursors."""
+    case = await CaseRecord.objects().where(CaseRecord.reference == world.references["erik"]).first()
+    for body in ("Hej", "Hej igen"):
+        await conversations.add_message(case.id, case.applicant, from_officer=False, body=body, now=clock.now())
+    return [encode_event_id(row["id"]) for row in await events_after(["bygglov"], 0, 10)]
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
@@ -46,12 +61,14 @@ async def document(client) -> dict:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
-async def test_answers_follow_the_document(client, world, document, method, path, data):
+async def test_answers_follow_the_document(client, world, events, document, method, path, data):
     schema = schemathesis.openapi.from_dict(document)
     operation = schema[path][method]
     case = data.draw(operation.as_strategy())
     if "reference" in (case.path_parameters or {}) and data.draw(st.booleans()):
         case.path_parameters["reference"] = world.references["erik"]  # a real case, not only random ones
+    if path == "/api/v1/events" and data.draw(st.booleans()):
+        case.query = {**(case.query or {}), "after": data.draw(st.sampled_from(events))}  # real cursors too
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=bearer(world.tokens["bygglov"]))
     body = {key: kwargs[key] for key in ("json", "data") if key in kwargs}
     response = await client.request(
