@@ -265,3 +265,13 @@ async def deliveries_of(client_id: int, limit: int) -> list[dict]:
     for row in rows:
         row["attempt_log"] = by_delivery.get(row["id"], [])
     return rows
+
+
+async def delivery_counts() -> dict[str, int]:
+    """For monitoring: deliveries waiting (never tried, or to be retried), and given up."""
+    rows = await fetch(
+        "SELECT SUM(CASE WHEN next_attempt_at IS NOT NULL AND attempts = 0 THEN 1 ELSE 0 END) AS queued, "
+        "SUM(CASE WHEN next_attempt_at IS NOT NULL AND attempts > 0 THEN 1 ELSE 0 END) AS retrying, "
+        "SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END) AS failed FROM webhook_delivery"
+    )
+    return {name: int(rows[0][name] or 0) for name in ("queued", "retrying", "failed")}

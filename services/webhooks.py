@@ -20,6 +20,7 @@ from services.api import MAX_PAGE, Client, Problem
 EVENT_TYPES = webhooks.EVENT_TYPES
 MAX_URL = 2000
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+MAX_EVENT_ID = 2**63 - 1  # the column is a BIGINT
 DeliveryState = Literal["queued", "retrying", "delivered", "failed"]
 
 
@@ -35,7 +36,7 @@ def decode_event_id(value: str) -> int:
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         prefix, _, number = text.partition(":")
-        if prefix != "event" or not (number.isascii() and number.isdecimal()):
+        if prefix != "event" or not (number.isascii() and number.isdecimal()) or int(number) > MAX_EVENT_ID:
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):

@@ -279,7 +279,8 @@ async def test_catching_up_through_the_feed_loses_nothing(client, world):
     school_feed = (await feed(client, world.tokens["school"]))["items"]
     assert len(school_feed) == 6 and {item["data"]["e_service"] for item in school_feed} == {"skolskjuts"}
     cases_cursor = api.encode_cursor(clock.now(), erik.id)
-    for bad in ("not-a-cursor", cases_cursor, "ZXZlbnQ6eA", "ZXZlbnQ6LTE"):  # event:x, event:-1
+    too_big = webhooks.encode_event_id(2**63)
+    for bad in ("not-a-cursor", cases_cursor, "ZXZlbnQ6eA", "ZXZlbnQ6LTE", too_big, "\x00"):  # event:x, event:-1
         assert_problem(await client.get("/api/v1/events", params={"after": bad}, headers=headers), 400)
     for limit in ("0", "101"):
         response = await client.get("/api/v1/events", params={"limit": limit}, headers=headers)
@@ -316,12 +317,16 @@ async def test_an_event_is_seen_only_with_its_change_and_ids_are_committed_in_or
             await record_event("message.received", erik.id, clock.now(), {"message_id": 2})
 
     tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
-    await recorded.wait()
-    await asyncio.sleep(0.3)
-    assert not tasks[1].done()  # waiting for the first writer
-    assert await events_after(["bygglov"], 0, 10) == []  # neither is visible yet
-    release.set()
-    await asyncio.gather(*tasks)
+    try:
+        await asyncio.wait_for(recorded.wait(), 10)
+        await asyncio.sleep(0.3)
+        second_waited = not tasks[1].done()
+        visible_meanwhile = await events_after(["bygglov"], 0, 10)
+    finally:
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 30)
+    assert second_waited  # for the first writer's commit
+    assert visible_meanwhile == []  # neither event is visible before the first commits
     rows = await events_after(["bygglov"], 0, 10)
     assert [row["data"]["message_id"] for row in rows] == [1, 2] and rows[0]["id"] < rows[1]["id"]
     # A change that rolls back takes its event with it.
