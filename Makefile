@@ -89,11 +89,11 @@ vendor: node
 lock: install-dev
 	$(BIN)/pip freeze --exclude-editable | grep -v '^#' > constraints.txt
 
-# The catalogue, Mina sidor, applications and case handling (inbox) benchmarks, each on SQLite and PostgreSQL (wrk from
+# The catalogue, Mina sidor, applications, case handling (inbox) and API benchmarks, each on SQLite and PostgreSQL (wrk from
 # Debian when missing).
 benchmark: install-dev
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
-	status=0; for name in run my_pages applications case_handling; do $(BIN)/python -m benchmarks.$$name || status=1; done; exit $$status
+	status=0; for name in run my_pages applications case_handling api; do $(BIN)/python -m benchmarks.$$name || status=1; done; exit $$status
 
 # Fault injection (not part of `make test`): SIGKILL of a worker and of a purge, PostgreSQL crashing under load (a
 # private server of its own), SMTP down, BankID in maintenance. Needs PostgreSQL at POSTGRES_URL and its server

@@ -254,6 +254,7 @@ async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -
 
 INBOX_OFFICER = "197606239866"  # Eva, a case officer among the test persons
 INBOX_SERVICES = 5  # e-services the officer's unit handles
+API_PAGE = 100  # cases per page in the API benchmark
 OPEN_CASES = 2_000  # a unit's open cases: what its officers can handle at once; what grows is the closed history
 GIVEN = ("anna", "erik", "maria", "lars", "karin", "per", "eva", "johan", "sara", "nils")
 SURNAMES = (
@@ -355,7 +356,7 @@ async def inbox_setup(unit_cases: int, other_cases: int, events: int, messages: 
                 (reference, uuid.UUID(int=serial), service, forms[service], first_resident + resident,
                  '{"namn": "Test Person", "typ": "a", "beskrivning": "Ett ärende"}', kind, n % 500 == 7, received,
                  assigned, closed_at, "Beviljas." if closed_at else "", status["id"], deadline, attention,
-                 f"{reference} {pnr} {given} {surname}", "", "", "", 0)
+                 f"{reference} {pnr} {given} {surname}", "", "", "", 0, closed_at or received)
             )  # fmt: skip
 
     add_cases(unit_cases, own, min(OPEN_CASES, unit_cases))
@@ -364,7 +365,7 @@ async def inbox_setup(unit_cases: int, other_cases: int, events: int, messages: 
         "case_record",
         ("reference", "source_draft", "e_service", "form_version", "applicant", "answers", "status", "protected",
          "received_at", "assigned_to", "closed_at", "decision", "status_id", "deadline", "attention", "search_text",
-         "digest", "receipt_key", "outcome", "version"),
+         "digest", "receipt_key", "outcome", "version", "changed_at"),
         rows,
     )  # fmt: skip
     first_case = (await CaseRecord.select(CaseRecord.id).order_by(CaseRecord.id).first())["id"]
@@ -423,6 +424,23 @@ async def inbox_setup(unit_cases: int, other_cases: int, events: int, messages: 
     }
 
 
+async def api_setup(cases: int) -> dict:
+    """The integration API at scale: the inbox's unit with `cases` cases in its INBOX_SERVICES e-services, and an API
+    client reading all of them. Returns its token and the cursors of the first and the last page of 100."""
+    from datetime import date, timedelta
+
+    from db.engine import fetch
+    from services import api
+
+    await inbox_setup(cases, 0, 1, 1)
+    slugs = [row["slug"] for row in await fetch("SELECT slug FROM e_service ORDER BY id LIMIT {}", INBOX_SERVICES)]
+    token = await api.create_client("ByggR", slugs, ["read"], date.today() + timedelta(days=30))
+    last = await fetch(
+        "SELECT changed_at, id FROM case_record ORDER BY changed_at DESC, id DESC LIMIT 1 OFFSET {}", API_PAGE
+    )
+    return {"token": token, "last_cursor": api.encode_cursor(last[0]["changed_at"], last[0]["id"])}
+
+
 async def fetch_default_statuses() -> list[dict]:
     from db.engine import fetch
 
@@ -441,6 +459,10 @@ if __name__ == "__main__":
         import json
 
         print(json.dumps(asyncio.run(inbox_setup(*(int(argument) for argument in sys.argv[2:6])))))
+    elif sys.argv[1] == "api":
+        import json
+
+        print(json.dumps(asyncio.run(api_setup(int(sys.argv[2])))))
     elif sys.argv[1] == "applications":
         import json
 

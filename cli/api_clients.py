@@ -8,10 +8,11 @@
     python -m cli.api_clients webhook remove ByggR
     python -m cli.api_clients webhook log ByggR [--limit 20]
 
-`create` prints the token once: the database keeps only its hash. Scopes: read (list and fetch cases), status (set a
-case's status), messages (write to the applicant). `webhook set` sends the client's events to the URL (https; http
-to localhost in dev mode only) and prints the secret they are signed with, once (setting it again makes a new one).
-Uses DATABASE_URL and MODE like the app.
+Administrators do the same in /admin/api-klienter, under the same rules (services/api.py). `create` prints the token
+once: the database keeps only its hash. Scopes: read (list and fetch cases), status (set a case's status), messages
+(write to the applicant). `webhook set` sends the client's events to the URL (https; http to localhost in dev mode
+only) and prints the secret they are signed with, once (setting it again makes a new one). Uses DATABASE_URL and MODE
+like the app.
 """
 
 from __future__ import annotations

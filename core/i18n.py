@@ -75,6 +75,12 @@ def lazy_gettext(message: str) -> LazyProxy:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks an English message id for the catalogue without translating it: for messages that are shown in English
+    (the command line) and translated where a page shows them (`_(message)`)."""
+    return message
+
+
 def format_date(value: date | datetime | None, format: str = "long") -> str:
     if value is None:
         return ""

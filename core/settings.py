@@ -28,6 +28,7 @@ SANE_SESSION_IDLE_MINUTES = (5, 60)
 SANE_SESSION_MAX_HOURS = (1, 12)
 SANE_LOGIN_RATE_LIMIT = (5, 1000)  # per browser
 SANE_LOGIN_RATE_LIMIT_PER_ADDRESS = (20, 100_000)
+SANE_API_RATE_LIMIT = (10, 1_000_000)  # per API client and minute
 
 Mode = Literal["dev", "production"]
 
@@ -96,6 +97,8 @@ class Settings:
     login_rate_limit: int = 20
     login_rate_limit_per_address: int = 300
     login_rate_window_minutes: int = 10
+    # Calls per minute an API client may make (/api/v1), all workers together.
+    api_rate_limit: int = 600
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks); web/proxies.py.
     trusted_proxies: tuple[str, ...] = ()
     # Who may read /metrics (web/metrics.py): a bearer token, and/or addresses or networks. Neither: nobody.
@@ -187,6 +190,7 @@ class Settings:
                 login_rate_limit_per_address=int(
                     env.get("LOGIN_RATE_LIMIT_PER_ADDRESS", cls.login_rate_limit_per_address)
                 ),
+                api_rate_limit=int(env.get("API_RATE_LIMIT", cls.api_rate_limit)),
                 trusted_proxies=_list(env.get("TRUSTED_PROXIES", "")),
                 metrics_token=env.get("METRICS_TOKEN", ""),
                 metrics_addresses=_list(env.get("METRICS_ADDRESSES", "")),
@@ -354,6 +358,7 @@ class Settings:
             ("SESSION_MAX_HOURS", self.session_max_hours, SANE_SESSION_MAX_HOURS),
             ("LOGIN_RATE_LIMIT", self.login_rate_limit, SANE_LOGIN_RATE_LIMIT),
             ("LOGIN_RATE_LIMIT_PER_ADDRESS", self.login_rate_limit_per_address, SANE_LOGIN_RATE_LIMIT_PER_ADDRESS),
+            ("API_RATE_LIMIT", self.api_rate_limit, SANE_API_RATE_LIMIT),
         ):
             if not low <= value <= high:
                 found.append(f"{name}: {value} is outside what production allows ({low} to {high}).")

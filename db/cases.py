@@ -46,6 +46,9 @@ class CaseRecord(Table, tablename="case_record"):
     version = Integer(default=0, help_text="Counts the officers' changes: a form from an older version is stale.")
     attention = Boolean(default=False, help_text="The resident wrote or supplemented since an officer last looked.")
     search_text = Text(default="", help_text="Reference, party numbers and names, casefolded, for the inbox search.")
+    changed_at = Timestamptz(
+        null=True, default=None, help_text="Its latest timeline event's time; a trigger on case_event keeps it."
+    )
 
 
 class CaseEvent(Table, tablename="case_event"):
@@ -194,6 +197,7 @@ async def submit(
                 status="received",
                 protected=protected,
                 received_at=now,
+                changed_at=now,
                 receipt_key=receipt_key,
                 organisation=draft.organisation,
                 search_text=f"{reference} {search_text}".strip(),

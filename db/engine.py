@@ -104,6 +104,12 @@ def _is_postgres() -> bool:
     return isinstance(_engine(), PostgresEngine)
 
 
+def writes_in_with() -> bool:
+    """Whether a statement may hold INSERTs in its WITH clause (several writes in one round trip): PostgreSQL yes,
+    SQLite no."""
+    return _is_postgres()
+
+
 def lock_clause() -> str:
     """Appended to a SELECT inside a write transaction to lock the rows it reads until the transaction ends. SQLite
     needs none: its IMMEDIATE write transactions already hold the whole database."""

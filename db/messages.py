@@ -140,7 +140,10 @@ async def add_message(
             await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind=event, actor=author_id, details=via or {}))
             await notify_applicant(case_id, "message_received", now)
         else:
-            await CaseRecord.update({CaseRecord.attention: True}).where(CaseRecord.id == case_id)
+            # Not on the timeline, but a change the API's clients list by (the timeline's events move it by trigger).
+            await CaseRecord.update({CaseRecord.attention: True, CaseRecord.changed_at: now}).where(
+                CaseRecord.id == case_id
+            )
             await notify_assignee(case_id, now)
         for file, data in files:
             await add_case_attachment(case_id, file, data, message_id=rows[0]["id"], supplement_id=None, now=now)

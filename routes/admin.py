@@ -1,25 +1,35 @@
-"""The administrators' area (/admin): a start page and the audit log (/admin/logg) with search, pages, CSV export and
-a random sample for the periodic log review. Live filtering with htmx; the same form works as a plain GET."""
+"""The administrators' area (/admin): a start page; the audit log (/admin/logg) with search, pages, CSV export and
+a random sample for the periodic log review (live filtering with htmx; the same form works as a plain GET); the
+integration API's clients (/admin/api-klienter: list, create with the token shown once, revoke after a
+confirmation; the rules are services/api.py's, shared with cli/api_clients.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get
-from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
+from core.i18n import gettext as _
 from services import admin
-from web.auth import admin_required, current_user
+from services import api as api_clients
+from web.auth import admin_required, current_user, flash
 from web.htmx import VARY, wants_fragment
 from web.pagination import parse_page_number
-from web.params import parse_date, parse_int
+from web.params import database_id, parse_date, parse_int
 
 START = "/admin"
 LOG = "/admin/logg"
 SAMPLE = "/admin/logg/stickprov"
+CLIENTS = "/admin/api-klienter"
+NEW_CLIENT = CLIENTS + "/ny"
+CLIENT = CLIENTS + "/{client_id:str}"
+REVOKE = CLIENT + "/aterkalla"
 
 Text = Annotated[str, QueryParameter()]
 
@@ -133,4 +143,106 @@ async def sample_page(
     return Template("admin/sample.html", context=context)
 
 
-route_handlers = [start_page, log_page, log_export, sample_page]
+# API clients of the integration API.
+
+
+async def _clients_context(**context) -> dict:
+    """What the clients' pages show beside `context`: e-service titles by slug and the scopes' labels."""
+    titles = {service["slug"]: service["title"] for service in await api_clients.service_choices()}
+    return {"nav": "admin", "titles": titles, "scope_labels": api_clients.scope_labels(), **context}
+
+
+@get(CLIENTS, name="admin_api_clients", guards=[admin_required])
+async def clients_page() -> Template:
+    return Template("admin/api_clients.html", context=await _clients_context(clients=await api_clients.clients()))
+
+
+async def _new_client_page(values: dict, errors: dict[str, str], *, status_code: int = 200) -> Template:
+    context = {
+        "nav": "admin",
+        "values": values,
+        "errors": errors,
+        "services": await api_clients.service_choices(),
+        "scope_labels": api_clients.scope_labels(),
+    }
+    return Template("admin/api_client_new.html", context=context, status_code=status_code)
+
+
+@get(NEW_CLIENT, name="admin_api_client_new", guards=[admin_required])
+async def new_client_page() -> Template:
+    return await _new_client_page({"name": "", "e_services": [], "scopes": [], "expires": ""}, {})
+
+
+@post(NEW_CLIENT, name="admin_api_client_create", guards=[admin_required])
+async def create_client(request: Request) -> Template:
+    """The token is in this answer only: never in an address, a log or the database (which keeps its hash), and no
+    cache may keep the page."""
+    form = await request.form()
+    values = {
+        "name": str(form.get("name") or ""),
+        "e_services": [str(value) for value in form.getall("e_services", [])],
+        "scopes": [str(value) for value in form.getall("scopes", [])],
+        "expires": str(form.get("expires") or "").strip(),
+    }
+    try:
+        client_id, token = await api_clients.new_client(
+            values["name"],
+            values["e_services"],
+            values["scopes"],
+            parse_date(values["expires"]),
+            actor_id=current_user(request).id,
+        )
+    except api_clients.InvalidClient as invalid:
+        errors = invalid.translated()
+        ordered = {field: errors[field] for field in ("name", "e_services", "scopes", "expires") if field in errors}
+        return await _new_client_page(values, ordered, status_code=400)
+    context = await _clients_context(client=await api_clients.client(client_id), token=token)
+    return Template(
+        "admin/api_client_created.html", context=context, status_code=201, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def _client_or_404(client_id: str) -> dict:
+    client = await api_clients.client(database_id(client_id))
+    if client is None:
+        raise NotFoundException()
+    return client
+
+
+@get(CLIENT, name="admin_api_client", guards=[admin_required])
+async def client_page(client_id: FromPath[str]) -> Template:
+    client = await _client_or_404(client_id)
+    # The webhooks' context (branch api-webhooks: set_webhook, remove_webhook, deliveries) joins here, for
+    # templates/admin/_api_client_webhooks.html.
+    return Template("admin/api_client.html", context=await _clients_context(client=client))
+
+
+@get(REVOKE, name="admin_api_client_revoke_confirm", guards=[admin_required])
+async def revoke_confirm_page(client_id: FromPath[str]) -> Response:
+    client = await _client_or_404(client_id)
+    if client["state"] == "revoked":
+        return Redirect(f"{CLIENTS}/{client['id']}", status_code=HTTP_303_SEE_OTHER)
+    return Template("admin/api_client_revoke.html", context={"nav": "admin", "client": client})
+
+
+@post(REVOKE, name="admin_api_client_revoke", guards=[admin_required])
+async def revoke_client(request: Request, client_id: FromPath[str]) -> Redirect:
+    client = await _client_or_404(client_id)
+    user = current_user(request)
+    if await api_clients.revoke_client_by_id(client["id"], actor_id=user.id):
+        await flash(user, _("The API client %(name)s has been revoked: its token no longer works.") % client)
+    return Redirect(f"{CLIENTS}/{client['id']}", status_code=HTTP_303_SEE_OTHER)
+
+
+route_handlers = [
+    start_page,
+    log_page,
+    log_export,
+    sample_page,
+    clients_page,
+    new_client_page,
+    create_client,
+    client_page,
+    revoke_confirm_page,
+    revoke_client,
+]

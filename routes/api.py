@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 
 from core.errors import DomainError
 from services import api, webhooks
-from services.api import Problem
+from services.api import CaseSummary, Problem
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
@@ -39,16 +39,6 @@ class ProblemDetails:
     status: int
     detail: str
     errors: list[InvalidItem] | None = None
-
-
-@dataclass
-class CaseSummary:
-    reference: str
-    e_service: str
-    status: str | None
-    received_at: str
-    changed_at: str
-    closed: bool
 
 
 @dataclass
@@ -132,6 +122,7 @@ async def api_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         connection.headers.get("authorization"),
         handler.opt["operation"],
         handler.opt["scope"],
+        rate_limit=connection.app.state.settings.api_rate_limit,
         target=f"case:{reference}" if reference else "",
     )
 
@@ -171,7 +162,7 @@ async def list_cases(
         cursor=cursor,
         limit=limit,
     )
-    return CaseList(items=[CaseSummary(**item) for item in page["items"]], next_cursor=page["next_cursor"])
+    return CaseList(items=page["items"], next_cursor=page["next_cursor"])
 
 
 @get(

@@ -1,7 +1,8 @@
-"""The integration API's rules: API clients (created and revoked by operators; a token shown once, kept as a hash,
-scoped to e-services and operations, with an expiry), who may call what, the per-client rate limit, cursors, and the
-idempotency of POSTs. A client acts as a system, not as a person: its changes are on the timeline as the case
-management system (`details.via = "api"` with the client's name), with no account behind them.
+"""The integration API's rules: API clients (created and revoked by administrators in /admin or on the command line;
+a token shown once, kept as a hash, scoped to e-services and operations, with an expiry), who may call what, the
+per-client rate limit, cursors, and the idempotency of POSTs. A client acts as a system, not as a person: its changes
+are on the timeline as the case management system (`details.via = "api"` with the client's name), with no account
+behind them.
 
 Every call is audited as `api.<operation>` with the client's id (never personal data)."""
 
@@ -15,19 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from core import clock
+from core.i18n import N_
+from core.i18n import gettext as _
 from core.tokens import hash_token, new_token
-from db import api, audit, cases, limits
+from db import api, audit, cases
 from db import case_handling as handling
 from db import messages as conversations
 from db.case_handling import Stale
 from services import case_handling
-from services.limits import _window
+from services.limits import window
 
 SCOPES = ("read", "status", "messages")
 MAX_PAGE = 100
+MAX_NAME = 100
+NAME_TAKEN = N_("A client with that name exists.")
 MAX_TEXT = case_handling.MAX_TEXT
-# Calls per client and window, counted in the database like the site's other limits (services/limits.py).
-RATE_LIMIT = 600
+# Each client's calls are counted per window in the database like the site's other limits (services/limits.py); the
+# ceiling is the setting API_RATE_LIMIT.
 RATE_WINDOW = timedelta(minutes=1)
 # How long a POST's answer is kept for its Idempotency-Key (the cleanup job deletes older ones).
 IDEMPOTENCY_KEPT = timedelta(hours=24)
@@ -41,6 +46,18 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
 
 
+@dataclass(slots=True)
+class CaseSummary:
+    """A case in a list: made a page of 100 at a time, so a plain slotted dataclass msgspec encodes directly."""
+
+    reference: str
+    e_service: str
+    status: str | None
+    received_at: datetime
+    changed_at: datetime
+    closed: bool
+
+
 @dataclass(frozen=True)
 class Client:
     id: int
@@ -49,105 +66,190 @@ class Client:
     scopes: tuple[str, ...]
 
 
-# Operators (cli/api_clients.py).
+# Operators: /admin/api-klienter (routes/admin.py) and the command line (cli/api_clients.py) share these rules.
 
 
-async def create_client(name: str, e_services: list[str], scopes: list[str], expires: date) -> str:
-    """A new client; returns its token (shown once: only its hash is kept). ValueError says what is wrong."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValueError("The name must be 1 to 100 characters.")
+def scope_labels() -> dict[str, str]:
+    """Each scope with what it allows, for the administrators' pages."""
+    return {
+        "read": _("List and fetch cases"),
+        "status": _("Set a case's status"),
+        "messages": _("Write messages to the applicant"),
+    }
+
+
+class InvalidClient(ValueError):
+    """What is wrong with a new client, per field (`name`, `e_services`, `scopes`, `expires`): English message ids
+    with their values. The command line prints them as they are; /admin shows each translated beside its field."""
+
+    def __init__(self, problems: dict[str, tuple[str, dict]]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(message % values for message, values in problems.values()))
+
+    def translated(self) -> dict[str, str]:
+        return {field: _(message) % values for field, (message, values) in self.problems.items()}
+
+
+async def _check_new_client(name: str, e_services: list[str], scopes: list[str], expires: date | None) -> datetime:
+    """The moment the client's last valid day ends (23:59:59 UTC), or InvalidClient with every problem found."""
+    problems: dict[str, tuple[str, dict]] = {}
+    if not name:
+        problems["name"] = (N_("Enter a name for the client."), {})
+    elif len(name) > MAX_NAME:
+        problems["name"] = (N_("The name may be at most %(max)d characters."), {"max": MAX_NAME})
+    elif any(client["name"] == name for client in await api.clients()):
+        problems["name"] = (NAME_TAKEN, {})
     unknown = sorted(set(e_services) - await api.service_slugs())
-    if unknown or not e_services:
-        raise ValueError(f"Unknown e-services: {', '.join(unknown) or '(none given)'}")
-    if not scopes or set(scopes) - set(SCOPES):
-        raise ValueError(f"Scopes must be among: {', '.join(SCOPES)}")
-    now = clock.now()
-    expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC)
-    if expires_at <= now:
-        raise ValueError("The expiry date has passed.")
-    if any(client["name"] == name for client in await api.clients()):
-        raise ValueError("A client with that name exists.")
+    if not e_services:
+        problems["e_services"] = (N_("Choose at least one e-service."), {})
+    elif unknown:
+        problems["e_services"] = (N_("Unknown e-services: %(slugs)s."), {"slugs": ", ".join(unknown)})
+    if not scopes:
+        problems["scopes"] = (N_("Choose at least one scope."), {})
+    elif set(scopes) - set(SCOPES):
+        problems["scopes"] = (N_("Scopes must be among: %(scopes)s."), {"scopes": ", ".join(SCOPES)})
+    expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC) if expires else None
+    if expires_at is None:
+        problems["expires"] = (N_("Enter the last valid day as a date, for example 2027-12-31."), {})
+    elif expires_at <= clock.now():
+        problems["expires"] = (N_("The last valid day has passed."), {})
+    if problems:
+        raise InvalidClient(problems)
+    return expires_at
+
+
+async def new_client(
+    name: str, e_services: list[str], scopes: list[str], expires: date | None, *, actor_id: int | None = None
+) -> tuple[int, str]:
+    """A new client: (its id, its token). The token is shown once: only its hash is kept. InvalidClient says what
+    is wrong. `actor_id`: the administrator who created it (none from the command line)."""
+    name = name.strip()
+    expires_at = await _check_new_client(name, e_services, scopes, expires)
     token = new_token()
     client_id = await api.create_client(
-        name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, now
+        name, hash_token(token), sorted(set(e_services)), sorted(set(scopes)), expires_at, clock.now()
     )
-    await audit.record("api_client.created", target=f"api_client:{client_id}")
-    return token
+    if client_id is None:  # created meanwhile by another request
+        raise InvalidClient({"name": (NAME_TAKEN, {})})
+    await audit.record("api_client.created", actor_id=actor_id, target=f"api_client:{client_id}")
+    return client_id, token
+
+
+async def create_client(
+    name: str, e_services: list[str], scopes: list[str], expires: date | None, *, actor_id: int | None = None
+) -> str:
+    """A new client's token (see new_client)."""
+    return (await new_client(name, e_services, scopes, expires, actor_id=actor_id))[1]
 
 
 async def revoke_client(name: str) -> bool:
-    revoked = await api.revoke_client(name, clock.now())
+    """Revoke by name (the command line); False when there is no such client or it is already revoked."""
+    client_id = await api.revoke_client(name, clock.now())
+    if client_id is not None:
+        await audit.record("api_client.revoked", target=f"api_client:{client_id}")
+    return client_id is not None
+
+
+async def revoke_client_by_id(client_id: int, *, actor_id: int) -> bool:
+    """Revoke from /admin: the administrator is the audit entry's actor. False when it was already revoked."""
+    revoked = await api.revoke_client_by_id(client_id, clock.now())
     if revoked:
-        await audit.record("api_client.revoked", target=f"api_client:{name}")
+        await audit.record("api_client.revoked", actor_id=actor_id, target=f"api_client:{client_id}")
     return revoked
 
 
+def _shown(row: dict) -> dict:
+    """A client as the pages and the command line show it: `last_day` (the expiry's date) and `state` (active,
+    expired or revoked) added."""
+    expires_at = _utc(row["expires_at"]).astimezone(UTC)
+    if row["revoked_at"] is not None:
+        state = "revoked"
+    elif expires_at <= clock.now():
+        state = "expired"
+    else:
+        state = "active"
+    return {**row, "last_day": expires_at.date(), "state": state}
+
+
 async def clients() -> list[dict]:
-    return await api.clients()
+    return [_shown(row) for row in await api.clients()]
+
+
+async def client(client_id: int) -> dict | None:
+    row = await api.client(client_id)
+    return _shown(row) if row else None
+
+
+async def service_choices() -> list[dict]:
+    """The e-services a client can be given: slug and title, by title."""
+    return await api.service_titles()
 
 
 # Who is calling.
 
 
-async def authenticate(authorization: str | None, operation: str, scope: str, target: str = "") -> Client:
-    """The client behind a Bearer token, allowed `scope`, within its rate limit; the call is audited."""
+async def authenticate(
+    authorization: str | None, operation: str, scope: str, *, rate_limit: int, target: str = ""
+) -> Client:
+    """The client behind a Bearer token, allowed `scope`, within `rate_limit` calls per RATE_WINDOW; the call is
+    audited."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         await audit.record("api.refused", reason="no_token", operation=operation)
         raise _unauthorized("A Bearer token is required.")
-    row = await api.client_by_token_hash(hash_token(token.strip()))
+    now = clock.now()
+    number, ends_at = window(RATE_WINDOW, now)
+    row = await api.client_for_call(
+        hash_token(token.strip()),
+        scope,
+        now,
+        window=(number, ends_at),
+        rate_limit=rate_limit,
+        action=f"api.{operation}",
+        target=target,
+    )
     if row is None:
         await audit.record("api.refused", reason="unknown_token", operation=operation)
         raise _unauthorized("The token is not valid.")
     if row["revoked_at"] is not None:
         await audit.record("api.refused", reason="revoked", client=row["id"], operation=operation)
         raise _unauthorized("The token has been revoked.")
-    if _aware(row["expires_at"]) <= clock.now():
+    if row["hits"] is None:
         await audit.record("api.refused", reason="expired", client=row["id"], operation=operation)
         raise _unauthorized("The token has expired.")
-    client = Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
-    await _count(client)
-    if scope not in client.scopes:
-        await audit.record("api.refused", reason="scope", client=client.id, operation=operation, target=target)
+    if row["hits"] > rate_limit:
+        if row["hits"] == rate_limit + 1:
+            await audit.record("rate_limited.api", client=row["id"])
+        retry = str(max(1, int((ends_at - now).total_seconds())))
+        raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
+    if scope not in row["scopes"]:
+        await audit.record("api.refused", reason="scope", client=row["id"], operation=operation, target=target)
         raise Problem(403, "Forbidden", f"The token does not have the scope '{scope}'.")
-    await audit.record(f"api.{operation}", target=target, client=client.id)
-    return client
+    # Within the limit and the scope: client_for_call has written the call's audit entry.
+    return Client(row["id"], row["name"], tuple(row["e_services"]), tuple(row["scopes"]))
+
+
+def _utc(value: datetime) -> datetime:
+    """A time given without a zone is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, {"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def _aware(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-async def _count(client: Client) -> None:
-    now = clock.now()
-    number, ends_at = _window(RATE_WINDOW, now)
-    hits = await limits.hit(f"api:c:{client.id}:{number}", ends_at)
-    if hits > RATE_LIMIT:
-        if hits == RATE_LIMIT + 1:
-            await audit.record("rate_limited.api", client=client.id)
-        retry = str(max(1, int((ends_at - now).total_seconds())))
-        raise Problem(429, "Too Many Requests", "The client's rate limit is reached.", {"Retry-After": retry})
-
-
 # Cases.
 
 
 def encode_cursor(changed_at: datetime, case_id: int) -> str:
-    raw = json.dumps([_aware(changed_at).isoformat(), case_id]).encode()
+    raw = json.dumps([changed_at.isoformat(), case_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return _aware(datetime.fromisoformat(stamp)), int(case_id)
+        return _utc(datetime.fromisoformat(stamp)), int(case_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise Problem(400, "Bad Request", "The cursor is not valid.") from None
 
@@ -169,21 +271,21 @@ async def list_cases(
     rows = await api.list_cases(
         slugs,
         status_alias=status,
-        changed_since=_aware(changed_since) if changed_since else None,
+        changed_since=_utc(changed_since) if changed_since else None,
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     page = rows[:limit]
     return {
         "items": [
-            {
-                "reference": row["reference"],
-                "e_service": row["slug"],
-                "status": row["status_alias"],
-                "received_at": _aware(row["received_at"]).isoformat(),
-                "changed_at": _aware(row["changed_at"]).isoformat(),
-                "closed": row["status"] == "closed",
-            }
+            CaseSummary(
+                row["reference"],
+                row["slug"],
+                row["status_alias"],
+                row["received_at"],
+                row["changed_at"],
+                row["status"] == "closed",
+            )
             for row in page
         ],
         "next_cursor": encode_cursor(page[-1]["changed_at"], page[-1]["id"]) if len(rows) > limit else None,

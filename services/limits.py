@@ -31,7 +31,7 @@ LIMITS = {
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _window(window: timedelta, now: datetime) -> tuple[int, datetime]:
+def window(window: timedelta, now: datetime) -> tuple[int, datetime]:
     number = int((now - EPOCH) / window)
     return number, EPOCH + (number + 1) * window
 
@@ -40,7 +40,7 @@ async def check(action: str, address_key: str, session_key: str) -> None:
     """Count this attempt; TooMany when the address or the session is over its ceiling for `action`."""
     limit = LIMITS[action]
     now = clock.now()
-    number, ends_at = _window(limit.window, now)
+    number, ends_at = window(limit.window, now)
     by_session = await limits.hit(f"{action}:s:{session_key}:{number}", ends_at)
     by_address = await limits.hit(f"{action}:a:{address_key}:{number}", ends_at)
     if by_session > limit.per_session or by_address > limit.per_address:
@@ -54,5 +54,5 @@ async def check(action: str, address_key: str, session_key: str) -> None:
 
 async def first_today(action: str, subject_key: str) -> bool:
     """True the first time `subject_key` does `action` this day (for counts that should count visitors)."""
-    number, ends_at = _window(timedelta(days=1), clock.now())
+    number, ends_at = window(timedelta(days=1), clock.now())
     return await limits.hit(f"{action}:{subject_key}:{number}", ends_at) == 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from core import clock
+from db import messages as conversations
 from db.applications import Draft
 from db.audit import AuditEntry
 from db.cases import CaseEvent, CaseRecord
@@ -82,6 +84,34 @@ async def test_cursor_pages_are_stable(client, world):
     # The same cursor gives the same page again.
     again = (await client.get(f"/api/v1/cases?limit=1&cursor={first['next_cursor']}", headers=headers)).json()
     assert again == second
+
+
+async def test_pages_merge_the_clients_e_services_in_order_of_change(client, world):
+    """Each e-service is read from its own index; the pages interleave them by change time, and a change that is not
+    an API call (a resident's message, an officer's timeline event) moves the case behind the cursor too."""
+    headers = bearer(await token("Ärendesystem", ["bygglov", "skolskjuts"], ["read"]))
+
+    async def walk(limit: int) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            query = f"limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            page = (await client.get(f"/api/v1/cases?{query}", headers=headers)).json()
+            seen += [item["reference"] for item in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                return seen
+
+    erik, sara, school = (world.references[name] for name in ("erik", "sara", "school"))
+    assert await walk(1) == await walk(2) == await walk(100) == [erik, sara, school]
+    case = await CaseRecord.select(CaseRecord.id, CaseRecord.applicant).where(CaseRecord.reference == sara).first()
+    await conversations.add_message(case["id"], case["applicant"], from_officer=False, body="Hej", now=clock.now())
+    assert await walk(1) == [erik, school, sara]
+    later = clock.now() + timedelta(seconds=1)
+    await CaseEvent.insert(CaseEvent(case=(await case_id(erik)), at=later, kind="assigned"))
+    assert await walk(2) == [school, sara, erik]
+
+
+async def case_id(reference: str) -> int:
+    return (await CaseRecord.select(CaseRecord.id).where(CaseRecord.reference == reference).first())["id"]
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "cursor=not-a-cursor", "changed_since=yesterday"])
@@ -200,8 +230,8 @@ async def test_tokens_that_do_not_open(client, world):
     assert reasons == ["no_token", "no_token", "unknown_token", "revoked", "expired"]
 
 
-async def test_rate_limit_per_client(client, world, monkeypatch):
-    monkeypatch.setattr(api, "RATE_LIMIT", 3)
+async def test_rate_limit_per_client(app, client, world, monkeypatch):
+    monkeypatch.setattr(app.state, "settings", replace(app.state.settings, api_rate_limit=3))
     for _ in range(3):
         assert (await client.get("/api/v1/cases", headers=bearer(world.tokens["bygglov"]))).status_code == 200
     response = await client.get("/api/v1/cases", headers=bearer(world.tokens["bygglov"]))

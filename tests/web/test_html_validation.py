@@ -150,6 +150,16 @@ async def admin_pages(pages: Pages, client: httpx.AsyncClient, app) -> None:
     await pages.get(client, "audit log", "/admin/logg")
     await pages.get(client, "audit log, search without results", "/admin/logg?arende=XYZ-1")
     await pages.get(client, "audit log sample", "/admin/logg/stickprov?antal=5")
+    await pages.get(client, "API clients, none", "/admin/api-klienter")
+    form = await pages.get(client, "new API client", "/admin/api-klienter/ny")
+    data = {"_csrf_token": csrf_from(form.text), "name": "ByggR", "e_services": ["ansokan-om-bygglov"]}
+    pages.add("new API client, errors", await client.post("/admin/api-klienter/ny", data=data), 400)
+    created = await client.post("/admin/api-klienter/ny", data={**data, "scopes": ["read"], "expires": "2099-12-31"})
+    pages.add("API client created, its token", created, 201)
+    client_path = re.search(r'href="(/admin/api-klienter/[0-9]+)"', created.text).group(1)
+    await pages.get(client, "API client", client_path)
+    await pages.get(client, "API client, revoke", client_path + "/aterkalla")
+    await pages.get(client, "API clients", "/admin/api-klienter")
 
 
 def validate(directory: Path) -> list[dict]:
