@@ -13,6 +13,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from core import clock
+from core.i18n import N_
+from core.i18n import gettext as _
 from db import api, audit, webhooks
 from integrations.webhooks import new_secret
 from services.api import MAX_PAGE, Client, Problem
@@ -82,21 +84,35 @@ async def list_events(client: Client, *, after: str | None, limit: int) -> dict:
 # Webhook subscriptions (operators: cli/api_clients.py and /admin).
 
 
+class InvalidWebhook(ValueError):
+    """What is wrong with a webhook: an English message id with its values. The command line prints it as it is;
+    /admin shows it translated beside the address field."""
+
+    def __init__(self, message: str, **values) -> None:
+        self.message, self.values = message, values
+        super().__init__(message % values)
+
+    def translated(self) -> str:
+        return _(self.message) % self.values
+
+
 def check_url(url: str, *, allow_local_http: bool = False) -> str:
     """The URL if webhooks may go there: https, or (with `allow_local_http`: dev mode and tests) http to this
-    machine. ValueError says what is wrong."""
+    machine. InvalidWebhook says what is wrong."""
     url = url.strip()
-    if not url or len(url) > MAX_URL:
-        raise ValueError(f"The URL must be 1 to {MAX_URL} characters.")
+    if not url:
+        raise InvalidWebhook(N_("Enter the address the events are sent to."))
+    if len(url) > MAX_URL:
+        raise InvalidWebhook(N_("The address may be at most %(max)d characters."), max=MAX_URL)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        raise ValueError("The URL is not valid.") from None
+        raise InvalidWebhook(N_("The address is not valid.")) from None
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
-        raise ValueError("The URL must be https://host/... (without a user name or password).")
+        raise InvalidWebhook(N_("The address must be like https://host/path, without a user name or password."))
     if parts.scheme == "http" and not (allow_local_http and _is_local(parts.hostname)):
-        raise ValueError("The URL must use https (http only to localhost, and only in dev mode).")
+        raise InvalidWebhook(N_("The address must start with https:// (http:// only to this machine, in dev mode)."))
     return url
 
 
@@ -112,36 +128,46 @@ def _is_local(host: str) -> bool:
 async def _client_row(name: str) -> dict:
     row = next((client for client in await api.clients() if client["name"] == name), None)
     if row is None:
-        raise ValueError("No such client.")
+        raise InvalidWebhook(N_("No such client."))
     return row
 
 
-async def set_webhook(client: str, url: str, *, allow_local_http: bool = False) -> str:
+async def set_webhook(client: str, url: str, *, allow_local_http: bool = False, actor_id: int | None = None) -> str:
     """Send the client's events to `url` from now on, signed with a new secret; returns the secret (shown once: the
     operator hands it to the receiver). Setting it again replaces the URL and the secret (rotation): deliveries not
-    yet made go to the new URL, signed with the new secret. ValueError says what is wrong."""
+    yet made go to the new URL, signed with the new secret. InvalidWebhook says what is wrong. `actor_id`: the
+    administrator (none from the command line)."""
     url = check_url(url, allow_local_http=allow_local_http)
     row = await _client_row(client)
     if row["revoked_at"] is not None:
-        raise ValueError("The client is revoked.")
+        raise InvalidWebhook(N_("The client is revoked: it gets no webhooks."))
     secret = new_secret()
     await webhooks.set_subscription(row["id"], url, secret, clock.now())
-    await audit.record("api_client.webhook_set", target=f"api_client:{row['id']}")
+    await audit.record("api_client.webhook_set", actor_id=actor_id, target=f"api_client:{row['id']}")
     return secret
 
 
-async def remove_webhook(client: str) -> bool:
+async def remove_webhook(client: str, *, actor_id: int | None = None) -> bool:
     """No more webhooks for the client (deliveries not yet made are given up); False when it had none."""
     row = await _client_row(client)
     removed = await webhooks.remove_subscription(row["id"])
     if removed:
-        await audit.record("api_client.webhook_removed", target=f"api_client:{row['id']}")
+        await audit.record("api_client.webhook_removed", actor_id=actor_id, target=f"api_client:{row['id']}")
     return removed
 
 
 async def webhook(client: str) -> dict | None:
     """`{"url", "created_at"}` of the client's webhook, or None; never the secret."""
     return await webhooks.subscription((await _client_row(client))["id"])
+
+
+def delivery_state_labels() -> dict[str, str]:
+    return {
+        "queued": _("Waiting to be sent"),
+        "retrying": _("Failed, will be tried again"),
+        "delivered": _("Delivered"),
+        "failed": _("Failed, given up"),
+    }
 
 
 def delivery_state(row: dict) -> DeliveryState:

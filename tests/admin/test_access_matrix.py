@@ -38,6 +38,8 @@ ROUTES = {
     ("GET", CLIENT): ADMIN_ONLY,
     ("GET", CLIENT + "/aterkalla"): ADMIN_ONLY,
     ("POST", "/admin/api-klienter/ny"): {**ADMIN_ONLY, "administrator": 400},
+    ("POST", CLIENT + "/webhook"): {**ADMIN_ONLY, "administrator": 400},
+    ("POST", CLIENT + "/webhook/ta-bort"): {**ADMIN_ONLY, "administrator": 303},
     ("POST", CLIENT + "/aterkalla"): {**ADMIN_ONLY, "administrator": 303},
 }
 

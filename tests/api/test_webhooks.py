@@ -361,7 +361,7 @@ async def test_only_subscribed_valid_clients_get_deliveries(client, world, setti
         "Läsare": [("failed", "the client's webhook was removed")],
     }
     assert len((await feed(client, world.tokens["reader"]))["items"]) == 3
-    with pytest.raises(ValueError, match="revoked"):
+    with pytest.raises(webhooks.InvalidWebhook, match="revoked"):
         await webhooks.set_webhook("ByggR", receiver.url(), allow_local_http=True)
 
 
@@ -385,7 +385,7 @@ def test_webhook_urls(url, local, allowed):
     if allowed:
         assert webhooks.check_url(url, allow_local_http=local) == url
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(webhooks.InvalidWebhook):
             webhooks.check_url(url, allow_local_http=local)
 
 
