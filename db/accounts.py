@@ -6,7 +6,7 @@ from __future__ import annotations
 from piccolo.columns import JSON, Boolean, Date, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
-from db.engine import json_column
+from db.engine import fetch, json_column, write_transaction
 
 
 class UserAccount(Table, tablename="user_account"):
@@ -43,8 +43,21 @@ async def account_by_id(user_id: int) -> UserAccount | None:
     return await UserAccount.objects().where(UserAccount.id == user_id).first()
 
 
-async def save(account: UserAccount) -> None:
-    await account.save()
+async def save(account: UserAccount, *, protect_cases: bool = False) -> None:
+    """Store the account; with `protect_cases` (the person's identity has just become protected), every case they
+    are a party to becomes protected in the same transaction: only staff with the permission see it from now on."""
+    async with write_transaction():
+        await account.save()
+        if protect_cases:
+            await fetch(PROTECT_CASES_OF, True, account.id, account.personal_number)
+
+
+# Cases whose applicant, or a co-applicant, is the person. A case stays protected once it is: protection that ends
+# may start again, and nothing is lost by keeping the stricter rule.
+PROTECT_CASES_OF = (
+    'UPDATE case_record SET protected = {} WHERE applicant = {} OR id IN (SELECT "case" FROM co_applicant '
+    'WHERE personal_number = {} AND "case" IS NOT NULL)'
+)
 
 
 def notices_off(account) -> list[str]:

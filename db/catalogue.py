@@ -81,14 +81,22 @@ class RelatedDocument(Table, tablename="related_document"):
     # added with ALTER TABLE ... ADD CONSTRAINT, which SQLite does not support.
 
 
+NOTICE_LEVELS = ("info", "warning")
+
+
 class OperatingNotice(Table, tablename="operating_notice"):
-    """Driftinformation shown on the start page between `starts_at` and `ends_at`."""
+    """Driftinformation, shown between `starts_at` and `ends_at` (None: until someone ends it): a global notice (no
+    `e_service`) on the start page, the catalogue and every e-service; one e-service's on its page and its start.
+    `closed_for_new`: no new application may be started in its scope meanwhile (drafts already started go on)."""
 
     id = Serial(primary_key=True)
     title = Varchar(length=200)
-    body = Text(default="")
+    body = Text(default="", help_text="Markdown.")
     starts_at = Timestamptz()
     ends_at = Timestamptz(null=True, default=None)
+    e_service = ForeignKey(references=EService, on_delete=OnDelete.cascade, null=True, default=None)
+    level = Varchar(length=20, default="info", help_text="One of NOTICE_LEVELS.")
+    closed_for_new = Boolean(default=False)
 
 
 class CacheStamp(Table, tablename="cache_stamp"):
@@ -127,7 +135,12 @@ async def index_rows() -> tuple[list[dict], list[dict], list[dict], list[dict], 
         "SELECT e_service, title, filename, content_type, length(content) AS size "
         "FROM related_document ORDER BY sort_order, title"
     )
-    notices = await OperatingNotice.select().order_by(OperatingNotice.starts_at, ascending=False)
+    # Notices that have ended are left out; one that ends while the index is in use is filtered by its time.
+    notices = (
+        await OperatingNotice.select()
+        .where(OperatingNotice.ends_at.is_null() | (OperatingNotice.ends_at > clock.now()))
+        .order_by(OperatingNotice.starts_at, ascending=False)
+    )
     with_form = {row["e_service"] for row in await fetch("SELECT DISTINCT e_service FROM form_version WHERE published")}
     return categories, services, documents, notices, with_form
 
@@ -144,3 +157,53 @@ async def related_document(e_service_id: int, filename: str) -> dict | None:
 async def count_start(e_service_id: int) -> None:
     """One more application started (ranks the popular e-services; see the module's note on bump_version)."""
     await EService.update({EService.start_count: EService.start_count + 1}).where(EService.id == e_service_id)
+
+
+# Operating notices, as the administrators manage them (/admin/driftmeddelanden). Every write bumps the catalogue's
+# version: the index of every process holds the notices.
+
+NOTICE_COLUMNS = ("title", "body", "starts_at", "ends_at", "e_service", "level", "closed_for_new")
+
+
+async def notices() -> list[dict]:
+    """Every notice with its e-service's title ("" for a global one), by start time, newest first."""
+    return await fetch(
+        "SELECT n.id, n.title, n.body, n.starts_at, n.ends_at, n.e_service, n.level, n.closed_for_new, "
+        "COALESCE(s.title, '') AS e_service_title "
+        "FROM operating_notice n LEFT JOIN e_service s ON s.id = n.e_service "
+        "ORDER BY n.starts_at DESC, n.id DESC"
+    )
+
+
+async def notice(notice_id: int) -> dict | None:
+    return await OperatingNotice.select().where(OperatingNotice.id == notice_id).first()
+
+
+async def create_notice(values: dict) -> int:
+    rows = await OperatingNotice.insert(OperatingNotice(**{name: values[name] for name in NOTICE_COLUMNS})).returning(
+        OperatingNotice.id
+    )
+    await bump_version()
+    return rows[0]["id"]
+
+
+async def update_notice(notice_id: int, values: dict) -> bool:
+    """False when there is no such notice (any more)."""
+    updated = (
+        await OperatingNotice.update({name: values[name] for name in values if name in NOTICE_COLUMNS})
+        .where(OperatingNotice.id == notice_id)
+        .returning(OperatingNotice.id)
+    )
+    await bump_version()
+    return bool(updated)
+
+
+async def delete_notice(notice_id: int) -> bool:
+    deleted = await OperatingNotice.delete().where(OperatingNotice.id == notice_id).returning(OperatingNotice.id)
+    await bump_version()
+    return bool(deleted)
+
+
+async def e_service_choices() -> list[dict]:
+    """Every e-service (published or not) by title: what a notice may be about."""
+    return await EService.select(EService.id, EService.title, EService.published).order_by(EService.title)

@@ -4,6 +4,7 @@ signing share)."""
 
 from routes import (
     admin,
+    admin_notices,
     api,
     applications,
     auth,
@@ -40,6 +41,7 @@ def all_route_handlers() -> list:
         *case_handling.route_handlers,
         *staff.route_handlers,
         *admin.route_handlers,
+        *admin_notices.route_handlers,
         *api.route_handlers,
         serve_static,
     ]

@@ -103,20 +103,31 @@ async def case_for_receipt(request: Request, draft_id: str):
         raise
 
 
+async def _notices(request: Request, service: EServiceView):
+    """The operating notices the start shows now, and the one that closes the e-service for new applications."""
+    catalogue = await request.app.state.catalogue.get()
+    now = clock.now()
+    return catalogue.service_notices(service.id, now), catalogue.closed_by(service.id, now)
+
+
 @get("/e-tjanster/{slug:str}/starta", name="start_application")
 async def start_page(request: Request, slug: FromPath[str]) -> Response:
+    """The start; while an operating notice closes the e-service, it says so and offers only a saved application."""
     service = await _published_service(request, slug)
     if not await applications.has_form(service):
         raise SeeOther(f"{service.url}#how-to-apply")  # its page says how to apply instead
     user = current_user(request)
     if service.requires_login and user is None:
         raise LoginRequired()
+    notices, closed = await _notices(request, service)
     return Template(
         "applications/start.html",
         context={
             "service": service,
             "existing": await applications.existing_draft(user, service),
             "organisations": await organisations.represented(user.id) if user else [],
+            "notices": notices,
+            "closed": closed,
         },
     )
 
@@ -132,14 +143,26 @@ async def start_application(request: Request, slug: FromPath[str]) -> Response:
     form = await request.form()
     address_key, session_key = rate_keys(request)
     await limits.check("application_start", address_key, session_key)
-    started = await applications.start(
-        request.app.state.settings,
-        service,
-        user,
-        action=str(form.get("action") or ""),
-        organisation_id=parse_int(form.get("for")),
-        visitor_key=session_key,
-    )
+    notices, closed = await _notices(request, service)
+    try:
+        started = await applications.start(
+            request.app.state.settings,
+            service,
+            user,
+            action=str(form.get("action") or ""),
+            organisation_id=parse_int(form.get("for")),
+            visitor_key=session_key,
+            closed=closed is not None,
+        )
+    except applications.ClosedForNew as refused:
+        context = {
+            "service": service,
+            "existing": await applications.existing_draft(user, service),
+            "organisations": [],
+            "notices": notices,
+            "closed": closed,
+        }
+        return Template("applications/start.html", context=context, status_code=refused.status_code)
     response = Redirect(f"/ansokan/{started.public_id}", status_code=HTTP_303_SEE_OTHER)
     if started.anonymous_cookie:
         settings = request.app.state.settings

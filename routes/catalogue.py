@@ -32,12 +32,14 @@ def catalogue_url(query: str = "", category: str = "", page: int = 1) -> str:
 @get("/", name="start")
 async def start_page(request: Request) -> Template:
     catalogue = await _catalogue(request)
+    now = clock.now()
     return Template(
         "catalogue/start.html",
         context={
             "categories": catalogue.categories,
             "popular": catalogue.popular,
-            "notices": catalogue.active_notices(clock.now()),
+            "notices": catalogue.active_notices(now),
+            "closed_ids": catalogue.closed_ids(now),
         },
     )
 
@@ -50,6 +52,7 @@ async def catalogue_page(
     page_number: Annotated[str, QueryParameter(name="sida")] = "1",
 ) -> Response:
     catalogue = await _catalogue(request)
+    now = clock.now()
     query = search_text.strip()[:MAX_QUERY_LENGTH]
     category = catalogue.category(category_slug) if category_slug else None
     slug = category.slug if category else ""
@@ -67,9 +70,21 @@ async def catalogue_page(
         "page_url": lambda number: catalogue_url(query, slug, number),
         "fragment": fragment,
         "focus_results": focus_results,
+        "closed_ids": catalogue.closed_ids(now),
     }
-    # The result list depends only on these and the index, so it is rendered once per index and reused.
-    cache_key = (current_locale(), query, slug, context["unknown_category"], page.number, fragment, focus_results)
+    # The result list depends only on these and the index, so it is rendered once per index and reused. Which
+    # e-services a notice closes changes with the time, not the index: it is part of the key.
+    closed_key = tuple(sorted(context["closed_ids"]))
+    cache_key = (
+        current_locale(),
+        query,
+        slug,
+        context["unknown_category"],
+        page.number,
+        fragment,
+        focus_results,
+        closed_key,
+    )
     results_html = catalogue.rendered(
         cache_key,
         lambda: render_fragment(
@@ -79,7 +94,8 @@ async def catalogue_page(
     if fragment:
         headers = {**VARY, "HX-Push-Url": catalogue_url(query, slug, page.number)}
         return Response(results_html, media_type=MediaType.HTML, headers=headers)
-    return Template("catalogue/catalogue.html", context={**context, "results_html": results_html}, headers=VARY)
+    context = {**context, "results_html": results_html, "notices": catalogue.active_notices(now)}
+    return Template("catalogue/catalogue.html", context=context, headers=VARY)
 
 
 async def _published_service(request: Request, slug: str):
@@ -91,7 +107,15 @@ async def _published_service(request: Request, slug: str):
 
 @get("/e-tjanster/{slug:str}", name="e_service")
 async def e_service_page(request: Request, slug: FromPath[str]) -> Template:
-    return Template("catalogue/e_service.html", context={"service": await _published_service(request, slug)})
+    """When a notice closes the e-service for new applications, that notice takes the start button's place."""
+    catalogue = await _catalogue(request)
+    service = catalogue.service(slug)
+    if service is None:
+        raise NotFoundException()
+    now = clock.now()
+    closed = catalogue.closed_by(service.id, now)
+    notices = [notice for notice in catalogue.service_notices(service.id, now) if notice != closed]
+    return Template("catalogue/e_service.html", context={"service": service, "notices": notices, "closed": closed})
 
 
 @get("/e-tjanster/{slug:str}/blanketter/{filename:str}", name="related_document")

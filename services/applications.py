@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from core import clock
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from core.i18n import LOCAL_TIMEZONE
 from core.i18n import gettext as _
 from core.nouns import DEFAULT_NOUN
@@ -285,6 +285,12 @@ class NoForm(NotFound):
     """The e-service has no published form yet."""
 
 
+class ClosedForNew(DomainError):
+    """An operating notice closes the e-service for new applications; drafts already started go on."""
+
+    status_code = 409
+
+
 @dataclass(frozen=True)
 class Started:
     public_id: str
@@ -311,10 +317,13 @@ async def start(
     action: str,
     organisation_id: int | None,
     visitor_key: str = "",
+    closed: bool = False,
 ) -> Started:
     """Start an application (or continue the saved one, unless `action` is "new"). `organisation_id`: the
     organisation the user chose to apply for (ignored unless they represent it). `visitor_key` (the session or the
-    browser): the "Populära" ranking counts one start per visitor, e-service and day, not every post."""
+    browser): the "Populära" ranking counts one start per visitor, e-service and day, not every post. `closed`: an
+    operating notice closes the e-service for new applications; a saved one is continued, nothing new is started
+    (ClosedForNew), and the saved one is not deleted to make room."""
     version = await applications.latest_form_version(service.id)
     if version is None:
         raise NoForm()
@@ -324,8 +333,12 @@ async def start(
         if existing is not None:
             if service.allows_drafts and action != "new":
                 return Started(str(existing.public_id), resumed=True)
+            if closed:
+                raise ClosedForNew()
             if existing.status == "draft":
                 await applications.delete_draft(existing.id)
+    if closed:
+        raise ClosedForNew()
     definition, _version = await applications.definition_of(version.id)
     if user is None or organisation_id is None or not await organisations.represents(user.id, organisation_id):
         organisation_id = None

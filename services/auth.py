@@ -134,6 +134,7 @@ async def account_after_login(
     created = account is None
     if account is None:
         account = UserAccount(personal_number=personal_number, created_at=now)
+    was_protected = account.protected_identity
     stale = account.register_fetched_at is None or now - account.register_fetched_at > REGISTER_MAX_AGE
     if stale:
         try:
@@ -153,7 +154,8 @@ async def account_after_login(
         # has just verified.
         account.given_name, account.surname = given_name, surname
     account.last_login_at = now
-    await accounts.save(account)
+    # Cases keep the protection they were submitted with, and gain it when the person's identity becomes protected.
+    await accounts.save(account, protect_cases=account.protected_identity and not was_protected and not created)
     return account, created
 
 

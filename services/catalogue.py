@@ -108,10 +108,17 @@ class EServiceView:
 
 @dataclass(frozen=True, slots=True)
 class NoticeView:
+    id: int
     title: str
-    body: str
+    body_html: Markup
+    level: str  # "info" or "warning"
+    e_service_id: int | None  # None: a global notice
+    closed_for_new: bool  # no new applications in its scope while it is shown
     starts_at: datetime
     ends_at: datetime | None
+
+    def shown_at(self, at: datetime) -> bool:
+        return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 
 
 # The e-service's columns that its view takes as they are (the others are computed in load_index).
@@ -135,7 +142,7 @@ class CatalogueIndex:
         self.built_at = time.monotonic()
         self.services = tuple(sorted(services, key=lambda s: swedish_sort_key(s.title)))
         self.categories = tuple(categories)
-        self.notices = tuple(notices)
+        self.notices = tuple(sorted(notices, key=lambda n: (n.level != "warning", -n.starts_at.timestamp(), -n.id)))
         self._category_by_slug = {c.slug: c for c in self.categories}
         self._service_by_slug = {s.slug: s for s in self.services}
         self._service_by_id = {s.id: s for s in self.services}
@@ -177,8 +184,29 @@ class CatalogueIndex:
     def service_by_id(self, service_id: int) -> EServiceView | None:
         return self._service_by_id.get(service_id)
 
+    # Notices are chosen by their time window at every request (`at`: clock.now()), so a notice appears and goes at
+    # its times whatever the index's age. Warnings come first, then the newest.
+
     def active_notices(self, at: datetime) -> list[NoticeView]:
-        return [n for n in self.notices if n.starts_at <= at and (n.ends_at is None or at < n.ends_at)]
+        """The global notices shown now (the start page and the catalogue)."""
+        return [n for n in self.notices if n.e_service_id is None and n.shown_at(at)]
+
+    def service_notices(self, service_id: int, at: datetime) -> list[NoticeView]:
+        """The notices an e-service's page and its start show now: the global ones and its own."""
+        return [n for n in self.notices if n.e_service_id in (None, service_id) and n.shown_at(at)]
+
+    def closed_by(self, service_id: int, at: datetime) -> NoticeView | None:
+        """The notice that closes the e-service for new applications now, if one does."""
+        return next((n for n in self.service_notices(service_id, at) if n.closed_for_new), None)
+
+    def closed_ids(self, at: datetime) -> frozenset[int]:
+        """The e-services that could be started online but are closed for new applications now (all of them under a
+        global closing notice)."""
+        shown = [n for n in self.notices if n.closed_for_new and n.shown_at(at)]
+        if not shown:
+            return frozenset()
+        closed = {n.e_service_id for n in shown}
+        return frozenset(s.id for s in self.services if s.has_form and (None in closed or s.id in closed))
 
     def search(self, query: str, category_slug: str | None = None) -> tuple[EServiceView, ...]:
         """Services matching every word of `query` (by word prefix, or inside a word), best first."""
@@ -249,7 +277,19 @@ async def load_index(version: int) -> CatalogueIndex:
         )
         for row in service_rows
     ]
-    notices = [NoticeView(r["title"], r["body"], r["starts_at"], r["ends_at"]) for r in notice_rows]
+    notices = [
+        NoticeView(
+            id=r["id"],
+            title=r["title"],
+            body_html=render_markdown(r["body"]),
+            level=r["level"],
+            e_service_id=r["e_service"],
+            closed_for_new=r["closed_for_new"],
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+        )
+        for r in notice_rows
+    ]
     keywords = {row["id"]: row["keywords"].replace(",", " ") for row in service_rows}
     return CatalogueIndex(version, categories.values(), services, keywords, notices)
 

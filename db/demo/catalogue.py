@@ -174,7 +174,12 @@ async def _upsert_notices(notices: tuple[NoticeData, ...], day_start: datetime, 
     for notice in notices:
         starts_at = _at(day_start, notice.starts_after)
         ends_at = None if notice.ends_after is None else _at(day_start, notice.ends_after)
-        values = {"body": _notice_body(notice, starts_at, ends_at), "starts_at": starts_at, "ends_at": ends_at}
+        values = {
+            "body": _notice_body(notice, starts_at, ends_at),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "level": notice.level,
+        }
         row = existing.get(notice.title)
         if row is None:
             await OperatingNotice.insert(OperatingNotice(title=notice.title, **values))

@@ -101,6 +101,7 @@ class NoticeData:
     body: str
     starts_after: timedelta
     ends_after: timedelta | None
+    level: str = "info"  # or "warning"
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,18 @@ def _document(raw: Any, number: int, service_label: str, service_title: str) -> 
 
 def _notice(raw: Any, position: int) -> NoticeData:
     title = raw.get("title") if isinstance(raw, dict) else None
-    entry = _Entry(raw, f"notice {title or f'#{position}'!r}", {"title", "body", "starts_at", "ends_at"})
+    entry = _Entry(raw, f"notice {title or f'#{position}'!r}", {"title", "body", "starts_at", "ends_at", "level"})
     starts_after = entry.offset("starts_at")
     ends_after = entry.optional_offset("ends_at")
     if ends_after is not None and ends_after <= starts_after:
         raise entry.error("'ends_at' must be later than 'starts_at'.")
+    level = raw.get("level", "info")
+    if level not in ("info", "warning"):
+        raise entry.error("'level' must be info or warning.")
     return NoticeData(
         title=entry.text("title", max_length=200),
-        body=entry.text("body"),
+        body=entry.text("body", markdown=True),
         starts_after=starts_after,
         ends_after=ends_after,
+        level=level,
     )

@@ -1,18 +1,21 @@
-"""Who may reach each administrators' address: every route under /admin for every kind of visitor, each with its
-method (a POST with a valid CSRF token, so the guard answers, not the CSRF check). An admin route added without a
-row here fails the first test."""
+"""Who may reach each administrators' address: every route under /admin for every kind of visitor. An admin route
+added without a row here fails the first test."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 
+from core import clock
 from db.api import ApiClient
 from db.audit import AuditEntry
+from db.catalogue import OperatingNotice
 from services import api
 from tests.factories import make_officer, make_service_with_form, make_user
-from tests.login import csrf_from, log_in
+from tests.login import log_in
 
 ERIK, EVA, PETRA, INGRID, BIRGITTA = "198112189876", "197606239866", "198203152346", "198809021465", "195504109884"
 VISITORS = {
@@ -26,22 +29,44 @@ VISITORS = {
 # 303 to the login for a visitor, 403 for anyone logged in without the administrator role (as /handlaggare answers
 # residents), the page for an administrator.
 ADMIN_ONLY = {**dict.fromkeys(VISITORS, 403), "anonymous": 303, "administrator": 200}
-CLIENT = "/admin/api-klienter/{client_id:str}"
-# In this order: the POSTs last (an empty form is refused with 400; revoking answers 303 to the client's page).
+
+
+def for_the_administrator(status: int) -> dict:
+    """ADMIN_ONLY, with `status` for the administrator (what the route answers an empty form)."""
+    return {**ADMIN_ONLY, "administrator": status}
+
+
+# Every admin route: (method, path with {notice_id} for an operating notice's id and {client_id} for an API
+# client's). Posts carry an empty form (refused with 400); the notice's deletion and the client's revocation come
+# last.
 ROUTES = {
     ("GET", "/admin"): ADMIN_ONLY,
     ("GET", "/admin/logg"): ADMIN_ONLY,
     ("GET", "/admin/logg/export.csv"): ADMIN_ONLY,
     ("GET", "/admin/logg/stickprov"): ADMIN_ONLY,
+    ("GET", "/admin/driftmeddelanden"): ADMIN_ONLY,
+    ("GET", "/admin/driftmeddelanden/nytt"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/nytt"): for_the_administrator(400),
+    ("GET", "/admin/driftmeddelanden/{notice_id}"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/{notice_id}"): for_the_administrator(400),
+    ("POST", "/admin/driftmeddelanden/{notice_id}/avsluta"): for_the_administrator(303),
+    ("GET", "/admin/driftmeddelanden/{notice_id}/ta-bort"): ADMIN_ONLY,
+    ("POST", "/admin/driftmeddelanden/{notice_id}/ta-bort"): for_the_administrator(303),
     ("GET", "/admin/api-klienter"): ADMIN_ONLY,
     ("GET", "/admin/api-klienter/ny"): ADMIN_ONLY,
-    ("GET", CLIENT): ADMIN_ONLY,
-    ("GET", CLIENT + "/aterkalla"): ADMIN_ONLY,
-    ("POST", "/admin/api-klienter/ny"): {**ADMIN_ONLY, "administrator": 400},
-    ("POST", CLIENT + "/webhook"): {**ADMIN_ONLY, "administrator": 400},
-    ("POST", CLIENT + "/webhook/ta-bort"): {**ADMIN_ONLY, "administrator": 303},
-    ("POST", CLIENT + "/aterkalla"): {**ADMIN_ONLY, "administrator": 303},
+    ("GET", "/admin/api-klienter/{client_id}"): ADMIN_ONLY,
+    ("GET", "/admin/api-klienter/{client_id}/aterkalla"): ADMIN_ONLY,
+    ("POST", "/admin/api-klienter/ny"): for_the_administrator(400),
+    ("POST", "/admin/api-klienter/{client_id}/webhook"): for_the_administrator(400),
+    ("POST", "/admin/api-klienter/{client_id}/webhook/ta-bort"): for_the_administrator(303),
+    ("POST", "/admin/api-klienter/{client_id}/aterkalla"): for_the_administrator(303),
 }
+
+
+@dataclass
+class Targets:
+    notice: OperatingNotice
+    client_id: int
 
 
 @pytest.fixture
@@ -51,13 +76,17 @@ async def staff(db):
     await make_officer(INGRID, may_see_protected=True)
     await make_officer(BIRGITTA, "Kommunledningskontoret", role="admin")
     await make_user(ERIK)
+    now = clock.now()
+    notice = OperatingNotice(title="Underhåll", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
+    await notice.save()
     await make_service_with_form(slug="bygglov", title="Ansökan om bygglov")
     await api.create_client("ByggR", ["bygglov"], ["read"], date.today() + timedelta(days=30))
+    return Targets(notice, (await ApiClient.select(ApiClient.id).first())["id"])
 
 
 def test_every_admin_route_has_a_row(app):
     routes = {
-        (method, route.path)
+        (method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path))
         for route in app.routes
         if route.path == "/admin" or route.path.startswith("/admin/")
         for method in route.methods
@@ -70,22 +99,46 @@ def test_every_admin_route_has_a_row(app):
 async def test_each_visitor_gets_what_the_matrix_says(client, app, staff, visitor):
     if VISITORS[visitor]:
         await log_in(client, app, VISITORS[visitor])
-    # Any page with a form gives the browser's CSRF token: the login page for a visitor, the start page's logout form
-    # for anyone logged in.
-    token = csrf_from((await client.get("/" if VISITORS[visitor] else "/logga-in/bankid")).text)
-    client_id = (await ApiClient.select(ApiClient.id).first())["id"]
+    else:
+        await client.get("/")  # a CSRF cookie, so posts are refused for who sends them, not for a missing token
+    headers = {"x-csrftoken": client.cookies.get("csrf", "")}
     for (method, template), expected in ROUTES.items():
-        path = template.replace("{client_id:str}", str(client_id))
-        if method == "POST":
-            response = await client.post(path, data={"_csrf_token": token})
-        else:
+        path = template.format(notice_id=staff.notice.id, client_id=staff.client_id)
+        if method == "GET":
             response = await client.get(path)
+        else:
+            response = await client.post(path, data={}, headers=headers)
         assert response.status_code == expected[visitor], (visitor, method, path, response.status_code)
-        if visitor == "anonymous":
+        if expected[visitor] == 303 and method == "GET":
             assert response.headers["location"] == f"/logga-in?next={path}"
     viewed = await AuditEntry.count().where(AuditEntry.action.like("audit_log.%"))
     assert viewed == (3 if visitor == "administrator" else 0)  # the log, its export and a sample
-    # Only the administrator's POSTs reached their handlers: nothing created, the client revoked by them alone.
+    # Only the administrator changed anything: the notice was ended, then deleted, and both are audited; the client
+    # was revoked by them alone, and nothing was created.
+    remaining = await OperatingNotice.select(OperatingNotice.ends_at).where(OperatingNotice.id == staff.notice.id)
+    if visitor == "administrator":
+        assert remaining == []
+    else:
+        assert remaining == [{"ends_at": staff.notice.ends_at}]
     assert await ApiClient.count() == 1
     revoked = await ApiClient.count().where(ApiClient.revoked_at.is_not_null())
     assert revoked == (1 if visitor == "administrator" else 0)
+    changes = (
+        await AuditEntry.select(AuditEntry.action)
+        .where(AuditEntry.action.like("operating_notice.%"))
+        .order_by(AuditEntry.id)
+    )
+    expected = ["operating_notice.ended", "operating_notice.deleted"] if visitor == "administrator" else []
+    assert [row["action"] for row in changes] == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/driftmeddelanden/0", "/admin/driftmeddelanden/x", "/admin/driftmeddelanden/²"]
+)
+async def test_an_administrator_gets_404_for_a_notice_that_is_not_there(client, app, staff, path):
+    await log_in(client, app, BIRGITTA)
+    headers = {"x-csrftoken": client.cookies.get("csrf", "")}
+    for suffix in ("", "/ta-bort"):
+        assert (await client.get(path + suffix)).status_code == 404
+    for suffix in ("", "/avsluta", "/ta-bort"):
+        assert (await client.post(path + suffix, data={}, headers=headers)).status_code == 404

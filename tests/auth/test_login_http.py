@@ -15,8 +15,10 @@ from db.accounts import UserAccount
 from db.audit import AuditEntry
 from db.auth import UserSession
 from db.bankid import BankIdOrder
+from db.cases import CaseRecord
+from db.signing import CoApplicant
 from integrations.population_register import Address, PersonRecord
-from tests.factories import app_with
+from tests.factories import app_with, make_case, make_service_with_form, make_user
 from tests.login import approve, csrf_from, log_in, newest_order, sign_in_dev_app, start_login
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -153,8 +155,13 @@ async def test_person_with_protected_identity_gets_no_stored_or_shown_address(cl
         assert "Adress" not in details.text
 
 
-async def test_address_is_deleted_when_protection_appears_at_a_later_login(client, app):
+async def test_address_is_deleted_and_cases_protected_when_protection_appears_at_a_later_login(client, app):
     await log_in(client, app, ERIK)
+    erik = await UserAccount.objects().where(UserAccount.personal_number == ERIK).first()
+    service = await make_service_with_form()
+    sara = await make_user("199505199902", "Sara", "Ali")
+    own, cosigned, other = [await make_case(service, user.id) for user in (erik, sara, sara)]
+    await CoApplicant.insert(CoApplicant(case=cosigned.id, personal_number=ERIK, status="signed"))
     register = app.state.register
     original = await register.lookup(ERIK)
     register.put(
@@ -174,6 +181,9 @@ async def test_address_is_deleted_when_protection_appears_at_a_later_login(clien
             await log_in(client, app, ERIK)
         account = await UserAccount.objects().where(UserAccount.personal_number == ERIK).first()
         assert account.protected_identity and account.street == ""
+        # Only staff with the permission see his cases from now on, those he applied for and those he co-signed.
+        protected = await CaseRecord.select(CaseRecord.id).where(CaseRecord.protected == True)  # noqa: E712
+        assert {row["id"] for row in protected} == {own.id, cosigned.id} != {other.id}
     finally:
         register.put(original)
 

@@ -165,6 +165,32 @@ async def admin_pages(pages: Pages, client: httpx.AsyncClient, app) -> None:
     await pages.get(client, "API client with a webhook", client_path)
     await pages.get(client, "API client, revoke", client_path + "/aterkalla")
     await pages.get(client, "API clients", "/admin/api-klienter")
+    new = await pages.get(client, "new operating notice", "/admin/driftmeddelanden/nytt")
+    notice = {"title": "Underhåll", "body": "Vi **uppdaterar**.", "scope": "", "level": "warning"}
+    refused = await client.post(
+        "/admin/driftmeddelanden/nytt", data={"_csrf_token": csrf_from(new.text), **notice, "starts": "igår"}
+    )
+    pages.add("new operating notice with errors", refused, status=400)
+    starts = (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")  # UTC: an hour or two ago in Sweden
+    created = await client.post(
+        "/admin/driftmeddelanden/nytt", data={"_csrf_token": csrf_from(new.text), **notice, "starts": starts}
+    )
+    assert created.status_code == 303, created.text
+    bygglov = re.search(r'<option value="(\d+)">Ansökan om bygglov</option>', new.text).group(1)
+    closing = {**notice, "title": "Byte av system", "level": "info", "scope": bygglov, "closed": "1"}
+    created = await client.post(
+        "/admin/driftmeddelanden/nytt", data={"_csrf_token": csrf_from(new.text), **closing, "starts": starts}
+    )
+    assert created.status_code == 303, created.text
+    listed = await pages.get(client, "operating notices", "/admin/driftmeddelanden")
+    edit = re.search(r'href="(/admin/driftmeddelanden/\d+)"', listed.text).group(1)
+    await pages.get(client, "edit operating notice", edit)
+    await pages.get(client, "delete operating notice", edit + "/ta-bort")
+    await pages.get(client, "start with a warning notice", "/")
+    await pages.get(client, "catalogue with a warning notice and a closed e-service", "/e-tjanster?q=bygglov")
+    await pages.get(client, "e-service closed for new applications", "/e-tjanster/ansokan-om-bygglov")
+    closed_start = await pages.get(client, "start of a closed e-service", "/e-tjanster/ansokan-om-bygglov/starta")
+    assert "Du kan inte starta en ny ansökan just nu" in closed_start.text
 
 
 def validate(directory: Path) -> list[dict]:
