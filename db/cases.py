@@ -17,6 +17,7 @@ from db.applications import Attachment, Draft, DraftRecord, FormVersion, parse_p
 from db.catalogue import EService
 from db.engine import fetch, is_unique_violation, json_column, write_transaction
 from db.notices import notify_applicant, notify_case_received, notify_unit_new_case
+from db.webhooks import record_event
 
 
 class CaseRecord(Table, tablename="case_record"):
@@ -228,6 +229,7 @@ async def submit(
                 noun = (await fetch("SELECT noun FROM e_service WHERE id = {}", draft.e_service))[0]["noun"]
                 await notify_case_received(draft.owner, notify_email, reference, now, noun)
             await notify_unit_new_case(draft.e_service, reference, now)
+            await record_event("case.submitted", case.id, now)
             return case
     except Exception as error:
         if not is_unique_violation(error):

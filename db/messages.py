@@ -14,6 +14,7 @@ from db.accounts import UserAccount
 from db.cases import CaseEvent, CaseRecord, add_case_attachment, enter_status, first_status_of_kind
 from db.engine import fetch, json_column, lock_clause, write_transaction
 from db.notices import notify_applicant, notify_assignee
+from db.webhooks import record_event
 
 
 class Message(Table, tablename="message"):
@@ -146,6 +147,8 @@ async def add_message(
             await notify_assignee(case_id, now)
         for file, data in files:
             await add_case_attachment(case_id, file, data, message_id=rows[0]["id"], supplement_id=None, now=now)
+        if not from_officer:
+            await record_event("message.received", case_id, now, {"message_id": rows[0]["id"]})
     return rows[0]["id"]
 
 
@@ -279,4 +282,5 @@ async def answer_supplement(
         if not still_open:  # back to the officer
             await enter_status(case_id, await first_status_of_kind(updated[0]["e_service"], "in_progress"), now)
         await CaseEvent.insert(CaseEvent(case=case_id, at=now, kind="supplement_answered", actor=user_id, details={}))
+        await record_event("case.supplemented", case_id, now, {"supplement_id": supplement_id})
     return "answered"

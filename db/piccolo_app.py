@@ -21,6 +21,7 @@ from db.notices import Notification
 from db.organisations import Organisation, Representation
 from db.signing import CoApplicant, Signature
 from db.staff import StaffMember, StaffUnit, Unit
+from db.webhooks import ApiEvent, ApiEventCounter, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 APP_CONFIG = AppConfig(
     app_name="eplatform",
@@ -64,6 +65,11 @@ APP_CONFIG = AppConfig(
         CaseDelivery,
         CaseExternalId,
         RateCounter,
+        ApiEvent,
+        ApiEventCounter,
+        WebhookSubscription,
+        WebhookDelivery,
+        WebhookAttempt,
     ],
     migration_dependencies=[],
     commands=[],

@@ -8,7 +8,9 @@ from datetime import datetime
 from db.applications import Draft
 from db.cases import CaseRecord
 from db.catalogue import EService
+from db.engine import write_transaction
 from db.notices import Notification
+from db.webhooks import record_events
 
 
 async def rules() -> list[dict]:
@@ -39,18 +41,24 @@ async def delete_anonymous_drafts(inactive_since: datetime) -> int:
     return len(deleted)
 
 
-async def delete_closed_cases(e_service_id: int, closed_before: datetime) -> int:
+async def delete_closed_cases(e_service_id: int, closed_before: datetime, now: datetime) -> int:
     """Delete the e-service's cases closed before `closed_before`, with their events, messages, supplement requests,
-    attachments, co-applicants and signatures (foreign keys cascade)."""
-    deleted = (
-        await CaseRecord.delete()
-        .where(
-            (CaseRecord.e_service == e_service_id)
-            & (CaseRecord.status == "closed")
-            & (CaseRecord.closed_at < closed_before)
+    attachments, co-applicants and signatures (foreign keys cascade); the integration API's `case.deleted` event of
+    each is written in the same transaction."""
+    async with write_transaction():
+        deleted = (
+            await CaseRecord.delete()
+            .where(
+                (CaseRecord.e_service == e_service_id)
+                & (CaseRecord.status == "closed")
+                & (CaseRecord.closed_at < closed_before)
+            )
+            .returning(CaseRecord.reference)
         )
-        .returning(CaseRecord.id)
-    )
+        if deleted:
+            slug = (await EService.select(EService.slug).where(EService.id == e_service_id).first())["slug"]
+            cases = [(row["reference"], slug) for row in deleted]
+            await record_events("case.deleted", cases, now, {"reason": "retention"})
     return len(deleted)
 
 

@@ -1,7 +1,8 @@
 """The administrators' area (/admin): a start page; the audit log (/admin/logg) with search, pages, CSV export and
 a random sample for the periodic log review (live filtering with htmx; the same form works as a plain GET); the
 integration API's clients (/admin/api-klienter: list, create with the token shown once, revoke after a
-confirmation; the rules are services/api.py's, shared with cli/api_clients.py)."""
+confirmation; the rules are services/api.py's, shared with cli/api_clients.py) and each client's webhook (an address,
+a secret shown once, the delivery log: services/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from services import admin
+from services import admin, webhooks
 from services import api as api_clients
 from web.auth import admin_required, current_user, flash
 from web.htmx import VARY, wants_fragment
@@ -30,6 +31,9 @@ CLIENTS = "/admin/api-klienter"
 NEW_CLIENT = CLIENTS + "/ny"
 CLIENT = CLIENTS + "/{client_id:str}"
 REVOKE = CLIENT + "/aterkalla"
+WEBHOOK = CLIENT + "/webhook"
+REMOVE_WEBHOOK = WEBHOOK + "/ta-bort"
+DELIVERIES_SHOWN = 20
 
 Text = Annotated[str, QueryParameter()]
 
@@ -209,12 +213,22 @@ async def _client_or_404(client_id: str) -> dict:
     return client
 
 
+async def _client_page(client: dict, url: str = "", errors: dict[str, str] | None = None) -> Template:
+    webhook = await webhooks.webhook(client["name"])
+    context = await _clients_context(
+        client=client,
+        webhook=webhook,
+        deliveries=await webhooks.deliveries(client["name"], DELIVERIES_SHOWN),
+        delivery_states=webhooks.delivery_state_labels(),
+        webhook_values={"url": url if errors else (webhook["url"] if webhook else "")},
+        webhook_errors=errors or {},
+    )
+    return Template("admin/api_client.html", context=context, status_code=400 if errors else 200)
+
+
 @get(CLIENT, name="admin_api_client", guards=[admin_required])
 async def client_page(client_id: FromPath[str]) -> Template:
-    client = await _client_or_404(client_id)
-    # The webhooks' context (branch api-webhooks: set_webhook, remove_webhook, deliveries) joins here, for
-    # templates/admin/_api_client_webhooks.html.
-    return Template("admin/api_client.html", context=await _clients_context(client=client))
+    return await _client_page(await _client_or_404(client_id))
 
 
 @get(REVOKE, name="admin_api_client_revoke_confirm", guards=[admin_required])
@@ -234,6 +248,34 @@ async def revoke_client(request: Request, client_id: FromPath[str]) -> Redirect:
     return Redirect(f"{CLIENTS}/{client['id']}", status_code=HTTP_303_SEE_OTHER)
 
 
+@post(WEBHOOK, name="admin_api_client_webhook", guards=[admin_required])
+async def set_webhook(request: Request, client_id: FromPath[str]) -> Template:
+    """The secret is in this answer only (the platform keeps it to sign, and shows it nowhere else); no cache may
+    keep the page."""
+    client = await _client_or_404(client_id)
+    url = str((await request.form()).get("url") or "")
+    try:
+        secret = await webhooks.set_webhook(
+            client["name"],
+            url,
+            allow_local_http=not request.app.state.settings.is_production,
+            actor_id=current_user(request).id,
+        )
+    except webhooks.InvalidWebhook as invalid:
+        return await _client_page(client, url, {"url": invalid.translated()})
+    context = {"nav": "admin", "client": client, "secret": secret, "webhook": await webhooks.webhook(client["name"])}
+    return Template("admin/api_client_webhook_set.html", context=context, headers={"Cache-Control": "no-store"})
+
+
+@post(REMOVE_WEBHOOK, name="admin_api_client_webhook_remove", guards=[admin_required])
+async def remove_webhook(request: Request, client_id: FromPath[str]) -> Redirect:
+    client = await _client_or_404(client_id)
+    user = current_user(request)
+    if await webhooks.remove_webhook(client["name"], actor_id=user.id):
+        await flash(user, _("The webhook of %(name)s has been removed: no more events are sent to it.") % client)
+    return Redirect(f"{CLIENTS}/{client['id']}", status_code=HTTP_303_SEE_OTHER)
+
+
 route_handlers = [
     start_page,
     log_page,
@@ -245,4 +287,6 @@ route_handlers = [
     client_page,
     revoke_confirm_page,
     revoke_client,
+    set_webhook,
+    remove_webhook,
 ]

@@ -19,7 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from core.errors import DomainError
-from services import api
+from services import api, webhooks
 from services.api import CaseSummary, Problem
 from services.case_handling import OUTCOMES
 from web.downloads import attachment_response, pdf_response
@@ -473,6 +473,43 @@ async def confirm_delivery(
     return _answer(*await api.idempotent(client, idempotency_key, request_fields, work))
 
 
+# Events (services/webhooks.py): the feed a webhook receiver catches up from.
+
+
+@dataclass
+class Event:
+    id: str
+    type: Literal["case.submitted", "case.supplemented", "message.received", "case.withdrawn", "case.deleted"]
+    timestamp: str
+    data: dict[str, Any]
+
+
+@dataclass
+class EventList:
+    items: list[Event]
+    next_cursor: str | None
+
+
+@get(
+    "/events",
+    opt={"operation": "events.listed", "scope": "read"},
+    responses=_errors(400, 403, 422),
+    summary="Events",
+    description=(
+        "Events of the client's e-services after the cursor `after` (an event's id), oldest first; the same events, "
+        "with the same ids and bodies, as the webhooks. `data` has the case's `reference` and `e_service`, and "
+        "`message_id`, `supplement_id` or `reason` by type. `next_cursor`: ask again with it for what came since."
+    ),
+)
+async def list_events(
+    request: Request,
+    after: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=api.MAX_PAGE)] = 50,
+) -> EventList:
+    page = await webhooks.list_events(request.state.api_client, after=after, limit=limit)
+    return EventList(items=[Event(**item) for item in page["items"]], next_cursor=page["next_cursor"])
+
+
 api_router = Router(
     path="/api/v1",
     route_handlers=[
@@ -487,6 +524,7 @@ api_router = Router(
         add_note,
         set_external_id,
         confirm_delivery,
+        list_events,
     ],
     guards=[api_guard],
     include_in_schema=True,

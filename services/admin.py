@@ -62,6 +62,9 @@ def action_labels() -> dict[str, str]:
         "api.refused": _("Case management system refused"),
         "api_client.created": _("Case management system's access created"),
         "api_client.revoked": _("Case management system's access revoked"),
+        "api.events.listed": _("Events read by a case management system"),
+        "api_client.webhook_set": _("Case management system's webhook set"),
+        "api_client.webhook_removed": _("Case management system's webhook removed"),
         "rate_limited.api": _("Too many calls from a case management system"),
     }
 

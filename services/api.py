@@ -261,6 +261,8 @@ def encode_cursor(changed_at: datetime, case_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not 0 <= int(case_id) < 2**31:  # case_record.id is an INTEGER: a larger number is no case's id
+            raise ValueError(case_id)
         return _utc(datetime.fromisoformat(stamp)), int(case_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise Problem(400, "Bad Request", "The cursor is not valid.") from None

@@ -1,6 +1,6 @@
-"""What /metrics tells Prometheus besides the per-request figures (web/metrics.py): the mail outbox, the scheduled
-jobs and this process's database pool, read when Prometheus asks. Read from the database, they are the same
-whichever worker answers."""
+"""What /metrics tells Prometheus besides the per-request figures (web/metrics.py): the mail outbox, the integration
+API's webhook deliveries, the scheduled jobs and this process's database pool, read when Prometheus asks. Read from
+the database, they are the same whichever worker answers."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ import os
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, generate_latest, multiprocess
 
-from db import engine, notices
+from db import engine, notices, webhooks
 from db import jobs as job_leases
 
 # "mostrecent": with PROMETHEUS_MULTIPROC_DIR (several workers) the value last set by any worker is shown.
 OUTBOX = Gauge(
     "eplatform_outbox_messages",
     "Mail in the outbox by state: queued (never tried), retrying, failed (given up)",
+    ["state"],
+    multiprocess_mode="mostrecent",
+)
+WEBHOOKS = Gauge(
+    "eplatform_webhook_deliveries",
+    "Webhook deliveries by state: queued (never tried), retrying, failed (given up)",
     ["state"],
     multiprocess_mode="mostrecent",
 )
@@ -40,6 +46,8 @@ async def exposition() -> bytes:
     """Every metric in Prometheus's text format, the database's figures read now."""
     for state, count in (await notices.outbox_counts()).items():
         OUTBOX.labels(state).set(count)
+    for state, count in (await webhooks.delivery_counts()).items():
+        WEBHOOKS.labels(state).set(count)
     for run in await job_leases.last_runs():
         if run["finished_at"] is not None:
             JOB_FINISHED.labels(run["name"]).set(run["finished_at"].timestamp())

@@ -57,6 +57,8 @@ ROUTES = {
     ("GET", "/admin/api-klienter/{client_id}"): ADMIN_ONLY,
     ("GET", "/admin/api-klienter/{client_id}/aterkalla"): ADMIN_ONLY,
     ("POST", "/admin/api-klienter/ny"): for_the_administrator(400),
+    ("POST", "/admin/api-klienter/{client_id}/webhook"): for_the_administrator(400),
+    ("POST", "/admin/api-klienter/{client_id}/webhook/ta-bort"): for_the_administrator(303),
     ("POST", "/admin/api-klienter/{client_id}/aterkalla"): for_the_administrator(303),
 }
 

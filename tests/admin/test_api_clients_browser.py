@@ -1,6 +1,7 @@
 """API clients in Chromium, with and without JavaScript: an administrator finds them from /admin, creates one with the
-keyboard alone (a mistake first), copies the token shown once, and revokes the client after the confirmation; axe
-finds nothing on any of the pages, and none scrolls sideways at 320 px."""
+keyboard alone (a mistake first), copies the token shown once, and revokes the client after the confirmation; sets a
+client's webhook (a mistake first), copies its secret shown once, reads the delivery log and removes the webhook;
+axe finds nothing on any of the pages, and none scrolls sideways at 320 px."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from db.api import ApiClient
+from db.catalogue import EService
 from tests.browser import (
     assert_accessible,
     assert_accessible_without_javascript,
@@ -122,6 +124,78 @@ def test_an_administrator_creates_and_revokes_an_api_client_with_the_keyboard(br
     press(admin, admin.get_by_role("link", name="Tillbaka till API-klienterna"))
     expect(admin.locator("tbody tr")).to_have_count(1)
     expect(admin.locator("tbody")).to_contain_text("Återkallad")
+    check_page()
+    admin.context.close()
+    checker.context.close()
+
+
+async def client_with_a_delivery() -> int:
+    """ByggR with a webhook to a closed local port and one failed attempt in its delivery log."""
+    from datetime import date, timedelta
+
+    from core import clock
+    from core.settings import Settings
+    from db.messages import add_message
+    from jobs import webhooks as webhook_job
+    from services import api, webhooks
+    from tests.browser import free_port
+    from tests.factories import make_case, make_user
+
+    client_id, _token = await api.new_client("ByggR", ["bygglov"], ["read"], date.today() + timedelta(days=30))
+    await webhooks.set_webhook("ByggR", f"http://127.0.0.1:{free_port()}/hooks", allow_local_http=True)
+    bygglov = await EService.objects().where(EService.slug == "bygglov").first()
+    case = await make_case(bygglov, (await make_user()).id)
+    await add_message(case.id, case.applicant, from_officer=False, body="Hej", now=clock.now())
+    await webhook_job.run(Settings())
+    return client_id
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with JavaScript", "without JavaScript"])
+def test_an_administrator_sets_and_removes_a_webhook_with_the_keyboard(browser: Browser, base_url, javascript):
+    client_id = run_async(client_with_a_delivery)
+    admin = admin_page(browser, base_url, javascript=javascript)
+    checker = browser.new_context().new_page()
+
+    def check_page() -> None:
+        assert_accessible(admin) if javascript else assert_accessible_without_javascript(admin, checker)
+        width = admin.viewport_size
+        admin.set_viewport_size({"width": 320, "height": 640})
+        assert_no_horizontal_scroll(admin)
+        admin.set_viewport_size(width)
+
+    admin.goto(f"{base_url}/admin/api-klienter/{client_id}")
+    expect(admin.get_by_role("heading", name="Webhook", exact=True)).to_be_visible()
+    log = admin.get_by_role("region", name="Den senaste leveransen")
+    expect(log).to_contain_text("message.received")
+    expect(log).to_contain_text("Misslyckades, försöks igen")
+    check_page()
+
+    address = admin.get_by_label("Adress för händelserna")
+    address.fill("")
+    address.focus()
+    admin.keyboard.type("http://byggr.example.se/hooks")
+    press(admin, admin.get_by_role("button", name="Spara och skapa en ny hemlighet"))
+    expect(admin).to_have_title(re.compile(r"^Fel: "))
+    summary = admin.get_by_role("alert")
+    expect(summary).to_contain_text("Adressen måste börja med https://")
+    expect(address).to_have_value("http://byggr.example.se/hooks")
+    check_page()
+    press(admin, summary.get_by_role("link"))
+    expect(address).to_be_focused()
+    address.fill("")
+    admin.keyboard.type("https://byggr.example.se/hooks")
+    admin.keyboard.press("Enter")
+
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Webhooken sparad")
+    secret = admin.locator("#secret").inner_text()
+    assert secret.startswith("whsec_") and secret not in admin.url
+    check_page()
+    press(admin, admin.get_by_role("link", name="Gå till klientens sida"))
+    expect(admin.get_by_text("https://byggr.example.se/hooks", exact=True)).to_be_visible()
+    assert secret not in admin.content()
+    press(admin, admin.get_by_role("button", name="Ta bort webhooken"))
+    expect(admin.get_by_role("status")).to_contain_text("Webhooken för ByggR har tagits bort")
+    expect(admin.get_by_text("Klienten har ingen webhook.")).to_be_visible()
     check_page()
     admin.context.close()
     checker.context.close()

@@ -114,7 +114,17 @@ async def case_id(reference: str) -> int:
     return (await CaseRecord.select(CaseRecord.id).where(CaseRecord.reference == reference).first())["id"]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "cursor=not-a-cursor", "changed_since=yesterday"])
+# The last cursor holds a case id past any INTEGER (it was a 500 on both engines).
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "cursor=not-a-cursor",
+        "changed_since=yesterday",
+        "cursor=WyIyMDI2LTEyLTA0IiwgMTE4MDU5MTYyMDcxNzQxMTMwMzQyNF0",
+    ],
+)
 async def test_bad_list_parameters_are_problems(client, world, query):
     response = await client.get(f"/api/v1/cases?{query}", headers=bearer(world.tokens["bygglov"]))
     assert response.status_code in (400, 422)
@@ -308,6 +318,7 @@ async def test_openapi_document(client):
         "/api/v1/cases/{reference}/notes",
         "/api/v1/cases/{reference}/external-id",
         "/api/v1/cases/{reference}/delivery",
+        "/api/v1/events",
     }
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     root = await client.get("/api/v1/schema")

@@ -21,7 +21,10 @@ from schemathesis.specs.openapi.checks import (
 
 from core import clock
 from db import cases
-from db.cases import add_case_attachment
+from db import messages as conversations
+from db.cases import CaseRecord, add_case_attachment
+from db.webhooks import events_after
+from services.webhooks import encode_event_id
 from tests.api.conftest import bearer
 
 EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "15"))
@@ -38,6 +41,7 @@ OPERATIONS = [
     ("POST", "/api/v1/cases/{reference}/notes"),
     ("PUT", "/api/v1/cases/{reference}/external-id"),
     ("POST", "/api/v1/cases/{reference}/delivery"),
+    ("GET", "/api/v1/events"),
 ]
 
 
@@ -59,6 +63,15 @@ async def document(client) -> dict:
     return response.json()
 
 
+@pytest.fixture
+async def events(world) -> list[str]:
+    """Two events of the client's e-service (residents' messages); their ids are cursors."""
+    case = await CaseRecord.objects().where(CaseRecord.reference == world.references["erik"]).first()
+    for body in ("Hej", "Hej igen"):
+        await conversations.add_message(case.id, case.applicant, from_officer=False, body=body, now=clock.now())
+    return [encode_event_id(row["id"]) for row in await events_after(["bygglov"], 0, 10)]
+
+
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 @settings(
     max_examples=EXAMPLES,
@@ -69,7 +82,7 @@ async def document(client) -> dict:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
-async def test_answers_follow_the_document(client, world, document, attachment_id, method, path, data):
+async def test_answers_follow_the_document(client, world, events, document, attachment_id, method, path, data):
     schema = schemathesis.openapi.from_dict(document)
     operation = schema[path][method]
     case = data.draw(operation.as_strategy())
@@ -77,6 +90,8 @@ async def test_answers_follow_the_document(client, world, document, attachment_i
         case.path_parameters["reference"] = world.references["erik"]  # a real case, not only random ones
         if "attachment_id" in case.path_parameters and data.draw(st.booleans()):
             case.path_parameters["attachment_id"] = attachment_id
+    if path == "/api/v1/events" and data.draw(st.booleans()):
+        case.query = {**(case.query or {}), "after": data.draw(st.sampled_from(events))}  # real cursors too
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=bearer(world.tokens["bygglov"]))
     body = {key: kwargs[key] for key in ("json", "data") if key in kwargs}
     response = await client.request(

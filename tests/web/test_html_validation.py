@@ -157,7 +157,12 @@ async def admin_pages(pages: Pages, client: httpx.AsyncClient, app) -> None:
     created = await client.post("/admin/api-klienter/ny", data={**data, "scopes": ["read"], "expires": "2099-12-31"})
     pages.add("API client created, its token", created, 201)
     client_path = re.search(r'href="(/admin/api-klienter/[0-9]+)"', created.text).group(1)
-    await pages.get(client, "API client", client_path)
+    page = await pages.get(client, "API client", client_path)
+    webhook = {"_csrf_token": csrf_from(page.text), "url": "http://byggr.example.se/"}
+    pages.add("API client, webhook errors", await client.post(client_path + "/webhook", data=webhook), 400)
+    saved = await client.post(client_path + "/webhook", data={**webhook, "url": "https://byggr.example.se/"})
+    pages.add("API client, webhook secret", saved, 200)
+    await pages.get(client, "API client with a webhook", client_path)
     await pages.get(client, "API client, revoke", client_path + "/aterkalla")
     await pages.get(client, "API clients", "/admin/api-klienter")
     new = await pages.get(client, "new operating notice", "/admin/driftmeddelanden/nytt")

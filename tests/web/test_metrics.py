@@ -1,5 +1,5 @@
 """/metrics: Prometheus's text for those allowed (a token, or an address), nothing for anyone else; requests counted
-per route template, the outbox, the jobs."""
+per route template, the outbox, the webhook deliveries, the jobs."""
 
 from __future__ import annotations
 
@@ -81,3 +81,30 @@ async def test_the_outbox_and_the_jobs_are_in_the_metrics(db, app, settings):
     assert abs(finished - clock.now().timestamp()) < 60
     if not settings.uses_sqlite:  # the pool this process's requests use
         assert value(text, "eplatform_db_pool_connections", state="open") >= 1
+
+
+async def test_webhook_deliveries_are_in_the_metrics(db, app, settings):
+    from db.messages import add_message
+    from db.webhooks import WebhookDelivery
+    from services import webhooks
+    from tests.api.conftest import token
+    from tests.factories import make_case, make_service_with_form, make_user
+
+    service = await make_service_with_form(slug="bygglov")
+    case = await make_case(service, (await make_user()).id)
+    await token("ByggR", ["bygglov"], ["read"])
+    await webhooks.set_webhook("ByggR", "https://byggr.example.se/hooks")
+    for body in ("Ett", "Två", "Tre"):
+        await add_message(case.id, case.applicant, from_officer=False, body=body, now=clock.now())
+    first, second, _third = [row["id"] for row in await WebhookDelivery.select(WebhookDelivery.id)]
+    await WebhookDelivery.update({WebhookDelivery.attempts: 2}).where(WebhookDelivery.id == first)
+    await WebhookDelivery.update({WebhookDelivery.next_attempt_at: None, WebhookDelivery.failed_at: clock.now()}).where(
+        WebhookDelivery.id == second
+    )
+    guarded = app_with(app, settings, metrics_token=TOKEN)
+    async with client_for(guarded, Authorization=f"Bearer {TOKEN}") as prometheus:
+        text = (await prometheus.get("/metrics")).text
+    counts = {
+        state: value(text, "eplatform_webhook_deliveries", state=state) for state in ("queued", "retrying", "failed")
+    }
+    assert counts == {"queued": 1, "retrying": 1, "failed": 1}
