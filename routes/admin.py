@@ -1,7 +1,8 @@
 """The administrators' area (/admin): a start page; the audit log (/admin/logg) with search, pages, CSV export and
 a random sample for the periodic log review (live filtering with htmx; the same form works as a plain GET); the
 integration API's clients (/admin/api-klienter: list, create with the token shown once, revoke after a
-confirmation; the rules are services/api.py's, shared with cli/api_clients.py)."""
+confirmation; the rules are services/api.py's, shared with cli/api_clients.py); the operations status (/admin/drift:
+the outbox, the scheduled jobs and what is wrong, from services/monitoring.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from services import admin
+from services import admin, monitoring
 from services import api as api_clients
 from web.auth import admin_required, current_user, flash
 from web.htmx import VARY, wants_fragment
@@ -30,6 +31,7 @@ CLIENTS = "/admin/api-klienter"
 NEW_CLIENT = CLIENTS + "/ny"
 CLIENT = CLIENTS + "/{client_id:str}"
 REVOKE = CLIENT + "/aterkalla"
+OPERATIONS = "/admin/drift"
 
 Text = Annotated[str, QueryParameter()]
 
@@ -37,6 +39,18 @@ Text = Annotated[str, QueryParameter()]
 @get(START, name="admin_start", guards=[admin_required])
 async def start_page() -> Template:
     return Template("admin/start.html", context={"nav": "admin"})
+
+
+@get(OPERATIONS, name="admin_operations", guards=[admin_required])
+async def operations_page() -> Template:
+    now = clock.now()
+    context = {
+        "nav": "admin",
+        "status": await monitoring.status(now),
+        "checked_at": now,
+        "duration": monitoring.duration_text,
+    }
+    return Template("admin/operations.html", context=context, headers={"Cache-Control": "no-store"})
 
 
 def _filter_and_raw(fran: str, till: str, personal: str, arende: str, handelse: str):
@@ -236,6 +250,7 @@ async def revoke_client(request: Request, client_id: FromPath[str]) -> Redirect:
 
 route_handlers = [
     start_page,
+    operations_page,
     log_page,
     log_export,
     sample_page,
