@@ -248,10 +248,8 @@ async def notify_daily_summary(account_id: int, email: str, new_cases: int, due_
 async def notify_admins_of_problems(recipients: list[dict], problems: list[str], page_url: str, now: datetime) -> None:
     """The administrators' daily digest of operational problems: what is wrong (counts and job names, no personal
     data) and the operations page's address."""
-    body = "\n".join(
-        [_("The e-services' operation has problems:"), "", *(f"- {problem}" for problem in problems), ""]
-        + [_("See the operations status page: %(url)s") % {"url": page_url}]
-    )
+    lines = [_("The e-services' operation has problems:"), "", *(f"- {problem}" for problem in problems), ""]
+    body = "\n".join([*lines, _("See the operations status page: %(url)s") % {"url": page_url}])
     for recipient in recipients:
         await queue_notification(
             user_id=recipient["account_id"],
