@@ -84,13 +84,24 @@ async def due(names: list[str], now: datetime) -> list[str]:
 
 
 async def last_runs() -> list[dict]:
-    """For monitoring: each job's last finish and whether that run failed."""
-    rows = await JobLease.select(JobLease.name, JobLease.last_finished_at, JobLease.last_result).output(load_json=True)
+    """For monitoring and the operations page: each job's last start and finish, its result (the counts) and whether
+    that run failed."""
+    rows = await JobLease.select(
+        JobLease.name, JobLease.last_started_at, JobLease.last_finished_at, JobLease.last_result
+    ).output(load_json=True)
     return [
         {
             "name": row["name"],
+            "started_at": row["last_started_at"],
             "finished_at": row["last_finished_at"],
+            "result": row["last_result"] if isinstance(row["last_result"], dict) else {},
             "failed": bool((row["last_result"] or {}).get("failed")),
         }
         for row in rows
     ]
+
+
+async def last_finished(name: str) -> datetime | None:
+    """When the job last finished a run (during a run: the run before)."""
+    row = await JobLease.select(JobLease.last_finished_at).where(JobLease.name == name).first()
+    return row["last_finished_at"] if row else None

@@ -245,6 +245,22 @@ async def notify_daily_summary(account_id: int, email: str, new_cases: int, due_
     )
 
 
+async def notify_admins_of_problems(recipients: list[dict], problems: list[str], page_url: str, now: datetime) -> None:
+    """The administrators' daily digest of operational problems: what is wrong (counts and job names, no personal
+    data) and the operations page's address."""
+    lines = [_("The e-services' operation has problems:"), "", *(f"- {problem}" for problem in problems), ""]
+    body = "\n".join([*lines, _("See the operations status page: %(url)s") % {"url": page_url}])
+    for recipient in recipients:
+        await queue_notification(
+            user_id=recipient["account_id"],
+            email=recipient["email"],
+            kind="admin_digest",
+            subject=_("Operational problems in the e-services"),
+            body=body,
+            now=now,
+        )
+
+
 # The outbox job's queries (jobs/outbox.py holds its rules: batches, backoff, giving up).
 
 
@@ -300,6 +316,37 @@ async def outbox_counts() -> dict[str, int]:
         TURNED_OFF,
     )
     return {name: int(rows[0][name] or 0) for name in ("queued", "retrying", "failed")}
+
+
+async def outbox_problems(since: datetime, limit: int) -> dict:
+    """For the operations page and the admins' digest: when the oldest waiting message was queued, how many messages
+    were given up since `since`, and the latest given up (when, kind, attempts and the stored reason, which holds no
+    address: integrations/mail/smtp.MailError). Never a recipient."""
+    given_up = (
+        Notification.sent_at.is_not_null() & (Notification.last_error != "") & (Notification.last_error != TURNED_OFF)
+    )
+    oldest = (
+        await Notification.select(Notification.created_at)
+        .where(Notification.sent_at.is_null())
+        .order_by(Notification.created_at)
+        .first()
+    )
+    latest = (
+        await Notification.select(
+            Notification.sent_at.as_alias("given_up_at"),
+            Notification.kind,
+            Notification.attempts,
+            Notification.last_error.as_alias("error"),
+        )
+        .where(given_up)
+        .order_by(Notification.sent_at, Notification.id, ascending=False)
+        .limit(limit)
+    )
+    return {
+        "oldest_waiting": oldest["created_at"] if oldest else None,
+        "failed_since": await Notification.count().where(given_up & (Notification.sent_at >= since)),
+        "latest_failures": latest,
+    }
 
 
 # The dev mode's mail viewer (/_dev/mail).

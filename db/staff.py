@@ -116,6 +116,15 @@ async def unit_officers_with_email(unit_ids: list[int]) -> list[dict]:
     return list(officers.values())
 
 
+async def admins_with_email() -> list[dict]:
+    """The administrators (role admin) with an e-mail address on their account: account id and e-mail."""
+    return await fetch(
+        "SELECT a.id AS account_id, a.email FROM staff_member m "
+        "JOIN user_account a ON a.personal_number = m.personal_number "
+        "WHERE m.role = 'admin' AND a.email <> '' ORDER BY a.id"
+    )
+
+
 async def digest_sent(member_ids: list[int], now: datetime) -> None:
     if member_ids:
         await StaffMember.update({StaffMember.digest_sent_at: now}).where(StaffMember.id.is_in(member_ids))

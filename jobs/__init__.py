@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.settings import Settings
-from jobs import cosigning, outbox, retention, session_cleanup, staff_summary, webhooks
+from jobs import admin_digest, cosigning, outbox, retention, session_cleanup, staff_summary, webhooks
 
 JobFunction = Callable[[Settings], Awaitable[dict[str, int]]]
 
@@ -27,3 +27,4 @@ JOBS["retention"] = Job("retention", retention.run, timedelta(hours=1))
 JOBS["cosigning"] = Job("cosigning", cosigning.run, timedelta(minutes=15))
 JOBS["staff_summary"] = Job("staff_summary", staff_summary.run, timedelta(days=1))
 JOBS["webhooks"] = Job("webhooks", webhooks.run, webhooks.EVERY)
+JOBS["admin_digest"] = Job("admin_digest", admin_digest.run, timedelta(days=1))

@@ -2,7 +2,8 @@
 a random sample for the periodic log review (live filtering with htmx; the same form works as a plain GET); the
 integration API's clients (/admin/api-klienter: list, create with the token shown once, revoke after a
 confirmation; the rules are services/api.py's, shared with cli/api_clients.py) and each client's webhook (an address,
-a secret shown once, the delivery log: services/webhooks.py)."""
+a secret shown once, the delivery log: services/webhooks.py); the operations status (/admin/drift:
+the outbox, the scheduled jobs and what is wrong, from services/monitoring.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from core import clock
 from core.i18n import gettext as _
-from services import admin, webhooks
+from services import admin, monitoring, webhooks
 from services import api as api_clients
 from web.auth import admin_required, current_user, flash
 from web.htmx import VARY, wants_fragment
@@ -34,6 +35,7 @@ REVOKE = CLIENT + "/aterkalla"
 WEBHOOK = CLIENT + "/webhook"
 REMOVE_WEBHOOK = WEBHOOK + "/ta-bort"
 DELIVERIES_SHOWN = 20
+OPERATIONS = "/admin/drift"
 
 Text = Annotated[str, QueryParameter()]
 
@@ -41,6 +43,18 @@ Text = Annotated[str, QueryParameter()]
 @get(START, name="admin_start", guards=[admin_required])
 async def start_page() -> Template:
     return Template("admin/start.html", context={"nav": "admin"})
+
+
+@get(OPERATIONS, name="admin_operations", guards=[admin_required])
+async def operations_page() -> Template:
+    now = clock.now()
+    context = {
+        "nav": "admin",
+        "status": await monitoring.status(now),
+        "checked_at": now,
+        "duration": monitoring.duration_text,
+    }
+    return Template("admin/operations.html", context=context, headers={"Cache-Control": "no-store"})
 
 
 def _filter_and_raw(fran: str, till: str, personal: str, arende: str, handelse: str):
@@ -278,6 +292,7 @@ async def remove_webhook(request: Request, client_id: FromPath[str]) -> Redirect
 
 route_handlers = [
     start_page,
+    operations_page,
     log_page,
     log_export,
     sample_page,

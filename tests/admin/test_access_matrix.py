@@ -41,6 +41,7 @@ def for_the_administrator(status: int) -> dict:
 # last.
 ROUTES = {
     ("GET", "/admin"): ADMIN_ONLY,
+    ("GET", "/admin/drift"): ADMIN_ONLY,
     ("GET", "/admin/logg"): ADMIN_ONLY,
     ("GET", "/admin/logg/export.csv"): ADMIN_ONLY,
     ("GET", "/admin/logg/stickprov"): ADMIN_ONLY,
