@@ -5,6 +5,7 @@ signing share)."""
 from routes import (
     admin,
     admin_notices,
+    admin_staff,
     api,
     applications,
     auth,
@@ -42,6 +43,7 @@ def all_route_handlers() -> list:
         *staff.route_handlers,
         *admin.route_handlers,
         *admin_notices.route_handlers,
+        *admin_staff.route_handlers,
         *api.route_handlers,
         serve_static,
     ]

@@ -40,6 +40,7 @@ def action_labels() -> dict[str, str]:
         "sign.failed": _("Signing failed"),
         "sign.cancelled": _("Signing cancelled"),
         "staff.added": _("Staff member added"),
+        "staff.changed": _("Staff member changed"),
         "staff.removed": _("Staff member removed"),
         "representation.added": _("Representation added"),
         "representation.removed": _("Representation removed"),

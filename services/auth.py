@@ -18,6 +18,7 @@ from integrations.bankid import BankIdClient, Completion
 from integrations.company_register import CompanyRegister
 from integrations.population_register import PersonRecord, PopulationRegister, RegisterUnavailable
 from services import bankid
+from services import staff as staff_rules
 from services.organisations import drop_lapsed_representations
 
 STATUS_PATH = "/logga-in/bankid/status"
@@ -84,6 +85,7 @@ async def finish(
     )
     await drop_lapsed_representations(account.id, account.personal_number, company_register)
     member = await staff.staff_member(account.personal_number)
+    staff_role = staff_rules.session_role(member, staff_rules.local_today())
     flash = ""
     if account.register_failed_at == now and account.register_fetched_at is None:
         flash = _(
@@ -101,14 +103,16 @@ async def finish(
         flash = _("Welcome! Your account has been created with your details from the population register.")
     token = await sessions.create_session(
         account.id,
-        staff_role=member.role if member else "",
-        staff_unit=member.unit if member else "",
+        staff_role=staff_role,
+        staff_unit=member.unit if staff_role else "",
         now=now,
         max_age=timedelta(hours=settings.session_max_hours),
         flash=flash,
     )
-    await audit.record("login.succeeded", actor_id=account.id, method="bankid", staff=bool(member), new=created)
-    return LoggedIn(token, order.next_url or ("/handlaggare" if member else "/mina-sidor"))
+    await audit.record("login.succeeded", actor_id=account.id, method="bankid", staff=bool(staff_role), new=created)
+    return LoggedIn(
+        token, order.next_url or ("/handlaggare" if staff_rules.handles_cases(staff_role) else "/mina-sidor")
+    )
 
 
 async def stay_logged_in(session_id: int) -> None:

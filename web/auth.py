@@ -1,7 +1,8 @@
 """Who is asking: the session cookie, the current user, and the guards that say who may use a route.
 
 Sessions live in the database (any process can serve any request). The middleware reads the cookie, loads the session
-with its user in one query, ends it when idle or too old, and records activity at most once a minute.
+with its user and their staff register entry in one query, ends it when idle or too old (or, for staff, when their
+access has ended), and records activity at most once a minute.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from core.errors import Unavailable
 from core.settings import Settings
 from db import auth as sessions
 from db.engine import is_unavailable
+from db.staff import CASE_ROLES
+from services import staff as staff_rules
 
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 NO_SESSION_PATHS = ("/static/", "/livez", "/healthz", "/_dev/bankid/rp/")
@@ -56,7 +59,8 @@ class CurrentUser:
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.staff_role)
+        """Staff who handle cases (/handlaggare); an e-service editor is not one."""
+        return self.staff_role in CASE_ROLES
 
     @property
     def is_admin(self) -> bool:
@@ -168,6 +172,14 @@ class SessionMiddleware:
         if row is None:
             return None
         if now >= row["expires_at"] or now >= row["last_seen_at"] + self.idle_timeout:
+            await sessions.end_session(row["session_id"])
+            return None
+        if row["staff_role"] and (
+            row["staff_member_id"] is None
+            or not staff_rules.in_window(row["staff_valid_from"], row["staff_valid_to"], staff_rules.local_today())
+        ):
+            # A staff session whose access has ended (its validity window is over, or they left the register): it
+            # ends here, and a new login gives what the register says now.
             await sessions.end_session(row["session_id"])
             return None
         last_seen = row["last_seen_at"]
