@@ -25,7 +25,16 @@ DEPLOY = PROJECT_ROOT / "deploy"
 NGINX_TEMPLATE = DEPLOY / "nginx" / "e-tjanster.conf.template"
 APP_UNIT = DEPLOY / "systemd" / "e-tjanster.service"
 # The names the README's envsubst command replaces; nginx's own $variables stay.
-TEMPLATE_NAMES = ("SERVER_NAME", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY", "APP_ADDRESS", "HTTP_PORT", "HTTPS_PORT")
+TEMPLATE_NAMES = (
+    "SERVER_NAME",
+    "TLS_CERTIFICATE",
+    "TLS_CERTIFICATE_KEY",
+    "APP_ADDRESS",
+    "HTTP_PORT",
+    "HTTPS_PORT",
+    "ERROR_PAGES",
+)
+ERROR_PAGES = PROJECT_ROOT / "deploy" / "nginx" / "errors"
 
 
 def nginx_binary() -> str | None:
@@ -218,6 +227,7 @@ def deployment(tmp_path_factory):
                 "APP_ADDRESS": f"127.0.0.1:{app_port}",
                 "HTTP_PORT": f"127.0.0.1:{http_port}",
                 "HTTPS_PORT": f"127.0.0.1:{https_port}",
+                "ERROR_PAGES": str(ERROR_PAGES),
             },
             loopback_only=True,
         )

@@ -12,12 +12,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from core.settings import Settings
+from tests.browser import free_port
 from tests.deploy.conftest import (
     APP_UNIT,
     DEPLOY,
+    ERROR_PAGES,
     NGINX_TEMPLATE,
     PROJECT_ROOT,
     TEMPLATE_NAMES,
@@ -25,6 +28,7 @@ from tests.deploy.conftest import (
     nginx_command,
     nginx_prefix,
     render_nginx,
+    require_nginx,
     self_signed_certificate,
     unit_uvicorn_options,
 )
@@ -59,6 +63,7 @@ def test_nginx_accepts_the_configuration(tmp_path: Path, main: str) -> None:
             "APP_ADDRESS": "127.0.0.1:8000",
             "HTTP_PORT": "80",
             "HTTPS_PORT": "443",
+            "ERROR_PAGES": str(ERROR_PAGES),
         }
     )
     prefix = nginx_prefix(site, main)
@@ -82,6 +87,7 @@ def test_nginx_refuses_a_broken_configuration(tmp_path: Path) -> None:
             "APP_ADDRESS": "127.0.0.1:8000",
             "HTTP_PORT": "80",
             "HTTPS_PORT": "443",
+            "ERROR_PAGES": str(ERROR_PAGES),
         }
     ).replace("client_header_timeout", "client_header_timeuot")
     prefix = nginx_prefix(site)
@@ -263,3 +269,45 @@ def test_the_backup_unit_command_dumps_and_drills(tmp_path: Path) -> None:
         os.utime(path, (old, old))
     subprocess.run(command("ExecStartPost"), check=True, timeout=30)
     assert not any(backups.iterdir())  # older ones go, the counts with their backup
+
+
+def test_nginx_says_in_swedish_that_the_app_does_not_answer(tmp_path: Path) -> None:
+    """With the app down (restarting, say), nginx's 502 is deploy/nginx/errors/503.html, in Swedish; the error pages
+    are internal (no address of their own)."""
+    require_nginx()
+    cert, key = self_signed_certificate(tmp_path)
+    nobody = free_port()
+    https_port = free_port(nobody)
+    http_port = free_port(nobody, https_port)
+    site = render_nginx(
+        {
+            "SERVER_NAME": "localhost",
+            "TLS_CERTIFICATE": str(cert),
+            "TLS_CERTIFICATE_KEY": str(key),
+            "APP_ADDRESS": f"127.0.0.1:{nobody}",
+            "HTTP_PORT": f"127.0.0.1:{http_port}",
+            "HTTPS_PORT": f"127.0.0.1:{https_port}",
+            "ERROR_PAGES": str(ERROR_PAGES),
+        },
+        loopback_only=True,
+    )
+    prefix = nginx_prefix(site)
+    nginx = subprocess.Popen(nginx_command(prefix, "-g", "daemon off;"), stderr=subprocess.STDOUT)
+    try:
+        url = f"https://127.0.0.1:{https_port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answer = httpx.get(f"{url}/mina-sidor", verify=False, timeout=1)
+                break
+            except httpx.ConnectError:
+                assert nginx.poll() is None and time.monotonic() < deadline, (prefix / "error.log").read_text()
+                time.sleep(0.1)
+        assert answer.status_code == 502
+        assert answer.headers["content-type"].startswith("text/html")
+        assert '<html lang="sv">' in answer.text and "inte tillgängliga just nu" in answer.text
+        assert httpx.get(f"{url}/_nginx/503.html", verify=False).status_code == 404
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        shutil.rmtree(prefix, ignore_errors=True)

@@ -180,7 +180,7 @@ def test_plain_http_only_redirects(deployment) -> None:
 
 async def test_nginx_refuses_a_body_over_the_apps_largest_at_once(deployment) -> None:
     """A request announcing one byte more than client_max_body_size (60 MB) is answered 413 before any body is
-    read; nothing reaches uvicorn."""
+    read, with nginx's page in Swedish; nothing reaches uvicorn."""
     reader, writer = await asyncio.open_connection(
         "127.0.0.1", deployment.https_port, ssl=tls(), server_hostname="localhost"
     )
@@ -192,4 +192,5 @@ async def test_nginx_refuses_a_body_over_the_apps_largest_at_once(deployment) ->
     answer = await asyncio.wait_for(reader.read(65536), 5)
     writer.transport.abort()
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:100]
-    assert b"<center>nginx</center>" in answer  # nginx's own page, not the app's
+    # deploy/nginx/errors/413.html, not nginx's English default nor the app's page.
+    assert "<title>Det du skickade är för stort</title>".encode() in answer, answer[:600]
